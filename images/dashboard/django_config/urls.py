@@ -1,0 +1,10 @@
+"""URL map: health and read-only JSON lists under /api/v1/."""
+
+from django.urls import path
+
+from apps.common import views
+
+urlpatterns = [
+    path("api/v1/ping/", views.ping, name="ping"),
+    path("api/v1/<str:resource>/", views.resource_list, name="resource-list"),
+]
