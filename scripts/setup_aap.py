@@ -1,0 +1,805 @@
+#!/usr/bin/env python3
+"""Seed an AAP 2.4, 2.5 or 2.6 (real or emulated) with the integration test data.
+
+What it creates, through the public REST API only:
+
+- organization org2 (through the platform gateway on 2.5/2.6, the controller on 2.4), then
+  waits until the controller sees it;
+- labels label1-org1, label2-org1 (Default org), label3-org2, label4-org2 (org2);
+- SCM projects project2-org1, project3-org1 (Default), project4-org2 (org2), then waits for
+  their updates to succeed and for the playbook list to hold hello_world.yml;
+- job templates jobtemplate2-org1 and jobtemplate3-org1 (inventory 1, execution environment 2),
+  labels label1 -> both, label2 -> jobtemplate3-org1;
+- two jobs of each template, then waits for all four to finish (any status other than
+  "successful" is an error);
+- an OAuth2 application "ad-app" and a read token for the dashboard, written to
+  aap_access.json (mode 0600; no admin password in it).
+
+On a fresh AAP the ids come out as real AAP gives them (org2 2, labels 1-4, projects 8-10,
+templates 11-12, jobs 4-7); they are looked up and reported, never assumed.
+
+Idempotence: every object is looked up by name (within its organization) before it is
+created, label links are checked before they are posted, and jobs are launched only up to two
+per template. A second run therefore creates no AAP objects and launches no jobs; it only
+issues a new token (see below) and exits 0.
+
+OAuth2 secret handling: AAP shows an application's client_secret only in the response that
+creates it. A usable aap_access.json needs that secret (the dashboard refreshes its token with
+client_id:client_secret), so:
+
+- if "ad-app" exists and the file at --json-output holds a secret for that same client_id
+  (and the same redirect URIs are wanted), the application is reused and the stored secret
+  carried over;
+- otherwise an existing "ad-app" is deleted and created again, which yields a fresh secret.
+  Deleting it also revokes its tokens; they were unusable to us anyway without the secret.
+
+Each run then creates a new token for the application and deletes the older "ad-aap-token"
+tokens of that application, so AAP keeps exactly one and the file always holds it.
+The file is written (atomically, created with mode 0600) right after the token is made, before
+seeding, so a later failure never loses a secret that only existed in a response.
+
+Exit status: 0 on success; 2 with one line on stderr naming the problem and the fix for bad
+arguments, an unreachable AAP, rejected credentials, a version mismatch, an unexpected AAP
+response or a timeout. Secrets are never printed.
+
+Dependencies: the standard library and httpx.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+
+PROG = "setup_aap"
+
+# Pre-existing objects of a fresh AAP (API-FACTS §5).
+DEFAULT_ORG_ID = 1
+DEMO_INVENTORY_ID = 1
+DEFAULT_EE_ID = 2
+
+# The deterministic test data (API-FACTS §6). "org1" is the Default organization.
+ORG2: dict[str, Any] = {"name": "org2", "description": "org2-desc", "max_hosts": 0}
+LABELS: tuple[tuple[str, str], ...] = (
+    ("label1-org1", "org1"),
+    ("label2-org1", "org1"),
+    ("label3-org2", "org2"),
+    ("label4-org2", "org2"),
+)
+PROJECTS: tuple[tuple[str, str], ...] = (
+    ("project2-org1", "org1"),
+    ("project3-org1", "org1"),
+    ("project4-org2", "org2"),
+)
+SCM_TYPE = "git"
+SCM_URL = "https://github.com/ansible/ansible-tower-samples"
+PLAYBOOK = "hello_world.yml"
+JOB_TEMPLATES: tuple[tuple[str, str], ...] = (
+    ("jobtemplate2-org1", "project2-org1"),
+    ("jobtemplate3-org1", "project3-org1"),
+)
+TEMPLATE_LABELS: tuple[tuple[str, str], ...] = (
+    ("jobtemplate2-org1", "label1-org1"),
+    ("jobtemplate3-org1", "label1-org1"),
+    ("jobtemplate3-org1", "label2-org1"),
+)
+JOBS_PER_TEMPLATE = 2
+
+APP_NAME = "ad-app"
+APP_DESCRIPTION = "ad-app-desc"
+TOKEN_DESCRIPTION = "ad-aap-token"
+TOKEN_SCOPE = "read"
+# A null redirect_uris is not known to be accepted by a real gateway (API-FACTS §10.2).
+DEFAULT_REDIRECT_URIS = "https://localhost/auth-callback"
+
+GATEWAY = "/api/gateway/v1"
+CONTROLLER_ROOT = {"2.4": "/api/v2", "2.5": "/api/controller/v2", "2.6": "/api/controller/v2"}
+VERSION_ALIASES = {
+    "24": "2.4",
+    "25": "2.5",
+    "26": "2.6",
+    "2.4": "2.4",
+    "2.5": "2.5",
+    "2.6": "2.6",
+}
+GATEWAY_VERSIONS = ("2.5", "2.6")
+AWX_VERSION_PREFIX_24 = "4.5."
+
+JOB_FAILED = ("failed", "error", "canceled")
+JOB_DONE = ("successful", *JOB_FAILED)
+PROJECT_READY = ("successful",)
+PROJECT_FAILED = ("failed", "error", "canceled", "missing")
+
+DEFAULT_TIMEOUT = 300.0
+REQUEST_TIMEOUT = 30.0
+MAX_PAGES = 1000
+
+T = TypeVar("T")
+
+
+class SetupError(Exception):
+    """A problem the user can act on; the message is one line naming problem and fix."""
+
+
+# --------------------------------------------------------------------------------------------
+# Command line
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise SetupError(f"{message}; see --help")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="setup_aap.py", description="Seed an AAP with the integration test data.")
+    p.add_argument("--url", required=True, help="AAP base URL, scheme://host:port")
+    p.add_argument("--username", default="admin", help="AAP admin user (default: admin)")
+    p.add_argument("--password", help="AAP admin password (default: env AAP_PASSWORD)")
+    p.add_argument(
+        "--version",
+        help="expected AAP version: 24, 25, 26 (or 2.4, 2.5, 2.6); default: as detected",
+    )
+    p.add_argument(
+        "--json-output",
+        default="aap_access.json",
+        help="where to write the dashboard's access file (default: aap_access.json)",
+    )
+    p.add_argument(
+        "--oauth2-redirect-urls",
+        default=DEFAULT_REDIRECT_URIS,
+        help=f"redirect URIs of the OAuth2 application (default: {DEFAULT_REDIRECT_URIS})",
+    )
+    p.add_argument(
+        "--execution-environment",
+        type=int,
+        default=DEFAULT_EE_ID,
+        help=f"execution environment id for the job templates (default: {DEFAULT_EE_ID})",
+    )
+    p.add_argument("--insecure", action="store_true", help="do not verify the TLS certificate")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"bound in seconds for all waiting together (default: {DEFAULT_TIMEOUT:g})",
+    )
+    return p
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str
+    scheme: str
+    host: str
+    port: int
+
+
+def parse_url(raw: str) -> Target:
+    url = raw.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SetupError(f"--url {raw!r} is not an http(s) URL; pass scheme://host:port")
+    if parts.path or parts.query or parts.fragment or parts.username or parts.password:
+        raise SetupError(f"--url {raw!r} must be scheme://host:port only; drop path and query")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise SetupError(f"--url {raw!r} has an invalid port; pass scheme://host:port") from exc
+    return Target(url=url, scheme=parts.scheme, host=parts.hostname, port=port)
+
+
+@dataclass(frozen=True)
+class Options:
+    target: Target
+    username: str
+    password: str
+    version: str | None
+    output: Path
+    redirect_uris: str
+    ee_id: int
+    verify: bool
+    timeout: float
+
+
+def parse_args(argv: Sequence[str]) -> Options:
+    ns = build_parser().parse_args(list(argv))
+    password = ns.password if ns.password is not None else os.environ.get("AAP_PASSWORD", "")
+    if not password:
+        raise SetupError("no AAP password given; pass --password or set AAP_PASSWORD")
+    version = None
+    if ns.version is not None:
+        version = VERSION_ALIASES.get(ns.version.strip())
+        if version is None:
+            raise SetupError(f"--version {ns.version!r} is not supported; use 24, 25 or 26")
+    if ns.timeout <= 0:
+        raise SetupError("--timeout must be a positive number of seconds")
+    output = Path(ns.json_output)
+    parent = output.parent if str(output.parent) else Path(".")
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise SetupError(f"cannot write --json-output {output}: {parent} is not a writable folder")
+    return Options(
+        target=parse_url(ns.url),
+        username=ns.username,
+        password=password,
+        version=version,
+        output=output,
+        redirect_uris=ns.oauth2_redirect_urls,
+        ee_id=ns.execution_environment,
+        verify=not ns.insecure,
+        timeout=ns.timeout,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# HTTP
+
+
+def describe_transport_error(url: str, exc: httpx.HTTPError) -> str:
+    text = f"{exc.__class__.__name__} {exc}".lower()
+    if isinstance(exc, httpx.TimeoutException):
+        return f"AAP at {url} did not answer in time; check --url and that AAP is up"
+    if "certificate" in text:
+        return (
+            f"the TLS certificate of AAP at {url} could not be verified; "
+            "trust its CA or pass --insecure"
+        )
+    if "ssl" in text or "tls" in text:
+        return f"TLS handshake with AAP at {url} failed; check http vs https in --url"
+    if "refused" in text:
+        reason = "connection refused"
+    elif any(s in text for s in ("name or service", "nodename", "name resolution", "getaddrinfo")):
+        reason = "host name does not resolve"
+    elif isinstance(exc, httpx.ConnectError):
+        reason = "cannot connect"
+    else:
+        reason = f"{exc.__class__.__name__}"
+    return f"AAP at {url} is not reachable ({reason}); check --url"
+
+
+def _detail(resp: httpx.Response) -> str:
+    """A short, single-line hint from an error body (error bodies carry no secrets)."""
+    try:
+        body = resp.json()
+    except ValueError:
+        return ""
+    if isinstance(body, dict):
+        body = body.get("detail", body)
+    text = " ".join(json.dumps(body)[:200].split()) if not isinstance(body, str) else body
+    return f": {text[:200]}"
+
+
+class Api:
+    """Basic-auth JSON client for one AAP; every failure becomes a SetupError."""
+
+    def __init__(self, opts: Options) -> None:
+        self.url = opts.target.url
+        self.username = opts.username
+        self.client = httpx.Client(
+            base_url=self.url,
+            auth=httpx.BasicAuth(opts.username, opts.password),
+            verify=opts.verify,
+            timeout=REQUEST_TIMEOUT,
+            headers={"Accept": "application/json"},
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        expect: Sequence[int] = (200,),
+        json_body: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        basic_auth: bool = True,
+    ) -> httpx.Response:
+        kwargs: dict[str, Any] = {"params": params, "headers": headers}
+        if json_body is not None:
+            kwargs["json"] = json_body
+        if not basic_auth:
+            kwargs["auth"] = None
+        try:
+            resp = self.client.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise SetupError(describe_transport_error(self.url, exc)) from None
+        if resp.status_code in expect:
+            return resp
+        where = f"{method} {resp.url.path}"
+        if resp.status_code == 401 and basic_auth:
+            raise SetupError(
+                f"AAP at {self.url} rejected the credentials of user {self.username!r} "
+                f"(HTTP 401 on {where}); check --username and --password/AAP_PASSWORD"
+            )
+        if resp.status_code == 403:
+            raise SetupError(
+                f"AAP refused {where} (HTTP 403){_detail(resp)}; "
+                f"user {self.username!r} needs to be a platform administrator"
+            )
+        raise SetupError(
+            f"unexpected AAP response to {where}: HTTP {resp.status_code}{_detail(resp)}; "
+            "check that --url points at AAP 2.4/2.5/2.6"
+        )
+
+    @staticmethod
+    def body(resp: httpx.Response) -> Any:
+        if resp.status_code == 204 or not resp.content:
+            return None
+        try:
+            return resp.json()
+        except ValueError:
+            kind = resp.headers.get("content-type", "no content-type")
+            raise SetupError(
+                f"unexpected AAP response to {resp.request.method} {resp.url.path}: "
+                f"HTTP {resp.status_code} is not JSON ({kind}); check --url"
+            ) from None
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self.body(self.request(method, path, **kwargs))
+
+    def obj(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        data = self.call(method, path, **kwargs)
+        if not isinstance(data, dict):
+            raise SetupError(f"unexpected AAP response to {method} {path}: not a JSON object")
+        return data
+
+    def list_all(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Every result of a list endpoint, following `next` (relative or absolute)."""
+        results: list[dict[str, Any]] = []
+        url, query = path, dict(params or {})
+        for _ in range(MAX_PAGES):
+            page = self.obj("GET", url, params=query or None)
+            items = page.get("results")
+            if not isinstance(items, list):
+                raise SetupError(f"unexpected AAP response to GET {path}: no 'results' list")
+            results.extend(item for item in items if isinstance(item, dict))
+            nxt = page.get("next")
+            if not nxt:
+                return results
+            # Like the dashboard: keep only path and query of `next`, on our own base URL.
+            parts = urlsplit(str(nxt))
+            url, query = f"{parts.path}?{parts.query}" if parts.query else parts.path, {}
+        raise SetupError(f"unexpected AAP response to GET {path}: more than {MAX_PAGES} pages")
+
+    def find(self, path: str, **match: Any) -> dict[str, Any] | None:
+        """The one object whose fields equal `match`; filters server- and client-side."""
+        found = [
+            r for r in self.list_all(path, match) if all(r.get(k) == v for k, v in match.items())
+        ]
+        if len(found) > 1:
+            ids = ", ".join(str(r.get("id")) for r in found)
+            raise SetupError(f"AAP has several objects matching {match} at {path} (ids {ids})")
+        return found[0] if found else None
+
+
+def take(obj: dict[str, Any], key: str, kind: type[T], context: str) -> T:
+    value = obj.get(key)
+    if not isinstance(value, kind) or isinstance(value, bool) is not (kind is bool):
+        raise SetupError(f"unexpected AAP response to {context}: no valid {key!r}")
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# Waiting
+
+
+class Deadline:
+    """One time budget shared by every wait of a run."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def wait_for(self, what: str, check: Callable[[], T | None]) -> T:
+        delay = 0.2
+        while True:
+            result = check()
+            if result is not None:
+                return result
+            left = self.end - time.monotonic()
+            if left <= 0:
+                raise SetupError(
+                    f"timed out after {self.seconds:g}s waiting for {what}; "
+                    "check AAP or raise --timeout"
+                )
+            time.sleep(min(delay, left))
+            delay = min(delay * 1.5, 2.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Steps
+
+
+@dataclass
+class Report:
+    version: str = ""
+    ids: dict[str, dict[str, int]] = field(default_factory=dict)
+    created: dict[str, int] = field(default_factory=dict)
+    jobs: dict[str, list[int]] = field(default_factory=dict)
+    launched: int = 0
+    oauth: str = ""
+
+    def add(self, kind: str, name: str, ident: int, created: bool) -> None:
+        self.ids.setdefault(kind, {})[name] = ident
+        self.created[kind] = self.created.get(kind, 0) + int(created)
+
+    def line(self, kind: str) -> str:
+        items = " ".join(f"{n}={i}" for n, i in self.ids.get(kind, {}).items())
+        return f"{kind}: {items} (created {self.created.get(kind, 0)})"
+
+
+def detect_version(api: Api) -> str:
+    resp = api.request("GET", f"{GATEWAY}/ping/", expect=(200, 404), basic_auth=False)
+    if resp.status_code == 200:
+        ping = api.body(resp)
+        version = str(ping.get("version") if isinstance(ping, dict) else None)
+        if version not in GATEWAY_VERSIONS:
+            raise SetupError(
+                f"AAP at {api.url} reports gateway version {version!r}; only 2.4, 2.5 and 2.6 "
+                "are supported"
+            )
+        return version
+    resp = api.request("GET", "/api/v2/ping/", expect=(200, 404), basic_auth=False)
+    if resp.status_code == 404:
+        raise SetupError(f"no AAP ping endpoint answers at {api.url}; check --url")
+    ping = api.body(resp)
+    version = str(ping.get("version") if isinstance(ping, dict) else None)
+    if not version.startswith(AWX_VERSION_PREFIX_24):
+        raise SetupError(
+            f"AAP at {api.url} runs controller version {version!r}, not AAP 2.4 "
+            f"({AWX_VERSION_PREFIX_24}x); check --url"
+        )
+    return "2.4"
+
+
+def check_login(api: Api, version: str) -> None:
+    api.obj("GET", f"{CONTROLLER_ROOT[version]}/me/")
+    if version in GATEWAY_VERSIONS:
+        api.obj("GET", f"{GATEWAY}/me/")
+
+
+def ensure(api: Api, path: str, match: dict[str, Any], payload: dict[str, Any]) -> tuple[int, bool]:
+    """Id of the object matching `match` at `path`, creating it with `payload` if missing."""
+    existing = api.find(path, **match)
+    if existing is not None:
+        return take(existing, "id", int, f"GET {path}"), False
+    created = api.obj("POST", path, expect=(201,), json_body={**match, **payload})
+    return take(created, "id", int, f"POST {path}"), True
+
+
+def ensure_org2(api: Api, version: str, deadline: Deadline, report: Report) -> int:
+    """org2's controller id (on 2.5/2.6 it is created in the gateway and propagates)."""
+    root = CONTROLLER_ROOT[version]
+    name = ORG2["name"]
+    extra = {k: v for k, v in ORG2.items() if k != "name"}
+    if version not in GATEWAY_VERSIONS:
+        org_id, created = ensure(api, f"{root}/organizations/", {"name": name}, extra)
+        report.add("organizations", name, org_id, created)
+        return org_id
+    gw_id, created = ensure(api, f"{GATEWAY}/organizations/", {"name": name}, extra)
+
+    def in_controller() -> int | None:
+        org = api.find(f"{root}/organizations/", name=name)
+        return None if org is None else take(org, "id", int, f"GET {root}/organizations/")
+
+    ctl_id = deadline.wait_for(f"organization {name} to reach the controller", in_controller)
+    report.add("organizations", name, ctl_id, created)
+    if ctl_id != gw_id:
+        report.add("organizations", f"{name}(gateway)", gw_id, False)
+    return ctl_id
+
+
+def project_ready(api: Api, root: str, name: str, project_id: int) -> bool | None:
+    project = api.obj("GET", f"{root}/projects/{project_id}/")
+    status = project.get("status")
+    if status in PROJECT_FAILED:
+        raise SetupError(
+            f"the update of project {name} (id {project_id}) ended {status}; check that AAP "
+            f"can clone {SCM_URL}"
+        )
+    if status not in PROJECT_READY:
+        return None
+    resp = api.request("GET", f"{root}/projects/{project_id}/playbooks/", expect=(200, 404))
+    if resp.status_code == 404:
+        return True  # no playbook list to consult: the successful update is the signal
+    playbooks = api.body(resp)
+    return True if isinstance(playbooks, list) and PLAYBOOK in playbooks else None
+
+
+def seed_objects(api: Api, version: str, opts: Options, deadline: Deadline, report: Report) -> None:
+    root = CONTROLLER_ROOT[version]
+    orgs = {"org1": DEFAULT_ORG_ID, "org2": ensure_org2(api, version, deadline, report)}
+    print(report.line("organizations"), flush=True)
+
+    labels: dict[str, int] = {}
+    for name, org in LABELS:
+        labels[name], created = ensure(
+            api, f"{root}/labels/", {"name": name, "organization": orgs[org]}, {}
+        )
+        report.add("labels", name, labels[name], created)
+    print(report.line("labels"), flush=True)
+
+    projects: dict[str, int] = {}
+    for name, org in PROJECTS:
+        payload = {"description": name, "scm_type": SCM_TYPE, "scm_url": SCM_URL}
+        projects[name], created = ensure(
+            api, f"{root}/projects/", {"name": name, "organization": orgs[org]}, payload
+        )
+        report.add("projects", name, projects[name], created)
+    for name, pid in projects.items():
+        deadline.wait_for(
+            f"the update of project {name} (id {pid})",
+            lambda name=name, pid=pid: project_ready(api, root, name, pid),
+        )
+    print(report.line("projects"), flush=True)
+
+    templates: dict[str, int] = {}
+    for name, project in JOB_TEMPLATES:
+        payload = {
+            "description": name,
+            "inventory": DEMO_INVENTORY_ID,
+            "project": projects[project],
+            "playbook": PLAYBOOK,
+            "execution_environment": opts.ee_id,
+        }
+        # A template's organization is its project's; look it up within that organization.
+        org_id = orgs[dict(PROJECTS)[project]]
+        existing = api.find(f"{root}/job_templates/", name=name, organization=org_id)
+        if existing is not None:
+            templates[name] = take(existing, "id", int, f"GET {root}/job_templates/")
+        else:
+            made = api.obj(
+                "POST", f"{root}/job_templates/", expect=(201,), json_body={"name": name, **payload}
+            )
+            templates[name] = take(made, "id", int, f"POST {root}/job_templates/")
+        report.add("job templates", name, templates[name], existing is None)
+    print(report.line("job templates"), flush=True)
+
+    for template, label in TEMPLATE_LABELS:
+        path = f"{root}/job_templates/{templates[template]}/labels/"
+        if any(r.get("id") == labels[label] for r in api.list_all(path)):
+            report.add("label links", f"{template}:{label}", labels[label], False)
+            continue
+        org = orgs[dict(LABELS)[label]]
+        api.request("POST", path, expect=(201, 204), json_body={"name": label, "organization": org})
+        report.add("label links", f"{template}:{label}", labels[label], True)
+    print(report.line("label links"), flush=True)
+
+    launch_and_wait(api, root, templates, deadline, report)
+
+
+def launch_and_wait(
+    api: Api, root: str, templates: dict[str, int], deadline: Deadline, report: Report
+) -> None:
+    for name, jt_id in templates.items():
+        jobs = [
+            take(j, "id", int, f"GET {root}/jobs/")
+            for j in api.list_all(f"{root}/jobs/", {"job_template": jt_id})
+            if j.get("job_template") == jt_id
+        ]
+        for _ in range(JOBS_PER_TEMPLATE - len(jobs)):
+            launched = api.obj(
+                "POST", f"{root}/job_templates/{jt_id}/launch/", expect=(201,), json_body={}
+            )
+            job_id = launched.get("job", launched.get("id"))
+            if not isinstance(job_id, int):
+                raise SetupError(f"unexpected AAP response to launching {name}: no job id")
+            jobs.append(job_id)
+            report.launched += 1
+        report.jobs[name] = sorted(jobs)
+
+    pending = {j: n for n, ids in report.jobs.items() for j in ids}
+
+    def all_finished() -> bool | None:
+        for job_id in sorted(pending):
+            job = api.obj("GET", f"{root}/jobs/{job_id}/")
+            status = job.get("status")
+            if status in JOB_FAILED:
+                raise SetupError(
+                    f"job {job_id} of {pending[job_id]} ended {status}; see its output in AAP "
+                    "and fix the AAP before seeding again"
+                )
+            if status in JOB_DONE:
+                del pending[job_id]
+        return True if not pending else None
+
+    deadline.wait_for("the launched jobs to finish", all_finished)
+    jobs_text = " ".join(f"{n}={','.join(map(str, ids))}" for n, ids in report.jobs.items())
+    print(f"jobs: {jobs_text} all successful (launched {report.launched})", flush=True)
+
+
+# --------------------------------------------------------------------------------------------
+# OAuth2 application, token and the access file
+
+
+def read_previous_access(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def ensure_application(api: Api, apps: str, opts: Options) -> tuple[int, str, str, str]:
+    """(id, client_id, client_secret, how) of "ad-app" with a secret we actually hold."""
+    previous = read_previous_access(opts.output)
+    app = api.find(apps, name=APP_NAME, organization=DEFAULT_ORG_ID)
+    how = "created"
+    if app is not None:
+        secret = previous.get("client_secret")
+        if (
+            previous.get("client_id") == app.get("client_id")
+            and isinstance(secret, str)
+            and secret
+            and app.get("redirect_uris") == opts.redirect_uris
+        ):
+            app_id = take(app, "id", int, f"GET {apps}")
+            return app_id, take(app, "client_id", str, f"GET {apps}"), secret, "reused"
+        # Its secret is not ours to know any more: replace the application.
+        api.request("DELETE", f"{apps}{take(app, 'id', int, f'GET {apps}')}/", expect=(204,))
+        how = "recreated"
+    made = api.obj(
+        "POST",
+        apps,
+        expect=(201,),
+        json_body={
+            "name": APP_NAME,
+            "description": APP_DESCRIPTION,
+            "organization": DEFAULT_ORG_ID,
+            "redirect_uris": opts.redirect_uris,
+            "app_url": "",
+            "client_type": "confidential",
+            "authorization_grant_type": "authorization-code",
+        },
+    )
+    context = f"POST {apps}"
+    return (
+        take(made, "id", int, context),
+        take(made, "client_id", str, context),
+        take(made, "client_secret", str, context),
+        how,
+    )
+
+
+def create_token(api: Api, tokens: str, app_id: int) -> tuple[int, str, str]:
+    made = api.obj(
+        "POST",
+        tokens,
+        expect=(201,),
+        json_body={"description": TOKEN_DESCRIPTION, "scope": TOKEN_SCOPE, "application": app_id},
+    )
+    context = f"POST {tokens}"
+    return (
+        take(made, "id", int, context),
+        take(made, "token", str, context),
+        take(made, "refresh_token", str, context),
+    )
+
+
+def prune_tokens(api: Api, tokens: str, app_id: int, keep: int) -> int:
+    """Delete this application's older seeding tokens; AAP keeps exactly one."""
+    old = [
+        take(t, "id", int, f"GET {tokens}")
+        for t in api.list_all(tokens, {"application": app_id})
+        if t.get("application") == app_id
+        and t.get("description") == TOKEN_DESCRIPTION
+        and t.get("id") != keep
+    ]
+    for token_id in old:
+        api.request("DELETE", f"{tokens}{token_id}/", expect=(204,))
+    return len(old)
+
+
+def check_token(api: Api, version: str, token: str) -> None:
+    path = f"{CONTROLLER_ROOT[version]}/me/"
+    resp = api.request(
+        "GET",
+        path,
+        expect=(200, 401),
+        headers={"Authorization": f"Bearer {token}"},
+        basic_auth=False,
+    )
+    if resp.status_code != 200:
+        raise SetupError(
+            f"AAP rejects the OAuth2 token it just issued (HTTP 401 on GET {path}); "
+            "check the AAP's OAuth2 settings"
+        )
+
+
+def write_access_file(path: Path, data: dict[str, str]) -> None:
+    """Atomically replace `path`; the file is born with mode 0600, never chmod-ed later."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise SetupError(
+            f"cannot write --json-output {path} ({exc.strerror}); pick a writable path"
+        ) from None
+
+
+def setup_oauth(api: Api, version: str, opts: Options, report: Report) -> None:
+    base = GATEWAY if version in GATEWAY_VERSIONS else CONTROLLER_ROOT[version]
+    apps, tokens = f"{base}/applications/", f"{base}/tokens/"
+    app_id, client_id, secret, how = ensure_application(api, apps, opts)
+    token_id, access, refresh = create_token(api, tokens, app_id)
+    check_token(api, version, access)
+    target = opts.target
+    write_access_file(
+        opts.output,
+        {
+            "aap_url": target.url,
+            "aap_protocol": target.scheme,
+            "aap_address": target.host,
+            "aap_port": str(target.port),
+            "aap_version": version,
+            "client_id": client_id,
+            "client_secret": secret,
+            "access_token": access,
+            "refresh_token": refresh,
+        },
+    )
+    pruned = prune_tokens(api, tokens, app_id, token_id)
+    report.oauth = (
+        f"oauth2: application {APP_NAME} id {app_id} ({how}), new token id {token_id}"
+        f" (replaced {pruned}); wrote {opts.output}"
+    )
+    print(report.oauth, flush=True)
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def run(opts: Options) -> Report:
+    report = Report()
+    deadline = Deadline(opts.timeout)
+    api = Api(opts)
+    try:
+        version = detect_version(api)
+        if opts.version is not None and opts.version != version:
+            raise SetupError(
+                f"AAP at {api.url} is version {version}, not the requested {opts.version}; "
+                f"pass --version {version.replace('.', '')} or check --url"
+            )
+        report.version = version
+        check_login(api, version)
+        print(f"{PROG}: AAP {version} at {api.url} as {opts.username}", flush=True)
+        setup_oauth(api, version, opts, report)
+        seed_objects(api, version, opts, deadline, report)
+    finally:
+        api.close()
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        opts = parse_args(sys.argv[1:] if argv is None else argv)
+        run(opts)
+    except SetupError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    print(f"{PROG}: done", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
