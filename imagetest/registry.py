@@ -1,0 +1,309 @@
+"""Resolve the image under test: use a local image as it is, or pull it from its registry.
+
+Credentials, in order: `REGISTRY_USERNAME`/`REGISTRY_PASSWORD` from the environment, then the
+user's docker config (the SDK's own lookup of ~/.docker/config.json), then anonymous.
+Every failure a user can fix becomes one `HarnessError` line that names the ref and the fix.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import docker
+import docker.auth
+import docker.errors
+from docker.utils import parse_repository_tag
+
+from imagetest.errors import HarnessError
+
+_logger = logging.getLogger(__name__)
+
+USERNAME_ENV = "REGISTRY_USERNAME"
+PASSWORD_ENV = "REGISTRY_PASSWORD"
+TIMEOUT_ENV = "IMAGETEST_PULL_TIMEOUT"
+
+DEFAULT_TIMEOUT = 600.0  # a whole pull; large images on slow links take minutes
+DEFAULT_IDLE_TIMEOUT = 120.0  # no progress message for this long means a hung registry
+STAGE = "build"
+
+Source = Literal["local", "pulled"]
+
+
+@dataclass(frozen=True)
+class ResolvedImage:
+    """The image a run uses: its ref as given, image id, repo digest (if any) and origin."""
+
+    ref: str
+    id: str
+    digest: str | None
+    source: Source
+
+
+@dataclass(frozen=True)
+class _Auth:
+    config: dict[str, str] | None  # None lets the SDK read the docker config
+    label: str  # what the log may say about it; never the password
+    from_env: bool
+    password: str | None
+
+
+def ensure_image(
+    client: docker.DockerClient,
+    ref: str,
+    *,
+    log: Callable[[str], None] = _logger.info,
+    timeout: float | None = None,
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+    env: Mapping[str, str] | None = None,
+) -> ResolvedImage:
+    """Return the image for `ref`, pulling it only when the engine does not have it.
+
+    `timeout` bounds the whole pull (default `IMAGETEST_PULL_TIMEOUT` or 600 s) and
+    `idle_timeout` the wait for the next progress message. `env` defaults to os.environ.
+    Raises HarnessError with one line for a missing image, refused credentials, an
+    unreachable registry or a pull that takes too long.
+    """
+    env = os.environ if env is None else env
+    ref = ref.strip()
+    if not ref:
+        raise HarnessError("empty image ref: pass --image NAME:TAG", stage=STAGE)
+
+    local = _local_image(client, ref)
+    if local is not None:
+        resolved = _resolved(local, ref, "local")
+        log(f"image {ref}: using local image {resolved.id[:19]} (no pull)")
+        return resolved
+
+    repository, tag = _split(ref)
+    registry, _ = docker.auth.resolve_repository_name(repository)
+    auth = _auth_for(registry, env)
+    log(f"image {ref}: not present locally, pulling from {registry} ({auth.label})")
+    limit = _timeout(timeout, env)
+    started = time.monotonic()
+    try:
+        for event in _bounded(_pull_events(client, repository, tag, auth), limit, idle_timeout):
+            if "error" in event or "errorDetail" in event:
+                reason = event.get("error") or event.get("errorDetail", {}).get("message", "")
+                raise _pull_error(ref, registry, str(reason), auth)
+    except docker.errors.APIError as exc:
+        raise _pull_error(ref, registry, _api_reason(exc), auth) from None
+    except _Timeout as exc:
+        raise HarnessError(
+            f"pulling {ref} from {registry} {exc}: check that the registry is reachable, "
+            f"or raise {TIMEOUT_ENV} (now {limit:.0f} s)",
+            stage=STAGE,
+        ) from None
+
+    image = _local_image(client, ref)
+    if image is None:
+        raise HarnessError(
+            f"pull of {ref} reported success but the engine has no such image: "
+            "check the ref (name:tag or name@sha256:...)",
+            stage=STAGE,
+        )
+    resolved = _resolved(image, ref, "pulled")
+    log(
+        f"image {ref}: pulled in {time.monotonic() - started:.1f} s, "
+        f"digest {resolved.digest or 'unknown'}, id {resolved.id[:19]}"
+    )
+    return resolved
+
+
+def _split(ref: str) -> tuple[str, str]:
+    repository, tag = parse_repository_tag(ref)
+    return repository, tag or "latest"
+
+
+def _local_image(client: docker.DockerClient, ref: str) -> Any | None:
+    try:
+        return client.images.get(ref)
+    except docker.errors.ImageNotFound:
+        return None
+    except docker.errors.APIError as exc:
+        # An invalid reference is the user's to fix; anything else is the engine's.
+        if exc.status_code == 400:
+            raise HarnessError(
+                f"invalid image ref {ref!r}: use NAME[:TAG] or NAME@sha256:DIGEST", stage=STAGE
+            ) from None
+        raise
+
+
+def _resolved(image: Any, ref: str, source: Source) -> ResolvedImage:
+    return ResolvedImage(ref=ref, id=image.id, digest=_repo_digest(image, ref), source=source)
+
+
+def _repo_digest(image: Any, ref: str) -> str | None:
+    """The RepoDigests entry of the ref's repository; another one if only that exists."""
+    digests: list[str] = list(image.attrs.get("RepoDigests") or [])
+    if not digests:
+        return None
+    repository, _ = parse_repository_tag(ref)
+    short = repository.removeprefix("docker.io/").removeprefix("library/")
+    for entry in digests:
+        if entry.split("@", 1)[0] in (repository, short):
+            return entry
+    return digests[0]
+
+
+def _auth_for(registry: str, env: Mapping[str, str]) -> _Auth:
+    username = env.get(USERNAME_ENV, "")
+    password = env.get(PASSWORD_ENV, "")
+    if bool(username) != bool(password):
+        missing = PASSWORD_ENV if username else USERNAME_ENV
+        raise HarnessError(
+            f"{USERNAME_ENV} and {PASSWORD_ENV} go together: set {missing} too, or unset both",
+            stage=STAGE,
+        )
+    if username:
+        config = {"username": username, "password": password, "serveraddress": registry}
+        return _Auth(config, f"credentials from {USERNAME_ENV}={username}", True, password)
+    if _docker_config_knows(registry):
+        return _Auth(None, "credentials from the docker config", False, None)
+    return _Auth(None, "anonymous", False, None)
+
+
+def _docker_config_knows(registry: str) -> bool:
+    """Whether ~/.docker/config.json names credentials for `registry` (for the log only)."""
+    try:
+        config = docker.auth.load_config()
+    except Exception:  # an unreadable config only changes the log label
+        return False
+    if config.get_credential_store(registry):
+        return True
+    index = docker.auth.INDEX_NAME
+    names = {registry, f"https://{registry}", f"http://{registry}"}
+    if registry == index:
+        names |= {docker.auth.INDEX_URL}
+    return any(name in config.auths for name in names)
+
+
+def _pull_events(
+    client: docker.DockerClient, repository: str, tag: str, auth: _Auth
+) -> Iterator[dict[str, Any]]:
+    kwargs: dict[str, Any] = {"tag": tag, "stream": True, "decode": True}
+    if auth.config is not None:
+        kwargs["auth_config"] = auth.config
+    yield from client.api.pull(repository, **kwargs)
+
+
+class _Timeout(Exception):
+    pass
+
+
+_DONE = object()
+
+
+def _bounded(events: Iterator[Any], limit: float, idle: float) -> Iterator[Any]:
+    """Yield from `events` (consumed in a worker thread) within a total and an idle limit.
+
+    The SDK's pull has no timeout of its own, so the stream is read in a daemon thread;
+    on timeout the engine may finish or abandon the pull by itself.
+    """
+    box: queue.Queue[Any] = queue.Queue()
+
+    def pump() -> None:
+        try:
+            for event in events:
+                box.put(event)
+        except BaseException as exc:  # handed to the caller's thread
+            box.put(exc)
+        box.put(_DONE)
+
+    threading.Thread(target=pump, name="imagetest-pull", daemon=True).start()
+    deadline = time.monotonic() + limit
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Timeout(f"did not finish within {limit:.0f} s")
+        try:
+            item = box.get(timeout=min(idle, remaining))
+        except queue.Empty:
+            if time.monotonic() >= deadline:
+                raise _Timeout(f"did not finish within {limit:.0f} s") from None
+            raise _Timeout(f"made no progress for {idle:.0f} s") from None
+        if item is _DONE:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+def _timeout(timeout: float | None, env: Mapping[str, str]) -> float:
+    if timeout is not None:
+        return timeout
+    raw = env.get(TIMEOUT_ENV, "")
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise HarnessError(f"{TIMEOUT_ENV}={raw!r} is not a positive number of seconds")
+    return value
+
+
+def _api_reason(exc: docker.errors.APIError) -> str:
+    explanation = exc.explanation
+    if isinstance(explanation, bytes):
+        explanation = explanation.decode(errors="replace")
+    return f"{exc.status_code} {explanation or exc}"
+
+
+_NOT_FOUND_OR_DENIED = ("pull access denied", "repository does not exist")
+_AUTH = ("unauthorized", "authentication required", "no basic auth credentials", "401")
+_NOT_FOUND = ("manifest unknown", "not found", "name unknown", "404")
+_UNREACHABLE = (
+    "connection refused",
+    "no such host",
+    "i/o timeout",
+    "network is unreachable",
+    "no route to host",
+    "tls handshake timeout",
+    "dial tcp",
+    "timeout exceeded",
+    "connection reset",
+)
+
+
+def _pull_error(ref: str, registry: str, reason: str, auth: _Auth) -> HarnessError:
+    """Turn the engine's pull error into one line naming the ref and the fix."""
+    text = _one_line(reason, auth.password)
+    low = text.lower()
+    if auth.from_env:
+        creds_fix = f"check {USERNAME_ENV}/{PASSWORD_ENV} for {registry}"
+    else:
+        creds_fix = f"set {USERNAME_ENV}/{PASSWORD_ENV} or run `docker login {registry}`"
+    if any(key in low for key in _NOT_FOUND_OR_DENIED):
+        message = f"image {ref} not found or access denied: check the name and tag, or {creds_fix}"
+    elif any(key in low for key in _AUTH):
+        message = f"registry {registry} refused the credentials for {ref}: {creds_fix}"
+    elif "http response to https client" in low:
+        message = (
+            f"registry {registry} speaks plain HTTP: add it to the engine's "
+            f"insecure-registries (127.0.0.0/8 is allowed by default) to pull {ref}"
+        )
+    elif any(key in low for key in _NOT_FOUND):
+        message = f"image {ref} not found in {registry}: check the name and tag (--image)"
+    elif any(key in low for key in _UNREACHABLE):
+        message = (
+            f"registry {registry} is unreachable while pulling {ref}: "
+            "check the address, the network and the engine's proxy settings"
+        )
+    else:
+        message = f"pulling {ref} from {registry} failed: check the ref and the registry"
+    return HarnessError(f"{message} ({text})", stage=STAGE)
+
+
+def _one_line(reason: str, secret: str | None, limit: int = 200) -> str:
+    text = " ".join(reason.split())
+    if secret:
+        text = text.replace(secret, "***")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
