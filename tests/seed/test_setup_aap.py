@@ -5,7 +5,10 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import stat
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -406,3 +409,25 @@ def test_version_aliases_and_url() -> None:
     assert {setup_aap.VERSION_ALIASES[v] for v in ("24", "2.4")} == {"2.4"}
     target = setup_aap.parse_url("https://aap.example.com/")
     assert (target.url, target.port) == ("https://aap.example.com", 443)
+
+
+def test_runs_as_a_script(aapsim_server: Callable[..., Any], tmp_path: Path) -> None:
+    """`python scripts/setup_aap.py` with the password from AAP_PASSWORD and no --version."""
+    url, password = aapsim_server("2.5")
+    script = Path(setup_aap.__file__).resolve()
+    env = {**os.environ, "AAP_PASSWORD": password}
+    proc = subprocess.run(
+        [sys.executable, str(script), "--url", url, "--timeout", SEED_TIMEOUT],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert "AAP 2.5" in proc.stdout
+    access = json.loads((tmp_path / "aap_access.json").read_text())
+    assert access["aap_version"] == "2.5"
+    assert snapshot(url, password, "2.5")["jobs"] == EXPECTED_IDS["jobs"]
