@@ -1,0 +1,101 @@
+"""run_matrix with real subprocesses of a stand-in for `invoke test-image`."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from imagetest.errors import HarnessError
+from imagetest.matrix import run_matrix
+
+FAKE = [sys.executable, str(Path(__file__).with_name("fake_run.py"))]
+
+
+def test_parallel_runs_pass_and_combine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_SLEEP", "1.0")
+    out = io.StringIO()
+    code = run_matrix(
+        ["2.4", "2.5", "2.6"], 3, ["--image", "img:7"], tmp_path, command=FAKE, out=out
+    )
+    assert code == 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["verdict"] == "pass"
+    assert [r["aap_version"] for r in summary["runs"]] == ["2.4", "2.5", "2.6"]
+    assert {r["image"] for r in summary["runs"]} == {"img:7"}
+    # Each run got its own artifacts directory and the extra arguments.
+    for version in ("2.4", "2.5", "2.6"):
+        run = json.loads((tmp_path / f"aap-{version}" / "summary.json").read_text())
+        assert run["argv"] == [
+            "--aap-version",
+            version,
+            "--artifacts",
+            str(tmp_path / f"aap-{version}"),
+            "--image",
+            "img:7",
+        ]
+    # The runs overlapped in time: all started before any finished.
+    windows = [
+        json.loads((tmp_path / f"aap-{v}" / "summary.json").read_text())["window"]
+        for v in ("2.4", "2.5", "2.6")
+    ]
+    assert max(start for start, _ in windows) < min(end for _, end in windows)
+    lines = out.getvalue().splitlines()
+    assert "[aap-2.5] [PHASE] validate passed" in lines
+    assert all(line.startswith(("[aap-2.4] ", "[aap-2.5] ", "[aap-2.6] ")) for line in lines)
+    junit = ET.parse(tmp_path / "junit.xml").getroot()
+    assert junit.get("tests") == "6"
+
+
+def test_jobs_one_runs_in_sequence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_SLEEP", "0.2")
+    assert run_matrix(["2.4", "2.6"], 1, [], tmp_path, command=FAKE, out=io.StringIO()) == 0
+    first, second = (
+        json.loads((tmp_path / f"aap-{v}" / "summary.json").read_text())["window"]
+        for v in ("2.4", "2.6")
+    )
+    assert first[1] <= second[0] or second[1] <= first[0]
+
+
+def test_a_failing_and_a_crashing_version_fail_the_matrix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_SLEEP", "0.1")
+    monkeypatch.setenv("FAKE_FAIL", "2.5")
+    monkeypatch.setenv("FAKE_CRASH", "2.6")
+    out = io.StringIO()
+    code = run_matrix(["2.4", "2.5", "2.6"], 2, [], tmp_path, command=FAKE, out=out)
+    assert code == 1
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["verdict"] == "fail"
+    assert [r["verdict"] for r in summary["runs"]] == ["pass", "fail", "error"]
+    assert summary["runs"][2]["exit_code"] == 3
+    assert "[aap-2.6] boom" in out.getvalue().splitlines()
+    junit = ET.parse(tmp_path / "junit.xml").getroot()
+    names = [s.get("name") for s in junit.findall("testsuite")]
+    assert names == ["aap-2.4/pytest", "aap-2.5/pytest", "aap-2.6/pipeline"]
+    assert (junit.get("failures"), junit.get("errors")) == ("1", "1")
+
+
+def test_duplicate_versions_run_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_SLEEP", "0")
+    assert run_matrix(["2.4", " 2.4", ""], 2, [], tmp_path, command=FAKE, out=io.StringIO()) == 0
+    assert json.loads((tmp_path / "summary.json").read_text())["aap_versions"] == ["2.4"]
+
+
+@pytest.mark.parametrize(
+    ("versions", "jobs", "needle"),
+    [
+        (["2.3"], 1, "unknown AAP version 2.3"),
+        ([], 1, "no AAP version given"),
+        (["2.4"], 0, "--jobs must be 1 or more"),
+    ],
+)
+def test_bad_input_is_one_line(tmp_path: Path, versions: list[str], jobs: int, needle: str) -> None:
+    with pytest.raises(HarnessError, match=needle) as info:
+        run_matrix(versions, jobs, [], tmp_path, command=FAKE, out=io.StringIO())
+    assert "\n" not in str(info.value)
