@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Build a Debian minbase root filesystem and write it as a tarball for `docker import`.
+# Usage: rootfs.sh OUTPUT.tar [CACHE_DIR]
+# Env: DEBIAN_SUITE (bookworm), DEBIAN_MIRROR (http://deb.debian.org/debian),
+#      DEBIAN_SECURITY_MIRROR (http://deb.debian.org/debian-security)
+set -euo pipefail
+
+out=${1:?usage: rootfs.sh OUTPUT.tar [CACHE_DIR]}
+cache=${2:-}
+suite=${DEBIAN_SUITE:-bookworm}
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+security=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+
+root=$(mktemp -d "${TMPDIR:-/tmp}/imagetest-rootfs.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+
+args=(--variant=minbase --merged-usr)
+if [[ -n "$cache" ]]; then
+    mkdir -p "$cache"
+    args+=(--cache-dir="$(realpath "$cache")")
+fi
+debootstrap "${args[@]}" "$suite" "$root" "$mirror"
+
+# Same sources as the official debian image, over plain http (no host CA needed).
+rm -f "$root/etc/apt/sources.list"
+cat >"$root/etc/apt/sources.list.d/debian.sources" <<SOURCES
+Types: deb
+URIs: $mirror
+Suites: $suite $suite-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: $security
+Suites: $suite-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+
+# Container-friendly defaults: no recommends, no docs/man/locales, no daemons started by dpkg.
+cat >"$root/etc/apt/apt.conf.d/90imagetest" <<'APT'
+APT::Install-Recommends "false";
+APT::Install-Suggests "false";
+Acquire::Languages "none";
+APT
+cat >"$root/etc/dpkg/dpkg.cfg.d/90imagetest" <<'DPKG'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+DPKG
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+chmod 0755 "$root/usr/sbin/policy-rc.d"
+
+# Drop what a container never needs and what varies between runs.
+rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin \
+    "$root"/var/cache/apt/archives/*.deb "$root"/var/log/*.log \
+    "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* \
+    "$root"/tmp/* "$root"/dev/*
+: >"$root/etc/machine-id"
+echo "imagetest" >"$root/etc/hostname"
+
+tar --numeric-owner --xattrs -C "$root" -cf "$out" .

@@ -1,0 +1,506 @@
+"""The images stage: make sure every image of the stack exists.
+
+For each image (imagetest/images.yaml), dependencies first:
+  1. a registry equivalent (postgres:15, ...) that is already present is used as is;
+  2. otherwise, unless offline, it is pulled when the registry answers within a short timeout;
+  3. otherwise the local equivalent is built, but only when its inputs changed: every built
+     image carries a label with the hash of its context files, wheel requirements and the
+     id of the image it builds on, so a warm call rebuilds nothing.
+
+`python -m imagetest.images [--offline] [NAME...]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import queue
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+
+from imagetest.errors import HarnessError
+from imagetest.imagespec import (
+    LABEL_INPUTS,
+    LABEL_NAME,
+    REPO_ROOT,
+    ImageList,
+    ImageSpec,
+    hash_inputs,
+    load_image_list,
+)
+from imagetest.wheelhouse import ensure_wheelhouse
+
+STAGE = "images"
+DEFAULT_PULL_TIMEOUT = 5.0  # seconds for the registry to start answering
+PULL_IDLE_TIMEOUT = 300.0  # seconds without progress once a pull has started
+DEBOOTSTRAP_CACHE = REPO_ROOT / ".cache" / "debootstrap"
+BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+TAIL_LINES = 12
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # the legacy builder colours stderr
+
+Printer = Callable[[str], None]
+
+
+class ImageBuildError(HarnessError):
+    """A build (or import) failed; the message names the image and the failing step."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, stage=STAGE)
+
+
+@dataclass
+class ImageResult:
+    name: str
+    tag: str  # the tag to use: registry one when present/pulled, else local
+    action: str  # present | pulled | built | skipped
+    seconds: float = 0.0
+    detail: str = ""
+
+
+@dataclass
+class _Registry:
+    """Remembers within one call that the registry does not answer, so we ask only once."""
+
+    timeout: float
+    down: str | None = None
+    auth: dict[str, str] | None = field(default_factory=lambda: _registry_auth())
+
+
+def _registry_auth() -> dict[str, str] | None:
+    user = os.environ.get("IMAGETEST_REGISTRY_USER")
+    password = os.environ.get("IMAGETEST_REGISTRY_PASSWORD")
+    if user and password:
+        return {"username": user, "password": password}
+    return None
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)
+
+
+def _image(client: docker.DockerClient, ref: str) -> Any | None:
+    try:
+        return client.images.get(ref)
+    except docker.errors.ImageNotFound:
+        return None
+
+
+def _split_ref(ref: str) -> tuple[str, str]:
+    repo, _, tag = ref.rpartition(":")
+    if not repo or "/" in tag:
+        return ref, "latest"
+    return repo, tag
+
+
+def _stream_with_timeouts(
+    chunks: Iterator[dict[str, Any]], first: float, idle: float
+) -> Iterator[dict[str, Any]]:
+    """Yield stream chunks from a worker thread; give up if none arrive in time."""
+    q: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+    def pump() -> None:
+        try:
+            for chunk in chunks:
+                q.put(("chunk", chunk))
+        except Exception as exc:  # handed to the caller's thread
+            q.put(("error", exc))
+        q.put(("end", None))
+
+    threading.Thread(target=pump, daemon=True).start()
+    wait = first
+    while True:
+        try:
+            kind, value = q.get(timeout=wait)
+        except queue.Empty:
+            raise TimeoutError(f"no answer within {wait:.0f}s") from None
+        if kind == "end":
+            return
+        if kind == "error":
+            raise value
+        wait = idle
+        yield value
+
+
+def try_pull(
+    client: docker.DockerClient, ref: str, registry: _Registry, out: Printer = _print
+) -> str | None:
+    """Pull `ref`; return None on success, else the reason (the registry may be down)."""
+    if registry.down:
+        return registry.down
+    repo, tag = _split_ref(ref)
+    last_status = ""
+    try:
+        for attempt_auth in [registry.auth, None] if registry.auth else [None]:
+            try:
+                stream = client.api.pull(
+                    repo, tag=tag, stream=True, decode=True, auth_config=attempt_auth
+                )
+                for chunk in _stream_with_timeouts(stream, registry.timeout, PULL_IDLE_TIMEOUT):
+                    if "error" in chunk:
+                        raise docker.errors.APIError(chunk["error"])
+                    status = chunk.get("status", "")
+                    if status and status != last_status and "id" not in chunk:
+                        out(f"[pull {ref}] {status}")
+                        last_status = status
+                break
+            except docker.errors.APIError:
+                if attempt_auth is None:
+                    raise
+                out(f"[pull {ref}] with credentials failed; trying anonymously")
+    except (TimeoutError, docker.errors.APIError, OSError) as exc:
+        reason = _one_line(str(exc) or exc.__class__.__name__)
+        # Name resolution, connection and timeouts affect every image of that registry.
+        lowered = reason.lower()
+        if isinstance(exc, TimeoutError | OSError) or any(
+            word in lowered for word in ("no such host", "dial tcp", "timeout", "connection")
+        ):
+            registry.down = reason
+        return reason
+    return None if _image(client, ref) is not None else f"{ref} not present after pull"
+
+
+def _one_line(text: str, limit: int = 240) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+class ImageStage:
+    """Resolves and, where needed, builds the images of one ensure_images call."""
+
+    def __init__(
+        self,
+        client: docker.DockerClient,
+        image_list: ImageList,
+        *,
+        offline: bool = False,
+        pull_timeout: float = DEFAULT_PULL_TIMEOUT,
+        out: Printer = _print,
+    ) -> None:
+        self.client = client
+        self.images = image_list
+        self.offline = offline
+        self.registry = _Registry(timeout=pull_timeout)
+        self.out = out
+        self.results: dict[str, ImageResult] = {}
+
+    # -- resolution ---------------------------------------------------------------------
+
+    def ensure(self, names: Iterable[str] | None = None) -> dict[str, ImageResult]:
+        explicit = names is not None
+        wanted = list(names) if names is not None else list(self.images.images)
+        for spec in self.images.closure(wanted):
+            missing = self._missing_dockerfile(spec)
+            if missing and not explicit and not self._needed_by(spec.name, wanted):
+                self.results[spec.name] = ImageResult(spec.name, spec.tag, "skipped", 0.0, missing)
+                self.out(f"[{spec.name}] skipped: {missing}")
+                continue
+            started = time.monotonic()
+            result = self._ensure_one(spec)
+            result.seconds = time.monotonic() - started
+            self.results[spec.name] = result
+            detail = f" ({result.detail})" if result.detail else ""
+            self.out(f"[{spec.name}] {result.action}: {result.tag}{detail} {result.seconds:.1f}s")
+        return self.results
+
+    def _needed_by(self, name: str, wanted: list[str]) -> bool:
+        """True if another wanted image (that can be built) depends on `name`."""
+        for other in wanted:
+            if other == name:
+                continue
+            spec = self.images[other]
+            if self._missing_dockerfile(spec):
+                continue
+            if name in {s.name for s in self.images.closure([other])}:
+                return True
+        return False
+
+    def _missing_dockerfile(self, spec: ImageSpec) -> str | None:
+        if spec.kind == "docker" and not spec.dockerfile.is_file():
+            return f"{spec.dockerfile.relative_to(REPO_ROOT)} does not exist"
+        return None
+
+    def _ensure_one(self, spec: ImageSpec) -> ImageResult:
+        if spec.registry:
+            if _image(self.client, spec.registry) is not None:
+                return ImageResult(spec.name, spec.registry, "present", detail="registry image")
+            if not self.offline:
+                reason = try_pull(self.client, spec.registry, self.registry, self.out)
+                if reason is None:
+                    return ImageResult(spec.name, spec.registry, "pulled")
+                note = f"pull {spec.registry} failed: {reason}"
+            else:
+                note = "offline"
+        else:
+            note = ""
+        missing = self._missing_dockerfile(spec)
+        if missing:
+            raise HarnessError(
+                f"image {spec.name}: {missing}; add it or leave {spec.name} out of the request",
+                stage=STAGE,
+            )
+        return self._ensure_local(spec, note)
+
+    def _ensure_local(self, spec: ImageSpec, note: str) -> ImageResult:
+        inputs = self.input_hash(spec)
+        current = _image(self.client, spec.tag)
+        if current is not None and current.labels.get(LABEL_INPUTS) == inputs:
+            return ImageResult(spec.name, spec.tag, "present", detail="inputs unchanged")
+        why = "not built yet" if current is None else "inputs changed"
+        self.out(f"[{spec.name}] building {spec.tag}: {why}" + (f"; {note}" if note else ""))
+        if spec.kind == "rootfs":
+            build_rootfs_image(self.client, spec, inputs, self.out)
+        else:
+            build_docker_image(self.client, spec, inputs, self._build_args(spec), self.out)
+        return ImageResult(spec.name, spec.tag, "built", detail=why)
+
+    def _build_args(self, spec: ImageSpec) -> dict[str, str]:
+        return {arg: self.results[image].tag for arg, image in spec.build_args.items()}
+
+    def input_hash(self, spec: ImageSpec) -> str:
+        """Hash of everything the image is made from."""
+        extra: dict[str, str] = {"kind": spec.kind}
+        if spec.suite:
+            extra["suite"] = spec.suite
+        for arg, image in sorted(spec.build_args.items()):
+            tag = self.results[image].tag
+            parent = _image(self.client, tag)
+            extra[f"arg:{arg}"] = f"{tag}@{parent.id if parent else 'missing'}"
+        req = spec.requirements_file
+        if req is not None:
+            ensure_wheelhouse(req, spec.wheel_dir, self.images.wheel_platform, offline=self.offline)
+            extra["wheel_platform"] = " ".join(self.images.wheel_platform.pip_args())
+        return hash_inputs(spec.context, extra)
+
+
+# -- builders ---------------------------------------------------------------------------
+
+
+def build_docker_image(
+    client: docker.DockerClient,
+    spec: ImageSpec,
+    inputs: str,
+    build_args: dict[str, str],
+    out: Printer = _print,
+) -> str:
+    """docker build the context, streaming output; raise ImageBuildError on failure."""
+    tail: deque[str] = deque(maxlen=TAIL_LINES)
+    step = "before the first step"
+    image_id = ""
+    try:
+        stream = client.api.build(
+            path=str(spec.context),
+            tag=spec.tag,
+            buildargs=build_args,
+            labels={LABEL_INPUTS: inputs, LABEL_NAME: spec.name},
+            rm=True,
+            forcerm=True,
+            pull=False,
+            decode=True,
+        )
+        for chunk in stream:
+            if "stream" in chunk:
+                for raw in chunk["stream"].splitlines():
+                    line = ANSI.sub("", raw).rstrip()
+                    if not line.strip():
+                        continue
+                    if line.startswith("Step "):
+                        step = line
+                    tail.append(line)
+                    out(f"[{spec.name}] {line}")
+            elif "error" in chunk:
+                _fail_build(spec, step, chunk["error"], tail, out)
+            elif "aux" in chunk:
+                image_id = chunk["aux"].get("ID", image_id)
+    except docker.errors.APIError as exc:
+        _fail_build(spec, step, str(exc.explanation or exc), tail, out)
+    built = _image(client, spec.tag)
+    if built is None or built.labels.get(LABEL_INPUTS) != inputs:
+        raise ImageBuildError(f"image {spec.name}: build finished but {spec.tag} is missing")
+    return image_id or built.id
+
+
+def _fail_build(spec: ImageSpec, step: str, error: str, tail: deque[str], out: Printer) -> None:
+    out(f"[{spec.name}] build failed; last lines:")
+    for line in tail:
+        out(f"[{spec.name}] | {line}")
+    raise ImageBuildError(
+        f"image {spec.name}: build failed at {_one_line(step, 120)}: {_one_line(error)}"
+    )
+
+
+def build_rootfs_image(
+    client: docker.DockerClient, spec: ImageSpec, inputs: str, out: Printer = _print
+) -> str:
+    """debootstrap a root filesystem with the context's rootfs.sh and docker import it."""
+    script = spec.context / "rootfs.sh"
+    if not script.is_file():
+        raise ImageBuildError(f"image {spec.name}: {script} is missing")
+    if shutil.which("debootstrap") is None:
+        raise ImageBuildError(
+            f"image {spec.name}: debootstrap is not installed; run apt-get install debootstrap"
+        )
+    if os.geteuid() != 0:
+        raise ImageBuildError(
+            f"image {spec.name}: debootstrap needs root; run the images stage as root once"
+        )
+    env = dict(os.environ, DEBIAN_SUITE=spec.suite or "bookworm")
+    tail: deque[str] = deque(maxlen=TAIL_LINES)
+    with tempfile.TemporaryDirectory(prefix="imagetest-base-") as tmp:
+        tarball = Path(tmp) / "rootfs.tar"
+        cmd = ["bash", str(script), str(tarball), str(DEBOOTSTRAP_CACHE)]
+        with subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        ) as proc:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                line = line.rstrip()
+                tail.append(line)
+                # Per-package lines are noise; show the phases.
+                if not line.startswith(("I: Retrieving", "I: Validating", "I: Extracting")):
+                    out(f"[{spec.name}] {line}")
+        if proc.returncode != 0:
+            out(f"[{spec.name}] rootfs build failed; last lines:")
+            for line in tail:
+                out(f"[{spec.name}] | {line}")
+            last = tail[-1] if tail else f"exit {proc.returncode}"
+            raise ImageBuildError(f"image {spec.name}: rootfs.sh failed: {_one_line(last)}")
+        repo, tag = _split_ref(spec.tag)
+        changes = [
+            f"LABEL {LABEL_INPUTS}={inputs} {LABEL_NAME}={spec.name}",
+            f"ENV PATH={BASE_PATH}",
+            "ENV LANG=C.UTF-8",
+            'CMD ["bash"]',
+        ]
+        out(f"[{spec.name}] docker import {spec.tag}")
+        try:
+            client.api.import_image(src=str(tarball), repository=repo, tag=tag, changes=changes)
+        except docker.errors.APIError as exc:
+            raise ImageBuildError(
+                f"image {spec.name}: docker import failed: {_one_line(str(exc))}"
+            ) from exc
+    built = _image(client, spec.tag)
+    if built is None or built.labels.get(LABEL_INPUTS) != inputs:
+        raise ImageBuildError(f"image {spec.name}: import finished but {spec.tag} is missing")
+    return built.id
+
+
+# -- public API -------------------------------------------------------------------------
+
+
+def _client(client: docker.DockerClient | None) -> docker.DockerClient:
+    if client is not None:
+        return client
+    try:
+        found = docker.from_env()
+        found.ping()
+    except Exception as exc:  # any failure to reach the engine
+        raise HarnessError(
+            f"no Docker engine answers ({exc.__class__.__name__}); run scripts/setup.sh",
+            stage=STAGE,
+        ) from exc
+    return found
+
+
+def _offline_default() -> bool:
+    return os.environ.get("IMAGETEST_OFFLINE", "") not in ("", "0", "false")
+
+
+def ensure_images(
+    names: Iterable[str] | None = None,
+    offline: bool | None = None,
+    *,
+    client: docker.DockerClient | None = None,
+    pull_timeout: float = DEFAULT_PULL_TIMEOUT,
+    out: Printer = _print,
+    image_list: ImageList | None = None,
+) -> dict[str, ImageResult]:
+    """Make every named image (default: all that can be built) and its dependencies exist.
+
+    Returns name -> ImageResult; `.tag` is the tag to run (see compose_env).
+    """
+    stage = ImageStage(
+        _client(client),
+        image_list or load_image_list(),
+        offline=_offline_default() if offline is None else offline,
+        pull_timeout=pull_timeout,
+        out=out,
+    )
+    return stage.ensure(names)
+
+
+def resolved_tags(
+    names: Iterable[str] | None = None,
+    *,
+    client: docker.DockerClient | None = None,
+    image_list: ImageList | None = None,
+) -> dict[str, str]:
+    """name -> tag to run, without building: the registry image if present, else the local one."""
+    client = _client(client)
+    images = image_list or load_image_list()
+    wanted = list(names) if names is not None else list(images.images)
+    tags: dict[str, str] = {}
+    for name in wanted:
+        spec = images[name]
+        present = spec.registry and _image(client, spec.registry) is not None
+        tags[name] = spec.registry if present and spec.registry else spec.tag
+    return tags
+
+
+def compose_env(
+    tags: dict[str, str] | dict[str, ImageResult], image_list: ImageList | None = None
+) -> dict[str, str]:
+    """The compose variables (POSTGRES_IMAGE, ...) for resolved tags or ensure_images results."""
+    images = image_list or load_image_list()
+    env: dict[str, str] = {}
+    for name, value in tags.items():
+        spec = images[name]
+        tag = value.tag if isinstance(value, ImageResult) else value
+        if spec.env:
+            env[spec.env] = tag
+    return env
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m imagetest.images",
+        description="Make sure the stack's images exist: use, pull or build them.",
+    )
+    parser.add_argument("names", nargs="*", metavar="NAME", help="images (default: all)")
+    parser.add_argument("--offline", action="store_true", help="never pull; build locally")
+    parser.add_argument(
+        "--pull-timeout",
+        type=float,
+        default=DEFAULT_PULL_TIMEOUT,
+        help="seconds the registry has to start answering (default %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    try:
+        results = ensure_images(
+            args.names or None, offline=args.offline or None, pull_timeout=args.pull_timeout
+        )
+    except HarnessError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"[images] done in {time.monotonic() - started:.1f}s")
+    usable = {n: r for n, r in results.items() if r.action != "skipped"}
+    for key, value in compose_env(usable).items():
+        print(f"{key}={value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
