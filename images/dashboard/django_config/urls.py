@@ -1,8 +1,7 @@
 """URL map: health and read-only JSON lists under /api/v1/."""
 
-from django.urls import path
-
 from apps.common import views
+from django.urls import path
 
 urlpatterns = [
     path("api/v1/ping/", views.ping, name="ping"),

@@ -23,11 +23,11 @@ class Cluster(models.Model):
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [
+        constraints = (
             models.UniqueConstraint(
                 fields=["protocol", "address", "port"], name="clusters_cluster_unique_url"
-            )
-        ]
+            ),
+        )
 
     def __str__(self) -> str:
         return self.base_url
@@ -68,9 +68,9 @@ class Organization(models.Model):
     description = models.TextField(null=True, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["cluster", "aap_org_id"], name="clusters_org_unique")
-        ]
+        constraints = (
+            models.UniqueConstraint(fields=["cluster", "aap_org_id"], name="clusters_org_unique"),
+        )
 
 
 class AAPUser(models.Model):
@@ -83,15 +83,15 @@ class AAPUser(models.Model):
     email = models.CharField(max_length=255, null=True, blank=True)
 
     class Meta:
-        constraints = [
+        constraints = (
             models.UniqueConstraint(
                 fields=["cluster", "aap_user_id", "user_type"], name="clusters_user_unique"
-            )
-        ]
+            ),
+        )
 
 
 class Project(models.Model):
-    SCM_TYPES = [(v, v or "manual") for v in ("git", "svn", "hg", "insights", "archive", "")]
+    SCM_TYPES = tuple((v, v or "manual") for v in ("git", "svn", "hg", "insights", "archive", ""))
 
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE)
     aap_project_id = models.BigIntegerField(db_index=True)
@@ -102,11 +102,11 @@ class Project(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
 
     class Meta:
-        constraints = [
+        constraints = (
             models.UniqueConstraint(
                 fields=["cluster", "aap_project_id"], name="clusters_project_unique"
-            )
-        ]
+            ),
+        )
 
 
 class Inventory(models.Model):
@@ -117,11 +117,11 @@ class Inventory(models.Model):
     organization = models.ForeignKey(Organization, null=True, on_delete=models.SET_NULL)
 
     class Meta:
-        constraints = [
+        constraints = (
             models.UniqueConstraint(
                 fields=["cluster", "aap_inventory_id"], name="clusters_inventory_unique"
-            )
-        ]
+            ),
+        )
 
 
 class Host(models.Model):
@@ -132,11 +132,9 @@ class Host(models.Model):
     description = models.TextField(null=True, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["cluster", "aap_host_id"], name="clusters_host_unique"
-            )
-        ]
+        constraints = (
+            models.UniqueConstraint(fields=["cluster", "aap_host_id"], name="clusters_host_unique"),
+        )
 
 
 class ExecutionEnvironment(models.Model):
@@ -147,9 +145,9 @@ class ExecutionEnvironment(models.Model):
     image = models.CharField(max_length=1024, blank=True, default="")
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["cluster", "aap_ee_id"], name="clusters_ee_unique")
-        ]
+        constraints = (
+            models.UniqueConstraint(fields=["cluster", "aap_ee_id"], name="clusters_ee_unique"),
+        )
 
 
 class InstanceGroup(models.Model):
@@ -159,11 +157,11 @@ class InstanceGroup(models.Model):
     is_container_group = models.BooleanField(default=False)
 
     class Meta:
-        constraints = [
+        constraints = (
             models.UniqueConstraint(
                 fields=["cluster", "aap_instance_group_id"], name="clusters_ig_unique"
-            )
-        ]
+            ),
+        )
 
 
 class JobTemplate(models.Model):
@@ -179,11 +177,11 @@ class JobTemplate(models.Model):
     inventory = models.ForeignKey(Inventory, null=True, blank=True, on_delete=models.SET_NULL)
 
     class Meta:
-        constraints = [
+        constraints = (
             models.UniqueConstraint(
                 fields=["cluster", "aap_template_id"], name="clusters_template_unique"
-            )
-        ]
+            ),
+        )
 
 
 class Label(models.Model):
@@ -193,13 +191,15 @@ class Label(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["cluster", "aap_label_id"], name="clusters_label_unique")
-        ]
+        constraints = (
+            models.UniqueConstraint(
+                fields=["cluster", "aap_label_id"], name="clusters_label_unique"
+            ),
+        )
 
 
 class Job(models.Model):
-    STATUSES = [(s, s) for s in ("pending", "running", "successful", "failed", "canceled")]
+    STATUSES = tuple((s, s) for s in ("pending", "running", "successful", "failed", "canceled"))
 
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE)
     aap_job_id = models.BigIntegerField(db_index=True)
@@ -214,9 +214,7 @@ class Job(models.Model):
     elapsed = models.FloatField(null=True, blank=True)
     aap_created = models.DateTimeField(null=True)
     aap_modified = models.DateTimeField(null=True)
-    job_template = models.ForeignKey(
-        JobTemplate, null=True, blank=True, on_delete=models.SET_NULL
-    )
+    job_template = models.ForeignKey(JobTemplate, null=True, blank=True, on_delete=models.SET_NULL)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
     project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.SET_NULL)
     inventory = models.ForeignKey(Inventory, null=True, blank=True, on_delete=models.SET_NULL)
@@ -239,9 +237,9 @@ class Job(models.Model):
     labels = models.ManyToManyField(Label, through="JobLabel", related_name="jobs")
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["cluster", "aap_job_id"], name="clusters_job_unique")
-        ]
+        constraints = (
+            models.UniqueConstraint(fields=["cluster", "aap_job_id"], name="clusters_job_unique"),
+        )
 
 
 class JobLabel(models.Model):
@@ -249,9 +247,9 @@ class JobLabel(models.Model):
     label = models.ForeignKey(Label, on_delete=models.CASCADE)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["job", "label"], name="clusters_joblabel_unique")
-        ]
+        constraints = (
+            models.UniqueConstraint(fields=["job", "label"], name="clusters_joblabel_unique"),
+        )
 
 
 class JobHostSummary(models.Model):
@@ -271,6 +269,6 @@ class JobHostSummary(models.Model):
     aap_modified = models.DateTimeField(null=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["job", "host"], name="clusters_jobhost_unique")
-        ]
+        constraints = (
+            models.UniqueConstraint(fields=["job", "host"], name="clusters_jobhost_unique"),
+        )

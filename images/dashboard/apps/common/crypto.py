@@ -36,7 +36,7 @@ def decrypt(value: str) -> str:
 class EncryptedTextField(models.TextField):
     """Text stored as a Fernet token; Python code sees the plain value."""
 
-    def from_db_value(self, value, expression, connection):  # noqa: ARG002
+    def from_db_value(self, value, expression, connection):
         if value is None or value == "":
             return value
         return decrypt(value)

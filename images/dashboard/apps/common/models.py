@@ -11,7 +11,7 @@ class Currency(models.Model):
     symbol = models.CharField(max_length=8)
 
     class Meta:
-        ordering = ["code"]
+        ordering = ("code",)
 
     def __str__(self) -> str:
         return self.code

@@ -31,8 +31,9 @@ def resource_list(request: HttpRequest, resource: str) -> JsonResponse:
     spec = RESOURCES.get(resource)
     if spec is None:
         return JsonResponse({"detail": f"unknown resource {resource!r}"}, status=404)
-    page_size = min(_int_param(request, "page_size", settings.API_PAGE_SIZE),
-                    settings.API_MAX_PAGE_SIZE)
+    page_size = min(
+        _int_param(request, "page_size", settings.API_PAGE_SIZE), settings.API_MAX_PAGE_SIZE
+    )
     page = _int_param(request, "page", 1)
     queryset = spec.model.objects.order_by("pk")
     total = queryset.count()

@@ -28,16 +28,12 @@ class SyncJob(models.Model):
     # Managed syncs carry their window; scheduled ones (since null) work it out when they run.
     since = models.DateTimeField(null=True, blank=True)
     until = models.DateTimeField(null=True, blank=True)
-    schedule = models.ForeignKey(
-        "SyncSchedule", null=True, blank=True, on_delete=models.SET_NULL
-    )
-    sync_data = models.ForeignKey(
-        ClusterSyncData, null=True, blank=True, on_delete=models.SET_NULL
-    )
+    schedule = models.ForeignKey("SyncSchedule", null=True, blank=True, on_delete=models.SET_NULL)
+    sync_data = models.ForeignKey(ClusterSyncData, null=True, blank=True, on_delete=models.SET_NULL)
     worker = models.CharField(max_length=128, blank=True, default="")
 
     class Meta:
-        indexes = [models.Index(fields=["status", "id"], name="scheduler_syncjob_queue")]
+        indexes = (models.Index(fields=["status", "id"], name="scheduler_syncjob_queue"),)
 
 
 class SyncSchedule(models.Model):
@@ -49,6 +45,6 @@ class SyncSchedule(models.Model):
     last_run_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["cluster", "name"], name="scheduler_schedule_unique")
-        ]
+        constraints = (
+            models.UniqueConstraint(fields=["cluster", "name"], name="scheduler_schedule_unique"),
+        )

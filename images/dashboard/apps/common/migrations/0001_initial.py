@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('symbol', models.CharField(max_length=8)),
             ],
             options={
-                'ordering': ['code'],
+                'ordering': ('code',),
             },
         ),
         migrations.CreateModel(
