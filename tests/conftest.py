@@ -25,3 +25,27 @@ def docker_client() -> docker.DockerClient:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
     return client
+
+
+@pytest.fixture(scope="session")
+def base_images(docker_client: docker.DockerClient) -> dict[str, str]:
+    """postgres, redis and python made by the images stage without network: name -> tag.
+
+    The tag is the registry image (postgres:15, ...) when present, else the local build.
+    """
+    from imagetest.images import ensure_images
+
+    results = ensure_images(["postgres", "redis", "python"], offline=True, client=docker_client)
+    return {name: result.tag for name, result in results.items()}
+
+
+@pytest.fixture(scope="session")
+def stack_images(docker_client: docker.DockerClient) -> dict[str, str]:
+    """Every image of the stack that can be built here (pulls when a registry answers).
+
+    name -> tag; images whose Dockerfile does not exist yet are left out.
+    """
+    from imagetest.images import ensure_images
+
+    results = ensure_images(client=docker_client)
+    return {name: r.tag for name, r in results.items() if r.action != "skipped"}
