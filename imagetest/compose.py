@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
 import subprocess
@@ -58,8 +59,16 @@ class Compose:
         self.files = list(files)
         self.profiles = list(profiles)
 
+    def variables(self) -> dict[str, str]:
+        """The project's variables (written by the up stage as JSON, mode 0600)."""
+        try:
+            data = json.loads(self.env_file.read_text())
+        except (FileNotFoundError, ValueError):
+            return {}
+        return {str(k): str(v) for k, v in data.items()}
+
     def argv(self, *args: str) -> list[str]:
-        argv = ["docker", "compose", "-p", self.project, "--env-file", str(self.env_file)]
+        argv = ["docker", "compose", "-p", self.project]
         for f in self.files:
             argv += ["-f", str(f)]
         for p in self.profiles:
@@ -72,7 +81,7 @@ class Compose:
         compose_version()
         argv = self.argv(*args)
         log.debug("$ %s", " ".join(argv))
-        env = {**os.environ, "COMPOSE_PROGRESS": "quiet", "COMPOSE_ANSI": "never"}
+        env = {**os.environ, **self.variables(), "COMPOSE_ANSI": "never"}
         try:
             result = subprocess.run(
                 argv,

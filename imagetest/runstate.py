@@ -93,7 +93,7 @@ class RunState:
 
     @property
     def env_file(self) -> Path:
-        return self.run_dir / "compose.env"
+        return self.run_dir / "compose.env.json"
 
     @property
     def access_file(self) -> Path:

@@ -1,0 +1,76 @@
+"""Which image runs as what: the one place where image references are resolved."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import docker
+
+from imagetest import images, registry
+from imagetest.config import REPO_ROOT, Config
+from imagetest.errors import HarnessError
+from imagetest.log import get_logger
+
+log = get_logger("images")
+DASHBOARD = "dashboard"
+STACK_IMAGES = ("postgres", "redis")
+EMULATOR = "aapsim"
+CUSTOM_BUILD_TAG = "localhost/imagetest/dashboard:context"
+
+
+@dataclass
+class ResolvedImages:
+    """Compose variables (POSTGRES_IMAGE, ...) plus what the summary says about the image."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    image: str = ""
+    image_id: str = ""
+    digest: str | None = None
+
+
+def needed_images(config: Config) -> list[str]:
+    names = list(STACK_IMAGES)
+    if not config.external_aap:
+        names.append(EMULATOR)
+    if not config.image:
+        names.append(DASHBOARD)
+    return names
+
+
+def resolve_images(config: Config, client: docker.DockerClient) -> ResolvedImages:
+    """Make the stack's images exist (warm: nothing to do) and pin the image under test."""
+    results = images.ensure_images(
+        needed_images(config), offline=config.offline or None, client=client, out=log.info
+    )
+    wanted = {n: r for n, r in results.items() if n in needed_images(config)}
+    env = images.compose_env(wanted)
+    ref = config.image or env["DASHBOARD_IMAGE"]
+    under_test = registry.ensure_image(client, ref, log=log.info)
+    env["DASHBOARD_IMAGE"] = ref
+    return ResolvedImages(env=env, image=ref, image_id=under_test.id, digest=under_test.digest)
+
+
+def build_dashboard(config: Config, client: docker.DockerClient) -> str:
+    """`invoke build`: the reference images, or a dashboard image from --context."""
+    if not config.context:
+        results = images.ensure_images(
+            [DASHBOARD, EMULATOR], offline=config.offline or None, client=client, out=log.info
+        )
+        for name, result in results.items():
+            log.info("image %s: %s (%s)", name, result.tag, result.action)
+        return results[DASHBOARD].tag
+    context = Path(config.context)
+    dockerfile = Path(config.dockerfile) if config.dockerfile else context / "Dockerfile"
+    if not dockerfile.is_file():
+        raise HarnessError(f"no Dockerfile at {dockerfile}; pass --dockerfile", stage="build")
+    tag = config.image or CUSTOM_BUILD_TAG
+    argv = ["docker", "build", "-t", tag, "-f", str(dockerfile), str(context)]
+    log.info("building %s from %s", tag, context)
+    result = subprocess.run(argv, cwd=REPO_ROOT, check=False, capture_output=True, text=True)
+    if result.returncode != 0:
+        last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise HarnessError(f"docker build of {tag} failed: {last[0]}", stage="build")
+    log.info("built %s; test it with --image %s", tag, tag)
+    return tag

@@ -1,0 +1,90 @@
+"""Seed the AAP with the test data through scripts/setup_aap.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from imagetest.config import REPO_ROOT, Config
+from imagetest.errors import HarnessError
+from imagetest.log import get_logger
+from imagetest.masking import mask_text
+from imagetest.runstate import RunState, write_private
+from imagetest.stack import admin_password
+
+SETUP_SCRIPT = REPO_ROOT / "scripts" / "setup_aap.py"
+ACCESS_KEYS = ("client_id", "client_secret", "access_token")
+log = get_logger("seed")
+
+
+def seed(state: RunState, config: Config) -> dict[str, Any]:
+    """Create the test data and the dashboard's token; keep aap_access.json (mode 0600)."""
+    if config.skip_seed:
+        return reuse_access(state, config)
+    password = admin_password(state, config)
+    argv = [
+        sys.executable,
+        str(SETUP_SCRIPT),
+        "--url",
+        state.aap_url,
+        "--username",
+        state.aap_username,
+        "--version",
+        state.aap_version,
+        "--json-output",
+        str(state.access_file),
+        "--timeout",
+        str(config.timeout),
+    ]
+    if state.aap_insecure:
+        argv.append("--insecure")
+    env = {**os.environ, "AAP_PASSWORD": password}
+    log.info("seeding %s (AAP %s) as %s", state.aap_url, state.aap_version, state.aap_username)
+    try:
+        result = subprocess.run(
+            argv, env=env, capture_output=True, text=True, timeout=config.timeout + 10, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise HarnessError(f"setup_aap.py did not finish in {config.timeout:.0f} s") from None
+    for line in result.stdout.splitlines():
+        log.debug("setup_aap: %s", mask_text(line, [password]))
+    if result.returncode != 0:
+        lines = [ln for ln in result.stderr.strip().splitlines() if ln.strip()]
+        reason = mask_text(lines[-1] if lines else f"exit {result.returncode}", [password])
+        raise HarnessError(f"setup_aap.py: {reason}", stage="seed")
+    return load_access(state.access_file)
+
+
+def load_access(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise HarnessError(
+            f"{path.name} was not written; run `invoke seed`", stage="seed"
+        ) from None
+    except ValueError:
+        raise HarnessError(f"{path} is not valid JSON; seed again", stage="seed") from None
+    missing = [k for k in ACCESS_KEYS if not data.get(k)]
+    if missing:
+        raise HarnessError(f"{path.name} lacks {', '.join(missing)}; seed again", stage="seed")
+    return dict(data)
+
+
+def reuse_access(state: RunState, config: Config) -> dict[str, Any]:
+    """--skip-seed: the AAP already holds the data; take its access file from --aap-access."""
+    source = Path(config.aap_access) if config.aap_access else REPO_ROOT / "aap_access.json"
+    if not source.is_file():
+        raise HarnessError(
+            f"--skip-seed needs the AAP's access file; {source} not found (pass --aap-access)",
+            stage="seed",
+        )
+    data = load_access(source)
+    write_private(state.access_file, json.dumps(data, indent=2))
+    shutil.copymode(state.access_file, state.access_file)
+    log.info("skip-seed: reusing %s", source)
+    return data

@@ -1,0 +1,209 @@
+"""Bring the stack up and take it down (compose down -v plus a sweep by label)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import docker
+
+from imagetest import dockerutil
+from imagetest.compose import BASE_FILE, ENGINE25_FILE, Compose
+from imagetest.config import Config
+from imagetest.errors import HarnessError
+from imagetest.imageselect import ResolvedImages
+from imagetest.log import get_logger
+from imagetest.profile import Profile
+from imagetest.runstate import (
+    RunState,
+    choose_ports,
+    clear_current,
+    load_state,
+    new_run_id,
+    project_name,
+    write_private,
+)
+
+log = get_logger("stack")
+EMULATOR_PROFILE = "aapsim"
+EMULATOR_INTERNAL_URL = "http://aap:8080"
+START_INTERVAL_API = "1.44"  # Docker Engine 25: healthcheck.start_interval
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+CONTAINER_HOST_ALIAS = "host.docker.internal"
+DB_INTERNAL = {"db_host": "db", "db_port": "5432", "redis_host": "redis", "redis_port": "6379"}
+
+
+def compose_for(state: RunState) -> Compose:
+    profiles = [] if state.external_aap else [EMULATOR_PROFILE]
+    files = [BASE_FILE] if not state.compose_files else [Path(f) for f in state.compose_files]
+    return Compose(state.project, state.env_file, files, profiles)
+
+
+def container_url(url: str) -> str:
+    """The URL the containers use for an AAP the host reaches on its loopback."""
+    parts = urlsplit(url)
+    if parts.hostname in LOOPBACK_HOSTS:
+        netloc = CONTAINER_HOST_ALIAS + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def is_up(client: docker.DockerClient, state: RunState) -> bool:
+    """True when every container of the run is running (and healthy where checked)."""
+    containers = dockerutil.run_containers(client, state.run_id)
+    if not containers:
+        return False
+    for c in containers:
+        health = (c.attrs.get("State", {}).get("Health") or {}).get("Status")
+        if c.status != "running" or health not in (None, "healthy"):
+            return False
+    return True
+
+
+def new_state(
+    config: Config, profile: Profile, images: ResolvedImages, run_id: str | None = None
+) -> RunState:
+    run_id = run_id or new_run_id()
+    if config.external_aap:
+        aap_url, internal = str(config.aap_url).rstrip("/"), container_url(str(config.aap_url))
+    else:
+        aap_url, internal = "", EMULATOR_INTERNAL_URL
+    ports = choose_ports()
+    if not aap_url:
+        aap_url = f"http://127.0.0.1:{ports['aap']}"
+    return RunState(
+        run_id=run_id,
+        project=project_name(run_id),
+        ports=ports,
+        aap_version=config.aap_version,
+        profile=profile.name if profile.path.parent.name == "profiles" else str(profile.path),
+        images=dict(images.env),
+        external_aap=config.external_aap,
+        aap_url=aap_url,
+        aap_internal_url=internal.rstrip("/"),
+        aap_username=config.aap_username,
+        aap_insecure=config.aap_insecure,
+        db={"user": "dashboard", "password": secrets.token_urlsafe(18), "name": "dashboard"},
+        artifacts=str(config.artifacts_dir(run_id)),
+    )
+
+
+def write_env_files(state: RunState, config: Config, profile: Profile, admin_password: str) -> None:
+    """compose.env (project variables) and dashboard.env (the image's own variable names)."""
+    values = {
+        **DB_INTERNAL,
+        "db_user": state.db["user"],
+        "db_password": state.db["password"],
+        "db_name": state.db["name"],
+        "secret_key": secrets.token_urlsafe(32),
+    }
+    dashboard_env = {k: str(v).format(**values) for k, v in profile.image["env"].items()}
+    dashboard_file = state.run_dir / "dashboard.env"
+    write_private(dashboard_file, "".join(f"{k}={v}\n" for k, v in dashboard_env.items()))
+    image = profile.image
+    project_env = {
+        "IMAGETEST_RUN_ID": state.run_id,
+        **state.images,
+        "DB_USER": state.db["user"],
+        "DB_PASSWORD": state.db["password"],
+        "DB_NAME": state.db["name"],
+        "DB_PORT": str(state.ports["db"]),
+        "AAP_PORT": str(state.ports["aap"]),
+        "WEB_PORT": str(state.ports["web"]),
+        "AAP_VERSION": state.aap_version,
+        "AAP_ADMIN_PASSWORD": admin_password,
+        "DASHBOARD_ENV_FILE": str(dashboard_file),
+        "WEB_COMMAND": config.web_command or image["web_command"],
+        "TASK_COMMAND": config.task_command or image["task_command"],
+        "WEB_HEALTHCHECK": image["web_healthcheck"],
+        "TASK_HEALTHCHECK": image["task_healthcheck"],
+    }
+    # JSON, passed as process environment: no dotenv quoting rules to get wrong
+    write_private(state.env_file, json.dumps(project_env, indent=2))
+
+
+def up(
+    config: Config,
+    profile: Profile,
+    images: ResolvedImages,
+    *,
+    run_id: str | None = None,
+    reuse: bool = True,
+) -> RunState:
+    """Start a new stack, or with ``reuse`` return the current one if it is already up."""
+    client = dockerutil.client()
+    current = load_state()
+    if reuse and current is not None and is_up(client, current):
+        log.info("stack %s is already up; nothing to do", current.project)
+        return current
+    state = new_state(config, profile, images, run_id)
+    if dockerutil.version_at_least(dockerutil.api_version(client), START_INTERVAL_API):
+        state.compose_files = [str(BASE_FILE), str(ENGINE25_FILE)]
+    else:
+        state.compose_files = [str(BASE_FILE)]
+    password = secrets.token_urlsafe(16) if not config.external_aap else ""
+    state.save()
+    write_env_files(state, config, profile, password)
+    if not config.external_aap:
+        write_private(state.run_dir / "aap_admin_password", password)
+    state.make_current()
+    compose = compose_for(state)
+    log.info(
+        "starting %s (db :%d, web :%d%s)",
+        state.project,
+        state.ports["db"],
+        state.ports["web"],
+        "" if config.external_aap else f", aap :{state.ports['aap']}",
+    )
+    compose.run(
+        "up",
+        "-d",
+        "--wait",
+        "--wait-timeout",
+        str(int(config.timeout)),
+        timeout=config.timeout + 30,
+    )
+    return state
+
+
+def admin_password(state: RunState, config: Config) -> str:
+    """The AAP password: the emulator's per-run one, else from the options/environment."""
+    path = state.run_dir / "aap_admin_password"
+    if not state.external_aap and path.is_file():
+        return path.read_text()
+    if config.aap_password:
+        return config.aap_password
+    raise HarnessError(
+        "no AAP password: set IMAGETEST_AAP_PASSWORD (or AAP_PASSWORD) for --aap-url",
+        stage="seed",
+    )
+
+
+def teardown(run_id: str | None = None) -> bool:
+    """Remove the run's stack; True if there was anything. Tolerates partial state."""
+    state = load_state(run_id)
+    run_id = run_id or (state.run_id if state else None)
+    if run_id is None:
+        log.info("nothing to tear down: no current stack")
+        return False
+    client = dockerutil.client()
+    if state is not None and state.env_file.is_file():
+        result = compose_for(state).run(
+            "down", "-v", "--remove-orphans", "-t", "1", timeout=120, check=False
+        )
+        if result.returncode != 0:
+            log.warning("compose down: %s", (result.stderr.strip().splitlines() or ["?"])[-1])
+    swept = dockerutil.sweep(client, run_id)
+    if any(swept.values()):
+        log.info("swept by label: %s", {k: len(v) for k, v in swept.items() if v})
+    left = dockerutil.leftovers(client, run_id)
+    clear_current(run_id)
+    if state is not None:
+        shutil.rmtree(state.run_dir, ignore_errors=True)
+    if any(left.values()):
+        raise HarnessError(f"run {run_id}: could not remove {left}", stage="teardown")
+    log.info("run %s removed (containers, network, volume)", run_id)
+    return True

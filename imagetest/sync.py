@@ -1,0 +1,131 @@
+"""Register the AAP with the dashboard (setclusters) and start a sync (syncdata).
+
+The steps come from the profile. The reference order makes the count deterministic: the
+cluster is registered without a schedule, the managed sync runs and finishes, then the
+schedule is registered; it is due at once and, with a daily rule, runs exactly once in a run
+and finds no new jobs.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import time
+from collections.abc import Callable
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from docker.models.containers import Container
+
+from imagetest import dockerutil
+from imagetest.errors import HarnessError
+from imagetest.log import get_logger
+from imagetest.masking import mask_text
+from imagetest.profile import Profile
+from imagetest.runstate import RunState, write_private
+
+log = get_logger("sync")
+TASK_SERVICE = "task"
+
+
+def clusters_document(
+    access: dict[str, Any],
+    internal_url: str,
+    profile: Profile,
+    *,
+    verify_ssl: bool,
+    schedules: bool,
+) -> dict[str, Any]:
+    """The clusters file, pointing at AAP as the containers reach it."""
+    parts = urlsplit(internal_url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    schedule = profile.schedule
+    cluster = {
+        "protocol": parts.scheme,
+        "address": parts.hostname,
+        "port": port,
+        "access_token": access["access_token"],
+        "refresh_token": access.get("refresh_token") or "",
+        "client_id": access["client_id"],
+        "client_secret": access["client_secret"],
+        "verify_ssl": verify_ssl,
+        "sync_schedules": [
+            {
+                "name": schedule.get("name", "imagetest"),
+                "rrule": schedule.get("rrule", "FREQ=DAILY"),
+                "enabled": bool(schedule.get("enabled", True)),
+            }
+        ]
+        if schedules and schedule
+        else [],
+    }
+    return {"clusters": [cluster]}
+
+
+def copy_into(container: Container, text: str, path: str) -> None:
+    """Put a private file into the container, owned by the container's user."""
+    _code, ids = dockerutil.exec_run(container, ["sh", "-c", "id -u; id -g"])
+    uid, gid = (int(x) if x.strip().isdigit() else 0 for x in ([*ids.split(), "0", "0"])[:2])
+    data = text.encode()
+    target = PurePosixPath(path)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        info = tarfile.TarInfo(target.name)
+        info.size, info.mode, info.uid, info.gid = len(data), 0o600, uid, gid
+        info.mtime = int(time.time())
+        tar.addfile(info, io.BytesIO(data))
+    if not container.put_archive(str(target.parent), buffer.getvalue()):
+        raise HarnessError(f"could not copy the clusters file to {path}", stage="sync")
+
+
+def run_manage(
+    container: Container, argv: list[str], profile: Profile, secrets: list[str], stage: str
+) -> str:
+    started = time.monotonic()
+    code, output = dockerutil.exec_run(container, argv, workdir=profile.image["workdir"])
+    output = mask_text(output, secrets)
+    shown = " ".join(argv)
+    log.info("%s -> exit %d (%.1f s)", shown, code, time.monotonic() - started)
+    for line in output.strip().splitlines()[-10:]:
+        log.debug("  %s", line)
+    if code != 0:
+        lines = [ln for ln in output.strip().splitlines() if ln.strip()]
+        raise HarnessError(
+            f"`{shown}` failed: {lines[-1] if lines else f'exit {code}'}", stage=stage
+        )
+    return output
+
+
+def sync(
+    state: RunState,
+    profile: Profile,
+    access: dict[str, Any],
+    *,
+    since: str,
+    until: str,
+    await_first_sync: Callable[[], None],
+) -> None:
+    """Run the profile's sync steps in the task container."""
+    container = dockerutil.service_container(dockerutil.client(), state.run_id, TASK_SERVICE)
+    secrets = [str(access.get(k) or "") for k in ("access_token", "refresh_token", "client_secret")]
+    clusters_path = profile.image["clusters_file"]
+    for step in profile.image.get("sync_steps") or ["setclusters", "syncdata"]:
+        name, _, arg = str(step).partition(":")
+        if name == "await_first_sync":
+            await_first_sync()
+            continue
+        if name == "setclusters":
+            doc = clusters_document(
+                access,
+                state.aap_internal_url,
+                profile,
+                verify_ssl=not state.aap_insecure,
+                schedules=arg != "no_schedule",
+            )
+            text = yaml.safe_dump(doc, sort_keys=False)
+            write_private(state.clusters_file, text)
+            copy_into(container, text, clusters_path)
+        argv = profile.command(name, since=since, until=until)
+        run_manage(container, argv, profile, secrets, "sync")

@@ -1,0 +1,92 @@
+"""Poll the SyncJob table until the syncs are done; fail fast on a failed one."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+
+from imagetest.errors import HarnessError
+from imagetest.log import get_logger
+from imagetest.profile import Profile
+
+log = get_logger("wait")
+PROGRESS_EVERY = 5.0  # seconds between progress lines (at most)
+Connect = Callable[[], psycopg.Connection[Any]]
+
+
+def status_counts(conn: psycopg.Connection[Any], profile: Profile) -> Counter[tuple[str, str]]:
+    sj = profile.syncjob
+    rows = conn.execute(
+        f'SELECT "{sj.columns["type"]}", "{sj.columns["status"]}", count(*) '
+        f'FROM "{sj.table}" GROUP BY 1, 2'
+    ).fetchall()
+    return Counter({(sj.logical_type(str(t)), str(s)): int(n) for t, s, n in rows})
+
+
+def first_failure(conn: psycopg.Connection[Any], profile: Profile) -> tuple[Any, ...] | None:
+    sj = profile.syncjob
+    return conn.execute(
+        f'SELECT id, "{sj.columns["type"]}", "{sj.columns["error"]}" FROM "{sj.table}" '
+        f'WHERE "{sj.columns["status"]}" = ANY(%s) ORDER BY id LIMIT 1',
+        [sj.statuses["failure"]],
+    ).fetchone()
+
+
+def describe(counts: Counter[tuple[str, str]]) -> str:
+    if not counts:
+        return "no SyncJobs yet"
+    return ", ".join(f"{t}/{s}: {n}" for (t, s), n in sorted(counts.items()))
+
+
+def wait_for_syncs(
+    connect: Connect,
+    profile: Profile,
+    *,
+    syncs: int,
+    timeout: float,
+    poll_interval: float,
+    stage: str = "wait",
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Counter[tuple[str, str]]:
+    """Return once ``syncs`` sync SyncJobs succeeded and none is pending or running.
+
+    Any failed SyncJob ends the wait at once with its error message.
+    """
+    sj = profile.syncjob
+    success = set(sj.statuses["success"])
+    started = clock()
+    last_report = -PROGRESS_EVERY
+    last_text = ""
+    with connect() as conn:
+        while True:
+            counts = status_counts(conn, profile)
+            failed = first_failure(conn, profile)
+            if failed:
+                job_id, kind, error = failed
+                kind = sj.logical_type(str(kind))
+                raise HarnessError(
+                    f"SyncJob {job_id} ({kind}) failed: {error or 'no error message'}",
+                    stage=stage,
+                )
+            done_syncs = sum(n for (t, s), n in counts.items() if t == "sync" and s in success)
+            # anything neither succeeded nor failed (pending, running, waiting...) is active
+            active = sum(n for (_t, s), n in counts.items() if s not in success)
+            if done_syncs >= syncs and active == 0:
+                log.info("syncs done: %s", describe(counts))
+                return counts
+            elapsed = clock() - started
+            text = describe(counts)
+            if elapsed - last_report >= PROGRESS_EVERY and text != last_text:
+                log.info("waiting (%.0f s): %s", elapsed, text)
+                last_report, last_text = elapsed, text
+            if elapsed >= timeout:
+                raise HarnessError(
+                    f"timed out after {timeout:.0f} s waiting for {syncs} finished sync(s): {text}",
+                    stage=stage,
+                )
+            sleep(poll_interval)

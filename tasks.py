@@ -1,0 +1,352 @@
+"""Tasks of the image integration test. `invoke --list`; `invoke --help TASK` for options.
+
+Options come from flags, then IMAGETEST_* environment variables, then the `imagetest:`
+section of invoke.yaml, then defaults. Stage logic lives in the imagetest package.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from invoke import Context, Exit, task
+
+from imagetest import dockerutil, pipeline, stack
+from imagetest import doctor as doctor_mod
+from imagetest.config import Config, resolve_config
+from imagetest.errors import HarnessError
+from imagetest.log import setup_logging
+from imagetest.runstate import load_state
+
+RUN_HELP = {
+    "image": "dashboard image under test (default: the reference dashboard built locally)",
+    "aap-version": "AAP version to emulate or expect: 2.4, 2.5 or 2.6 (default 2.6)",
+    "keep": "keep the stack running after the run (for debugging)",
+    "timeout": "timeout per stage in seconds (default 300)",
+    "poll-interval": "seconds between SyncJob polls (default 1)",
+    "expected": "expected counts YAML (default expected/aap-<version>.yaml)",
+    "artifacts": "artifacts directory (default .artifacts/<run-id>/)",
+    "profile": "schema profile of the image: reference, upstream or a YAML path",
+    "aap-url": "use this AAP instead of the emulator (http(s)://host:port)",
+    "aap-username": "AAP admin user (default admin)",
+    "aap-password": "AAP admin password; prefer env IMAGETEST_AAP_PASSWORD or AAP_PASSWORD",
+    "aap-insecure": "do not verify the AAP's TLS certificate",
+    "skip-seed": "the AAP already holds the test data: reuse its access file",
+    "aap-access": "access file to reuse with --skip-seed (default ./aap_access.json)",
+    "offline": "never pull images; build what is missing locally",
+    "verbose": "debug logging",
+}
+
+
+def _config(c: Context, **flags: Any) -> Config:
+    setup_logging(bool(flags.get("verbose")))
+    try:
+        file_config = dict(c.config.get("imagetest", None) or {})
+    except (AttributeError, TypeError):
+        file_config = {}
+    # False for a boolean flag means "not given": env or invoke.yaml may still set it.
+    given = {k: (None if v is False else v) for k, v in flags.items()}
+    return resolve_config(given, file_config=file_config)
+
+
+def _guard(fn: Callable[[], Any]) -> Any:
+    try:
+        return fn()
+    except HarnessError as exc:
+        where = f" (stage {exc.stage})" if exc.stage else ""
+        raise Exit(f"error{where}: {exc}", code=2) from None
+
+
+def _stage(c: Context, name: str, **flags: Any) -> None:
+    _guard(lambda: pipeline.run_single(name, _config(c, **flags)))
+
+
+@task(help={"verbose": RUN_HELP["verbose"]})
+def doctor(c: Context, verbose: bool = False) -> None:
+    """Check Python, the Docker engine, Compose v2 and free disk."""
+    setup_logging(verbose)
+    if not doctor_mod.run_checks():
+        raise Exit("error: the host is not ready (see FAIL lines)", code=2)
+
+
+@task(help={"offline": RUN_HELP["offline"], "verbose": RUN_HELP["verbose"]})
+def images(c: Context, offline: bool = False, verbose: bool = False) -> None:
+    """Make the stack's images exist: use, pull or build them (warm: no work)."""
+    config = _config(c, offline=offline, verbose=verbose)
+    _guard(lambda: pipeline.timed("images", pipeline.stage_images, _ctx(config)))
+
+
+@task(
+    help={
+        "context": "build a dashboard image from this directory instead of the reference",
+        "dockerfile": "Dockerfile for --context (default <context>/Dockerfile)",
+        "image": "tag for the --context build (default localhost/imagetest/dashboard:context)",
+        "offline": RUN_HELP["offline"],
+        "verbose": RUN_HELP["verbose"],
+    }
+)
+def build(
+    c: Context,
+    context: str | None = None,
+    dockerfile: str | None = None,
+    image: str | None = None,
+    offline: bool = False,
+    verbose: bool = False,
+) -> None:
+    """Build the reference dashboard and emulator images, or a dashboard from --context."""
+    from imagetest.imageselect import build_dashboard
+
+    config = _config(
+        c, context=context, dockerfile=dockerfile, image=image, offline=offline, verbose=verbose
+    )
+    _guard(lambda: build_dashboard(config, dockerutil.client()))
+
+
+def _ctx(config: Config) -> pipeline.RunContext:
+    run_id = pipeline.new_run_id()
+    return pipeline.RunContext(config, run_id, config.artifacts_dir(run_id))
+
+
+UP_HELP = {
+    k: RUN_HELP[k]
+    for k in (
+        "image",
+        "aap-version",
+        "timeout",
+        "profile",
+        "aap-url",
+        "aap-insecure",
+        "offline",
+        "verbose",
+    )
+}
+
+
+@task(help=UP_HELP)
+def up(
+    c: Context,
+    image: str | None = None,
+    aap_version: str | None = None,
+    timeout: str | None = None,
+    profile: str | None = None,
+    aap_url: str | None = None,
+    aap_insecure: bool = False,
+    offline: bool = False,
+    verbose: bool = False,
+) -> None:
+    """Start the stack (db, redis, emulator, web, task) and wait until healthy; no-op if up."""
+    config = _config(
+        c,
+        image=image,
+        aap_version=aap_version,
+        timeout=timeout,
+        profile=profile,
+        aap_url=aap_url,
+        aap_insecure=aap_insecure,
+        offline=offline,
+        verbose=verbose,
+    )
+
+    def run() -> None:
+        current = load_state()
+        if current is not None and stack.is_up(dockerutil.client(), current):
+            print(f"stack {current.project} is already up")
+            return
+        ctx = _ctx(config)
+        for name in ("preflight", "images"):
+            phase = pipeline.timed(name, pipeline.STAGES[name], ctx)
+            if phase.status == pipeline.FAILED:
+                raise HarnessError(phase.reason, stage=name)
+        phase = pipeline.timed(
+            "up",
+            lambda x: setattr(
+                x, "state", stack.up(config, x.need_profile(), x.images, run_id=x.run_id)
+            ),
+            ctx,
+        )
+        if phase.status == pipeline.FAILED:
+            raise HarnessError(
+                phase.reason + " (state kept; see `invoke logs`, then `invoke teardown`)",
+                stage="up",
+            )
+        state = ctx.state
+        assert state is not None
+        print(
+            f"up: {state.project}  db 127.0.0.1:{state.ports['db']}"
+            f"  web 127.0.0.1:{state.ports['web']}  aap {state.aap_url}"
+        )
+
+    _guard(run)
+
+
+STAGE_HELP = {
+    k: RUN_HELP[k]
+    for k in ("timeout", "poll-interval", "aap-password", "skip-seed", "aap-access", "verbose")
+}
+
+
+@task(
+    help={k: RUN_HELP[k] for k in ("timeout", "aap-password", "skip-seed", "aap-access", "verbose")}
+)
+def seed(
+    c: Context,
+    timeout: str | None = None,
+    aap_password: str | None = None,
+    skip_seed: bool = False,
+    aap_access: str | None = None,
+    verbose: bool = False,
+) -> None:
+    """Seed the stack's AAP with the test data (scripts/setup_aap.py); keep aap_access.json."""
+    _stage(
+        c,
+        "seed",
+        timeout=timeout,
+        aap_password=aap_password,
+        skip_seed=skip_seed,
+        aap_access=aap_access,
+        verbose=verbose,
+    )
+
+
+@task(
+    help={
+        "since": "start of the syncdata window (default 2026-01-01)",
+        "until": "end of the syncdata window (default 2036-01-01)",
+        **{k: RUN_HELP[k] for k in ("timeout", "poll-interval", "profile", "verbose")},
+    }
+)
+def sync(
+    c: Context,
+    since: str | None = None,
+    until: str | None = None,
+    timeout: str | None = None,
+    poll_interval: str | None = None,
+    profile: str | None = None,
+    verbose: bool = False,
+) -> None:
+    """Register AAP with the dashboard (setclusters) and start a sync (syncdata)."""
+    _stage(
+        c,
+        "sync",
+        since=since,
+        until=until,
+        timeout=timeout,
+        poll_interval=poll_interval,
+        profile=profile,
+        verbose=verbose,
+    )
+
+
+@task(
+    help={
+        k: RUN_HELP[k]
+        for k in ("timeout", "poll-interval", "expected", "profile", "aap-version", "verbose")
+    }
+)
+def wait(
+    c: Context,
+    timeout: str | None = None,
+    poll_interval: str | None = None,
+    expected: str | None = None,
+    profile: str | None = None,
+    aap_version: str | None = None,
+    verbose: bool = False,
+) -> None:
+    """Poll the SyncJob table until every sync is done (fail fast on a failed SyncJob)."""
+    _stage(
+        c,
+        "wait",
+        timeout=timeout,
+        poll_interval=poll_interval,
+        expected=expected,
+        profile=profile,
+        aap_version=aap_version,
+        verbose=verbose,
+    )
+
+
+@task(help={k: RUN_HELP[k] for k in ("expected", "profile", "aap-version", "timeout", "verbose")})
+def validate(
+    c: Context,
+    expected: str | None = None,
+    profile: str | None = None,
+    aap_version: str | None = None,
+    timeout: str | None = None,
+    verbose: bool = False,
+) -> None:
+    """Assert the exact row counts (scripts/validate_results.py); exit 1 on a mismatch."""
+    config = _config(
+        c,
+        expected=expected,
+        profile=profile,
+        aap_version=aap_version,
+        timeout=timeout,
+        verbose=verbose,
+    )
+    try:
+        pipeline.run_single("validate", config)
+    except HarnessError as exc:
+        code = 1 if exc.stage == "validate" and "Expected" in str(exc) else 2
+        raise Exit(f"error (stage validate): {exc}", code=code) from None
+
+
+@task(
+    help={
+        "service": "one service (db, redis, aap, web, task); default all",
+        "tail": "lines per container (default 200)",
+    }
+)
+def logs(c: Context, service: str | None = None, tail: int = 200) -> None:
+    """Print the current stack's container logs."""
+    setup_logging()
+
+    def run() -> None:
+        state = load_state()
+        if state is None:
+            raise HarnessError("no stack is up; run `invoke up` first")
+        for container in dockerutil.run_containers(dockerutil.client(), state.run_id):
+            name = container.labels.get("com.docker.compose.service", container.name)
+            if service and name != service:
+                continue
+            print(f"===== {name} ({container.status})")
+            sys.stdout.write(container.logs(tail=tail).decode(errors="replace"))
+
+    _guard(run)
+
+
+@task(help={"run-id": "the run to remove (default: the current stack)"})
+def teardown(c: Context, run_id: str | None = None) -> None:
+    """Remove the stack: compose down -v plus a sweep by the io.imagetest.run label."""
+    setup_logging()
+    _guard(lambda: stack.teardown(run_id))
+
+
+@task(name="test-image", help=RUN_HELP)
+def test_image(
+    c: Context,
+    image: str | None = None,
+    aap_version: str | None = None,
+    keep: bool = False,
+    timeout: str | None = None,
+    poll_interval: str | None = None,
+    expected: str | None = None,
+    artifacts: str | None = None,
+    profile: str | None = None,
+    aap_url: str | None = None,
+    aap_username: str | None = None,
+    aap_password: str | None = None,
+    aap_insecure: bool = False,
+    skip_seed: bool = False,
+    aap_access: str | None = None,
+    offline: bool = False,
+    verbose: bool = False,
+) -> None:
+    """The whole chain: images, up, seed, sync, wait, validate, diagnostics, teardown."""
+    flags = dict(locals())
+    flags.pop("c")
+    config = _guard(lambda: _config(c, **flags))
+    result = pipeline.run_pipeline(config)
+    print(pipeline.render(result))
+    if result.exit_code != 0:
+        raise Exit(f"error (stage {result.failed_stage}): {result.error}", code=result.exit_code)
