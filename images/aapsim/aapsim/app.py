@@ -1,0 +1,236 @@
+"""The ASGI app: one catch-all Starlette route, our own URL table, AAP's headers and errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route as StarletteRoute
+
+from .auth import authenticate, unauthorized
+from .context import Ctx, Reply
+from .errors import ApiError
+from .listing import Query
+from .render import Renderer
+from .routes import Route, controller_routes, gateway_routes, match, token_routes
+from .settings import Settings
+from .state import AWX_VERSION, NODE, State
+from .synthetic import preload
+
+log = logging.getLogger("aapsim.access")
+
+CONTROLLER_PRODUCT = "Red Hat Ansible Automation Platform"
+GATEWAY_PRODUCT = "AAP gateway"
+NOT_FOUND_JSON = {"detail": "The requested resource could not be found."}
+NOT_FOUND_HTML = (
+    '\n<!doctype html>\n<html lang="en">\n<head>\n  <title>Not Found</title>\n</head>\n'
+    "<body>\n  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n"
+    "</body>\n</html>\n"
+)
+SECRET_WORDS = ("token", "secret", "password", "code", "key")
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str  # controller, gateway, oauth
+    prefix: str
+    routes: list[Route]
+    product: str
+
+
+def families(settings: Settings) -> list[Family]:
+    if settings.gateway:
+        return [
+            Family(
+                "controller", "/api/controller/v2/", controller_routes(True), CONTROLLER_PRODUCT
+            ),
+            Family("gateway", "/api/gateway/v1/", gateway_routes(), GATEWAY_PRODUCT),
+            Family("oauth", "/o/", token_routes(), GATEWAY_PRODUCT),
+        ]
+    return [
+        Family("controller", "/api/v2/", controller_routes(False), CONTROLLER_PRODUCT),
+        Family("oauth", "/api/o/", token_routes(), CONTROLLER_PRODUCT),
+    ]
+
+
+def safe_target(path: str, raw_query: str) -> str:
+    """Path plus query with secret-looking values masked, for the access log."""
+    if not raw_query:
+        return path
+    parts = []
+    for key, value in parse_qsl(raw_query, keep_blank_values=True):
+        masked = any(word in key.lower() for word in SECRET_WORDS)
+        parts.append(f"{key}={'***' if masked else value}")
+    return f"{path}?{'&'.join(parts)}"
+
+
+def _json(reply_status: int, body: Any, headers: dict[str, str]) -> Response:
+    if body is None:
+        return Response(status_code=reply_status, headers=headers)
+    content = json.dumps(body, separators=(",", ":")).encode()
+    return Response(
+        content, status_code=reply_status, headers=headers, media_type="application/json"
+    )
+
+
+def _parse_body(raw: bytes, content_type: str) -> tuple[Any, dict[str, str]]:
+    """(JSON data or None, form fields). Raises a DRF-style 400 for broken JSON."""
+    if not raw.strip():
+        return None, {}
+    if "application/x-www-form-urlencoded" in content_type:
+        form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+        return form, form
+    if "multipart/form-data" in content_type:
+        raise ApiError(415, {"detail": 'Unsupported media type "multipart/form-data" in request.'})
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, {"detail": f"JSON parse error - {exc}"}) from None
+    form = {k: str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    return data, form
+
+
+class Emulator:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.state = State(settings)
+        if settings.synthetic_jobs:
+            preload(self.state, settings.synthetic_jobs)
+        self.families = families(settings)
+
+    def find(self, path: str) -> tuple[Family | None, str]:
+        for family in self.families:
+            if path.startswith(family.prefix):
+                return family, path[len(family.prefix) :]
+            if path + "/" == family.prefix:
+                return family, ""
+        return None, ""
+
+    def handle(
+        self, method: str, path: str, raw_query: str, headers: dict[str, str], raw_body: bytes
+    ) -> Response:
+        family, rest = self.find(path)
+        if family is None:
+            if self.settings.gateway:
+                return Response(NOT_FOUND_HTML, 404, media_type="text/html; charset=utf-8")
+            return _json(404, NOT_FOUND_JSON, {})
+        started = time.perf_counter()
+        out_headers = {"X-API-Product-Name": family.product}
+        if family.name == "controller":
+            out_headers["X-API-Node"] = NODE
+        try:
+            reply = self._dispatch(
+                family, rest, method, path, raw_query, headers, raw_body, out_headers
+            )
+        except ApiError as err:
+            reply = Reply(err.status, err.body, err.headers)
+        if family.name == "controller":
+            out_headers["X-API-Time"] = f"{time.perf_counter() - started:.3f}s"
+        out_headers.update(reply.headers)
+        if method == "HEAD":
+            response = _json(reply.status, reply.body, out_headers)
+            response.body = b""
+            return response
+        return _json(reply.status, reply.body, out_headers)
+
+    def _dispatch(
+        self,
+        family: Family,
+        rest: str,
+        method: str,
+        path: str,
+        raw_query: str,
+        headers: dict[str, str],
+        raw_body: bytes,
+        out_headers: dict[str, str],
+    ) -> Reply:
+        found = match(family.routes, rest)
+        if found is None:
+            raise ApiError(
+                404, NOT_FOUND_JSON if family.name != "controller" else {"detail": "Not found."}
+            )
+        route, params = found
+        allowed = sorted(route.methods)
+        verb = "GET" if method == "HEAD" else method
+        if verb == "OPTIONS":
+            return Reply(
+                200,
+                {
+                    "name": rest.strip("/") or "root",
+                    "description": "",
+                    "renders": ["application/json"],
+                    "parses": ["application/json", "application/x-www-form-urlencoded"],
+                },
+                {"Allow": ", ".join([*allowed, "HEAD", "OPTIONS"])},
+            )
+        handler = route.methods.get(verb)
+        if handler is None:
+            raise ApiError(
+                405, {"detail": f'Method "{method}" not allowed.'}, {"Allow": ", ".join(allowed)}
+            )
+        with self.state.lock:
+            now = self.state.now()
+            self.state.advance(now)
+            authorization = headers.get("authorization", "")
+            user = None
+            if not route.public:
+                user = authenticate(self.state, authorization, now)
+                if user is None:
+                    raise unauthorized()
+                out_headers["X-API-Product-Version"] = AWX_VERSION[self.settings.aap_version]
+            data, form = (None, {})
+            if verb in ("POST", "PUT", "PATCH"):
+                data, form = _parse_body(raw_body, headers.get("content-type", ""))
+            ctx = Ctx(
+                state=self.state,
+                r=Renderer(self.state, family.prefix if family.name != "oauth" else "/", now),
+                query=Query(
+                    path=path,
+                    raw_query=raw_query,
+                    params=parse_qsl(raw_query, keep_blank_values=True),
+                ),
+                method=verb,
+                data=data,
+                user=user,
+                now=now,
+                form=form,
+                authorization=authorization,
+            )
+            return handler(ctx, **params)
+
+
+def create_app(settings: Settings) -> Starlette:
+    emulator = Emulator(settings)
+
+    async def endpoint(request: Request) -> Response:
+        t0 = time.perf_counter()
+        raw_query = request.scope.get("query_string", b"").decode("latin-1")
+        path = request.scope["path"]
+        body = await request.body()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        try:
+            response = emulator.handle(request.method, path, raw_query, headers, body)
+        except Exception:  # a bug, never a client's fault: log it and answer 500
+            log.exception("internal error on %s %s", request.method, path)
+            response = _json(500, {"detail": "A server error has occurred."}, {})
+        ms = (time.perf_counter() - t0) * 1000
+        log.info(
+            "%s %s %d %.1fms",
+            request.method,
+            safe_target(path, raw_query),
+            response.status_code,
+            ms,
+        )
+        return response
+
+    app = Starlette(routes=[StarletteRoute("/{path:path}", endpoint, methods=ALL_METHODS)])
+    app.state.emulator = emulator
+    return app

@@ -1,0 +1,56 @@
+"""Credentials: Basic for users, Bearer for personal and OAuth2 application tokens."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from datetime import datetime
+
+from .errors import ApiError
+from .models import User
+from .state import State
+
+NOT_PROVIDED = (
+    "Authentication credentials were not provided. To establish a login session, visit /api/login/."
+)
+BAD_PASSWORD = "Invalid username/password. To establish a login session, visit /api/login/."
+WWW_AUTHENTICATE = "Bearer realm=api authorization_url=/api/o/authorize/"
+
+
+def unauthorized(detail: str = NOT_PROVIDED) -> ApiError:
+    return ApiError(401, {"detail": detail}, {"WWW-Authenticate": WWW_AUTHENTICATE})
+
+
+def decode_basic(value: str) -> tuple[str, str] | None:
+    try:
+        raw = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    if ":" not in raw:
+        return None
+    user, _, password = raw.partition(":")
+    return user, password
+
+
+def authenticate(state: State, header: str, now: datetime) -> User | None:
+    """The user behind an Authorization header; None when absent or not a known scheme."""
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    scheme = scheme.lower()
+    if scheme == "basic":
+        pair = decode_basic(value)
+        if pair is None:
+            raise unauthorized("Invalid basic header. Credentials not correctly base64 encoded.")
+        for user in state.users.values():
+            if user.username == pair[0] and hmac.compare_digest(user.password, pair[1]):
+                return user
+        raise unauthorized(BAD_PASSWORD)
+    if scheme == "bearer":
+        token = state.token_index.get(value.strip())
+        if token is None or token.expires <= now:
+            return None  # AWX treats unknown or expired tokens as no credentials
+        token.last_used = now
+        return state.users.get(token.user_id)
+    return None

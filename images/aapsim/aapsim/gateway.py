@@ -1,0 +1,77 @@
+"""Platform gateway handlers (/api/gateway/v1/ on 2.5 and 2.6)."""
+
+from __future__ import annotations
+
+from . import fields as F
+from .context import Ctx, Reply, created, ok
+from .controller import create_org, create_user, get_or_404
+from .listing import Field, list_objects
+from .timeutil import fmt
+
+
+def root(ctx: Ctx) -> Reply:
+    names = [
+        "ping",
+        "me",
+        "organizations",
+        "users",
+        "teams",
+        "applications",
+        "tokens",
+        "authenticators",
+        "service_clusters",
+        "settings",
+        "status",
+    ]
+    return ok({name: f"{ctx.prefix}{name}/" for name in names})
+
+
+def ping(ctx: Ctx) -> Reply:
+    # "pong" is written with a space and no zone, like the gateway does.
+    pong = (fmt(ctx.now) or "").rstrip("Z").replace("T", " ")
+    if "." not in pong:
+        pong += ".000000"
+    return ok(
+        {
+            "status": "good",
+            "version": ctx.state.version,
+            "pong": pong,
+            "db_connected": True,
+            "proxy_connected": True,
+        }
+    )
+
+
+def me(ctx: Ctx) -> Reply:
+    assert ctx.user is not None
+    return ok(
+        {"count": 1, "next": None, "previous": None, "results": [ctx.r.gateway_user(ctx.user)]}
+    )
+
+
+def users(ctx: Ctx) -> Reply:
+    if ctx.method == "POST":
+        return created(ctx.r.gateway_user(create_user(ctx)))
+    fields = dict(F.USER)
+    fields["id"] = Field("int", lambda u: u.gateway_id)
+    return ok(list_objects(ctx.query, list(ctx.state.users.values()), fields, ctx.r.gateway_user))
+
+
+def user_detail(ctx: Ctx, id: str) -> Reply:
+    user = next((u for u in ctx.state.users.values() if u.gateway_id == int(id)), None)
+    if user is None:
+        from .errors import not_found
+
+        raise not_found()
+    return ok(ctx.r.gateway_user(user))
+
+
+def organizations(ctx: Ctx) -> Reply:
+    if ctx.method == "POST":
+        # The gateway owns organizations and pushes them to the controller (shared id here).
+        return created(ctx.r.gateway_org(create_org(ctx)))
+    return ok(list_objects(ctx.query, list(ctx.state.orgs.values()), F.ORG, ctx.r.gateway_org))
+
+
+def organization_detail(ctx: Ctx, id: str) -> Reply:
+    return ok(ctx.r.gateway_org(get_or_404(ctx.state.orgs, id)))

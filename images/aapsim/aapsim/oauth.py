@@ -1,0 +1,143 @@
+"""OAuth2 applications, tokens and the token endpoint (refresh grant)."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from . import fields as F
+from .auth import decode_basic
+from .context import Ctx, Reply, created, ok
+from .errors import ApiError, not_found
+from .listing import list_objects
+from .models import Application, Token
+
+CLIENT_TYPES = ("confidential", "public")
+GRANT_TYPES = ("authorization-code", "password")
+SCOPES = {"read", "write"}
+REFRESH_TOKEN_SECONDS = 2628000  # AWX/DAB REFRESH_TOKEN_EXPIRE_SECONDS
+
+
+def applications(ctx: Ctx) -> Reply:
+    s = ctx.state
+    if ctx.method == "POST":
+        body = ctx.body()
+        name = body.string("name", required=True, blank=False, max_len=255)
+        description = body.string("description", nullable=True)
+        org = body.fk("organization", s.orgs, required=True, nullable=False)
+        client_type = body.choice("client_type", CLIENT_TYPES, "confidential", required=True)
+        grant = body.choice("authorization_grant_type", GRANT_TYPES, "password", required=True)
+        redirect_uris = body.string("redirect_uris", nullable=True, max_len=4096)
+        app_url = body.string("app_url", nullable=True, max_len=1024)
+        skip = body.boolean("skip_authorization")
+        body.check()
+        if any(a.name == name and a.organization == org for a in s.applications.values()):
+            raise ApiError(
+                400, {"__all__": ["Application with this Name and Organization already exists."]}
+            )
+        app = s.new_application(
+            name=name,
+            description=description,
+            organization=org,
+            client_type=client_type,
+            authorization_grant_type=grant,
+            redirect_uris=redirect_uris,
+            user_id=ctx.user_id,
+            created=ctx.now,
+            app_url=app_url,
+            skip_authorization=skip,
+        )
+        return created(ctx.r.application(app, secret=True))
+    return ok(
+        list_objects(ctx.query, list(s.applications.values()), F.APPLICATION, ctx.r.application)
+    )
+
+
+def application_detail(ctx: Ctx, id: str) -> Reply:
+    app = ctx.state.applications.get(int(id))
+    if app is None:
+        raise not_found()
+    return ok(ctx.r.application(app))
+
+
+def tokens(ctx: Ctx, id: str | None = None) -> Reply:
+    """Token list/create; `id` is the application when nested under /applications/{id}/."""
+    s = ctx.state
+    app_id = None
+    if id is not None:
+        if int(id) not in s.applications:
+            raise not_found()
+        app_id = int(id)
+    if ctx.method == "POST":
+        body = ctx.body()
+        description = body.string("description", nullable=True)
+        if app_id is None:
+            app_id = body.fk("application", s.applications)
+        scope = body.string("scope", default="write", blank=False)
+        if scope and not set(scope.split()) <= SCOPES and "scope" not in body.errors:
+            body.errors.setdefault("scope", []).append(
+                "Must be a simple space-separated string with allowed scopes ['read', 'write']."
+            )
+        body.check()
+        # The token belongs to the requesting user whatever `user` the body names.
+        token = s.issue_token(ctx.user_id, app_id, scope, description, ctx.now)
+        return created(ctx.r.token(token, secret=True))
+    rows = [t for t in s.tokens.values() if app_id is None or t.application_id == app_id]
+    return ok(list_objects(ctx.query, rows, F.TOKEN, ctx.r.token))
+
+
+def token_detail(ctx: Ctx, id: str) -> Reply:
+    token = ctx.state.tokens.get(int(id))
+    if token is None:
+        raise not_found()
+    return ok(ctx.r.token(token))
+
+
+def _client(ctx: Ctx) -> Application:
+    client_id = ctx.form.get("client_id", "")
+    secret = ctx.form.get("client_secret", "")
+    scheme, _, value = ctx.authorization.partition(" ")
+    if scheme.lower() == "basic":
+        pair = decode_basic(value)
+        if pair is not None:
+            client_id, secret = pair
+    for app in ctx.state.applications.values():
+        if app.client_id == client_id and (
+            app.client_type == "public" or hmac.compare_digest(app.client_secret, secret)
+        ):
+            return app
+    raise ApiError(401, {"error": "invalid_client"})
+
+
+def token_endpoint(ctx: Ctx) -> Reply:
+    """POST form grant_type=refresh_token: rotate the pair (old access token dies)."""
+    s = ctx.state
+    grant = ctx.form.get("grant_type", "")
+    if not grant:
+        raise ApiError(
+            400, {"error": "invalid_request", "error_description": "Request is missing grant type."}
+        )
+    if grant != "refresh_token":
+        raise ApiError(400, {"error": "unsupported_grant_type"})
+    app = _client(ctx)
+    refresh = ctx.form.get("refresh_token", "")
+    old: Token | None = s.refresh_index.get(refresh) if refresh else None
+    if old is None or old.application_id != app.id:
+        raise ApiError(400, {"error": "invalid_grant"})
+    if (ctx.now - old.created).total_seconds() > REFRESH_TOKEN_SECONDS:
+        raise ApiError(403, {"detail": "The refresh token has expired."})
+    s.revoke(old)
+    new = s.issue_token(old.user_id, app.id, old.scope, old.description, ctx.now)
+    body: dict[str, Any] = {
+        "access_token": new.token,
+        "expires_in": s.settings.access_token_seconds,
+        "token_type": "Bearer",
+        "scope": new.scope,
+        "refresh_token": new.refresh_token,
+    }
+    # DAB turns the token view's 200 into 201 (2.5/2.6); AWX on 2.4 keeps 200.
+    return Reply(
+        201 if s.settings.gateway else 200,
+        body,
+        {"Cache-Control": "no-store", "Pragma": "no-cache"},
+    )
