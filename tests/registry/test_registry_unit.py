@@ -1,0 +1,66 @@
+"""ensure_image's input checks and error wording, without an engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from imagetest.errors import HarnessError
+from imagetest.registry import _auth_for, _pull_error, _repo_digest, _timeout
+
+
+def test_half_credentials_are_refused() -> None:
+    with pytest.raises(HarnessError, match="set REGISTRY_PASSWORD too"):
+        _auth_for("quay.io", {"REGISTRY_USERNAME": "bob"})
+    with pytest.raises(HarnessError, match="set REGISTRY_USERNAME too"):
+        _auth_for("quay.io", {"REGISTRY_PASSWORD": "x"})
+
+
+def test_env_credentials_go_to_the_refs_registry() -> None:
+    auth = _auth_for("quay.io", {"REGISTRY_USERNAME": "bob", "REGISTRY_PASSWORD": "pw"})
+    assert auth.config == {"username": "bob", "password": "pw", "serveraddress": "quay.io"}
+    assert "pw" not in auth.label
+
+
+@pytest.mark.parametrize(
+    ("reason", "start"),
+    [
+        ("404 manifest for q/x:1 not found: manifest unknown", "image q/x:1 not found in"),
+        ("500 unauthorized: authentication required", "registry quay.io refused"),
+        ("pull access denied for x, repository does not exist", "image q/x:1 not found or"),
+        ('500 Get "https://quay.io/v2/": dial tcp: lookup quay.io: no such host', "registry"),
+        ("500 something else", "pulling q/x:1 from quay.io failed"),
+    ],
+)
+def test_pull_errors_are_classified(reason: str, start: str) -> None:
+    auth = _auth_for("quay.io", {})
+    assert str(_pull_error("q/x:1", "quay.io", reason, auth)).startswith(start)
+
+
+def test_the_password_is_scrubbed_from_engine_text() -> None:
+    auth = _auth_for("quay.io", {"REGISTRY_USERNAME": "bob", "REGISTRY_PASSWORD": "hunter22"})
+    error = _pull_error("q/x:1", "quay.io", "500 bad creds hunter22\nmore", auth)
+    assert "hunter22" not in str(error)
+    assert "\n" not in str(error)
+
+
+class FakeImage:
+    def __init__(self, digests: list[str]) -> None:
+        self.attrs: dict[str, Any] = {"RepoDigests": digests}
+
+
+def test_repo_digest_prefers_the_refs_repository() -> None:
+    image = FakeImage(["other/x@sha256:1", "quay.io/org/app@sha256:2"])
+    assert _repo_digest(image, "quay.io/org/app:1.2") == "quay.io/org/app@sha256:2"
+    assert _repo_digest(FakeImage(["redis@sha256:3"]), "docker.io/library/redis:7") == (
+        "redis@sha256:3"
+    )
+    assert _repo_digest(FakeImage([]), "redis:7") is None
+
+
+def test_timeout_from_env_must_be_positive() -> None:
+    assert _timeout(None, {"IMAGETEST_PULL_TIMEOUT": "42"}) == 42.0
+    assert _timeout(None, {}) == 600.0
+    with pytest.raises(HarnessError, match="IMAGETEST_PULL_TIMEOUT"):
+        _timeout(None, {"IMAGETEST_PULL_TIMEOUT": "soon"})
