@@ -172,6 +172,14 @@ def try_pull(
     return None if _image(client, ref) is not None else f"{ref} not present after pull"
 
 
+def _display(path: Path) -> str:
+    """A path relative to the repository when it is inside it."""
+    try:
+        return str(path.relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def _one_line(text: str, limit: int = 240) -> str:
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 3] + "..."
@@ -229,7 +237,7 @@ class ImageStage:
 
     def _missing_dockerfile(self, spec: ImageSpec) -> str | None:
         if spec.kind == "docker" and not spec.dockerfile.is_file():
-            return f"{spec.dockerfile.relative_to(REPO_ROOT)} does not exist"
+            return f"{_display(spec.dockerfile)} does not exist"
         return None
 
     def _ensure_one(self, spec: ImageSpec) -> ImageResult:
