@@ -271,6 +271,8 @@ def run_log(path: Path) -> Iterator[None]:
     handler = logging.FileHandler(path)
     handler.setFormatter(logging.Formatter(FORMAT, DATEFMT))
     logger = get_logger()
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
     logger.addHandler(handler)
     try:
         yield

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import pytest
+
+from imagetest.config import Config, resolve_config
+from imagetest.errors import HarnessError
+
+
+def test_defaults() -> None:
+    config = resolve_config({}, env={}, file_config={})
+    assert config == Config()
+    assert config.aap_version == "2.6"
+    assert config.poll_interval == 1.0
+    assert config.expected_path().name == "aap-2.6.yaml"
+    assert config.artifacts_dir("r1").parts[-2:] == (".artifacts", "r1")
+
+
+def test_flag_beats_env_beats_file() -> None:
+    file_config = {"aap-version": "2.4", "timeout": 50, "profile": "upstream"}
+    env = {"IMAGETEST_AAP_VERSION": "2.5", "IMAGETEST_TIMEOUT": "40"}
+    config = resolve_config({"aap_version": "2.6"}, env=env, file_config=file_config)
+    assert config.aap_version == "2.6"  # flag
+    assert config.timeout == 40.0  # env over file
+    assert config.profile == "upstream"  # file over default
+
+
+def test_none_flag_means_not_given() -> None:
+    config = resolve_config({"timeout": None}, env={"IMAGETEST_TIMEOUT": "7"})
+    assert config.timeout == 7.0
+
+
+def test_booleans_from_env_and_file() -> None:
+    assert resolve_config({}, env={"IMAGETEST_KEEP": "yes"}).keep is True
+    assert resolve_config({}, env={}, file_config={"keep": True}).keep is True
+    with pytest.raises(HarnessError, match="not a boolean"):
+        resolve_config({}, env={"IMAGETEST_KEEP": "maybe"})
+
+
+def test_password_aliases_and_masking() -> None:
+    config = resolve_config({}, env={"AAP_PASSWORD": "s3cret-pw"})
+    assert config.aap_password == "s3cret-pw"
+    assert "s3cret-pw" not in repr(config)
+    assert config.public_dict()["aap_password"] == "********"
+    preferred = resolve_config({}, env={"AAP_PASSWORD": "a", "IMAGETEST_AAP_PASSWORD": "b"})
+    assert preferred.aap_password == "b"
+
+
+@pytest.mark.parametrize("version", ["2.3", "26", "latest"])
+def test_unknown_aap_version(version: str) -> None:
+    with pytest.raises(HarnessError, match="unknown AAP version"):
+        resolve_config({"aap_version": version}, env={})
+
+
+def test_bad_numbers_and_keys() -> None:
+    with pytest.raises(HarnessError, match="timeout"):
+        resolve_config({"timeout": "soon"}, env={})
+    with pytest.raises(HarnessError, match="greater than 0"):
+        resolve_config({"poll_interval": "0"}, env={})
+    with pytest.raises(HarnessError, match="unknown option"):
+        resolve_config({}, env={}, file_config={"colour": "red"})
+
+
+def test_skip_seed_needs_url() -> None:
+    with pytest.raises(HarnessError, match="--skip-seed needs --aap-url"):
+        resolve_config({"skip_seed": True}, env={})
+    config = resolve_config({"skip_seed": True, "aap_url": "https://aap.example:443"}, env={})
+    assert config.external_aap

@@ -1,0 +1,150 @@
+"""The pipeline's control flow with fake stage functions (no Docker)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from imagetest.config import Config
+from imagetest.errors import HarnessError
+from imagetest.pipeline import RunContext, run_pipeline
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def stage(self, name: str, error: BaseException | None = None):
+        def fn(ctx: RunContext) -> None:
+            self.calls.append(name)
+            if error is not None:
+                raise error
+
+        return name, fn
+
+    def run(self, tmp_path: Path, stages, **config) -> tuple:
+        result = run_pipeline(
+            Config(artifacts=str(tmp_path), **config),
+            stages=stages,
+            diagnostics=self.stage("diagnostics")[1],
+            teardown=self.stage("teardown")[1],
+            run_id="unit",
+        )
+        return result, json.loads((tmp_path / "summary.json").read_text())
+
+
+def test_success_runs_every_stage_then_diagnostics_and_teardown(tmp_path: Path) -> None:
+    rec = Recorder()
+    result, summary = rec.run(tmp_path, [rec.stage("up"), rec.stage("validate")])
+    assert rec.calls == ["up", "validate", "diagnostics", "teardown"]
+    assert result.exit_code == 0
+    assert summary["verdict"] == "pass"
+    assert [p["status"] for p in summary["phases"]] == ["passed"] * 4
+
+
+def test_failing_stage_stops_chain_captures_then_tears_down(tmp_path: Path) -> None:
+    rec = Recorder()
+    stages = [
+        rec.stage("up"),
+        rec.stage("seed", HarnessError("wrong AAP credentials")),
+        rec.stage("sync"),
+    ]
+    result, summary = rec.run(tmp_path, stages)
+    assert rec.calls == ["up", "seed", "diagnostics", "teardown"]
+    assert result.exit_code == 2
+    assert summary["verdict"] == "fail"
+    assert summary["failed_stage"] == "seed"
+    assert summary["error"] == "wrong AAP credentials"
+    assert (tmp_path / "harness.log").read_text().count("[PHASE] seed failed") == 1
+
+
+def test_unexpected_exception_still_tears_down(tmp_path: Path) -> None:
+    rec = Recorder()
+    result, _ = rec.run(tmp_path, [rec.stage("up", RuntimeError("boom"))])
+    assert rec.calls == ["up", "diagnostics", "teardown"]
+    assert "RuntimeError: boom" in result.error
+
+
+def test_validation_failure_exits_1(tmp_path: Path) -> None:
+    rec = Recorder()
+    error = HarnessError("Expected 4 Job objects, got 3", stage="validate")
+    result, summary = rec.run(tmp_path, [rec.stage("validate", error)])
+    assert result.exit_code == 1
+    assert summary["failed_stage"] == "validate"
+
+
+def test_keep_skips_teardown(tmp_path: Path) -> None:
+    rec = Recorder()
+    _, summary = rec.run(tmp_path, [rec.stage("up", HarnessError("x"))], keep=True)
+    assert rec.calls == ["up", "diagnostics"]
+    assert summary["phases"][-1] == {
+        "name": "teardown",
+        "status": "skipped",
+        "seconds": 0.0,
+        "reason": "--keep",
+    }
+
+
+def test_interrupt_tears_down(tmp_path: Path) -> None:
+    rec = Recorder()
+    result, summary = rec.run(tmp_path, [rec.stage("wait", KeyboardInterrupt()), rec.stage("x")])
+    assert rec.calls == ["wait", "diagnostics", "teardown"]
+    assert result.exit_code == 130
+    assert summary["failed_stage"] == "wait"
+
+
+def test_failing_teardown_fails_the_run(tmp_path: Path) -> None:
+    rec = Recorder()
+    result = run_pipeline(
+        Config(artifacts=str(tmp_path)),
+        stages=[rec.stage("up")],
+        diagnostics=rec.stage("diagnostics")[1],
+        teardown=rec.stage("teardown", HarnessError("could not remove"))[1],
+        run_id="unit",
+    )
+    assert result.exit_code == 2
+    assert result.failed_stage == "teardown"
+
+
+def test_summary_shape(tmp_path: Path) -> None:
+    rec = Recorder()
+
+    def found(ctx: RunContext) -> None:
+        ctx.indicators = {"counts": {"Job": 4}, "syncjobs": [], "aap_ping": {"version": "2.6"}}
+
+    result = run_pipeline(
+        Config(artifacts=str(tmp_path), image="example/dash:1"),
+        stages=[rec.stage("up")],
+        diagnostics=found,
+        teardown=rec.stage("teardown")[1],
+        run_id="unit",
+    )
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert set(summary) >= {
+        "run_id",
+        "verdict",
+        "image",
+        "digest",
+        "aap_version",
+        "phases",
+        "counts",
+        "seconds",
+    }
+    assert summary["image"] == "example/dash:1"
+    assert summary["aap_version"] == "2.6"
+    assert summary["counts"] == {"Job": 4}
+    for phase in summary["phases"]:
+        assert set(phase) == {"name", "status", "seconds", "reason"}
+        assert isinstance(phase["seconds"], float)
+    assert result.verdict == "pass"
+
+
+@pytest.mark.parametrize("stage", ["images", "up", "sync"])
+def test_phase_markers(tmp_path: Path, stage: str) -> None:
+    rec = Recorder()
+    rec.run(tmp_path, [rec.stage(stage)])
+    log = (tmp_path / "harness.log").read_text()
+    assert f"[PHASE] {stage} started" in log
+    assert f"[PHASE] {stage} passed (" in log

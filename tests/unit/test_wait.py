@@ -1,0 +1,89 @@
+"""The wait loop's decisions, fed by a scripted fake of the two queries it makes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from imagetest.errors import HarnessError
+from imagetest.profile import load_profile
+from imagetest.wait import wait_for_syncs
+
+PROFILE = load_profile("reference")
+
+
+class FakeConn:
+    """Answers the status query with the next scripted snapshot, the failure query too."""
+
+    def __init__(self, snapshots: list[tuple[list[tuple[str, str, int]], Any]]) -> None:
+        self.snapshots = snapshots
+        self.i = -1
+
+    def execute(self, query: str, params: Any = None) -> FakeConn:
+        if "GROUP BY" in query:
+            self.i = min(self.i + 1, len(self.snapshots) - 1)
+            self._rows: Any = self.snapshots[self.i][0]
+        else:
+            self._rows = self.snapshots[self.i][1]
+        return self
+
+    def fetchall(self) -> Any:
+        return self._rows
+
+    def fetchone(self) -> Any:
+        return self._rows
+
+
+def connect(snapshots) -> Any:
+    conn = FakeConn(snapshots)
+
+    @contextmanager
+    def factory() -> Iterator[FakeConn]:
+        yield conn
+
+    return factory
+
+
+def run(snapshots, syncs: int = 2, timeout: float = 100.0) -> Any:
+    clock = iter(range(1000))
+    return wait_for_syncs(
+        connect(snapshots),
+        PROFILE,
+        syncs=syncs,
+        timeout=timeout,
+        poll_interval=1.0,
+        clock=lambda: float(next(clock)),
+        sleep=lambda s: None,
+    )
+
+
+def test_waits_for_the_scheduled_sync_too() -> None:
+    first_done = ([("sync_jobs", "completed", 1), ("parse_job_data", "completed", 4)], None)
+    second_running = (first_done[0] + [("sync_jobs", "running", 1)], None)
+    all_done = ([("sync_jobs", "completed", 2), ("parse_job_data", "completed", 4)], None)
+    counts = run([first_done, second_running, all_done])
+    assert counts[("sync", "completed")] == 2
+    assert counts[("parse", "completed")] == 4
+
+
+def test_pending_parse_jobs_keep_it_waiting() -> None:
+    snaps = [
+        ([("sync_jobs", "completed", 2), ("parse_job_data", "pending", 4)], None),
+        ([("sync_jobs", "completed", 2), ("parse_job_data", "completed", 4)], None),
+    ]
+    assert run(snaps)[("parse", "completed")] == 4
+
+
+def test_failed_syncjob_ends_at_once() -> None:
+    snaps = [([("sync_jobs", "failed", 1)], (7, "sync_jobs", "401 from AAP: bad token"))]
+    with pytest.raises(HarnessError, match=r"SyncJob 7 \(sync\) failed: 401 from AAP"):
+        run(snaps)
+
+
+def test_timeout_reports_counts() -> None:
+    snaps = [([("sync_jobs", "running", 1)], None)]
+    with pytest.raises(HarnessError, match=r"timed out after 5 s .* sync/running: 1"):
+        run(snaps, timeout=5)
