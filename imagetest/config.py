@@ -33,6 +33,7 @@ class Config:
     aap_version: str = "2.6"
     keep: bool = False
     timeout: float = 300.0
+    up_timeout: float | None = None  # bring-up only; default: timeout
     poll_interval: float = 1.0
     expected: str | None = None
     artifacts: str | None = None
@@ -51,6 +52,10 @@ class Config:
     since: str = "2026-01-01"
     until: str = "2036-01-01"
     verbose: bool = False
+
+    @property
+    def bring_up_timeout(self) -> float:
+        return self.up_timeout or self.timeout
 
     @property
     def external_aap(self) -> bool:

@@ -163,8 +163,8 @@ def up(
         "-d",
         "--wait",
         "--wait-timeout",
-        str(int(config.timeout)),
-        timeout=config.timeout + 30,
+        str(int(config.bring_up_timeout)),
+        timeout=config.bring_up_timeout + 30,
     )
     return state
 

@@ -1,0 +1,131 @@
+"""`invoke test-image` end to end, run as a user runs it (a subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+import yaml
+
+from imagetest.config import REPO_ROOT
+from imagetest.expected import load_expected
+from imagetest.runstate import RUN_LABEL
+
+pytestmark = [pytest.mark.docker, pytest.mark.e2e, pytest.mark.slow]
+RUN_TIMEOUT = 900
+
+
+def test_image(
+    artifacts: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    argv = [sys.executable, "-m", "invoke", "test-image", "--artifacts", str(artifacts), *args]
+    result = subprocess.run(
+        argv,
+        cwd=REPO_ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    summary_file = artifacts / "summary.json"
+    assert summary_file.is_file(), f"no summary.json; stderr:\n{result.stderr[-3000:]}"
+    return result, json.loads(summary_file.read_text())
+
+
+def leftovers(client: docker.DockerClient, run_id: str) -> dict[str, list[str]]:
+    flt = {"label": f"{RUN_LABEL}={run_id}"}
+    return {
+        "containers": [c.name for c in client.containers.list(all=True, filters=flt)],
+        "networks": [n.name for n in client.networks.list(filters=flt)],
+        "volumes": [v.name for v in client.volumes.list(filters=flt)],
+    }
+
+
+# 2.6 last: the usual default is the one most worth a green signal at the end of the log
+@pytest.mark.parametrize("version", ["2.4", "2.5", "2.6"])
+def test_full_run_passes(docker_client: docker.DockerClient, tmp_path: Path, version: str) -> None:
+    result, summary = test_image(tmp_path, "--aap-version", version)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert summary["verdict"] == "pass"
+    assert summary["aap_version"] == version
+    expected = load_expected(REPO_ROOT / "expected" / f"aap-{version}.yaml")
+    assert summary["counts"] == {e.id: e.count for e in expected.entries}
+    names = [p["name"] for p in summary["phases"]]
+    assert names[-2:] == ["diagnostics", "teardown"]
+    assert all(p["status"] == "passed" for p in summary["phases"])
+    assert "[PHASE] validate passed" in result.stderr
+    assert (tmp_path / "junit.xml").is_file()
+    assert leftovers(docker_client, summary["run_id"]) == {
+        "containers": [],
+        "networks": [],
+        "volumes": [],
+    }
+
+
+def test_wrong_count_fails_validate_with_exit_1(
+    docker_client: docker.DockerClient, tmp_path: Path
+) -> None:
+    data = yaml.safe_load((REPO_ROOT / "expected" / "aap-2.6.yaml").read_text())
+    for entry in data["entities"]:
+        if entry["entity"] == "Job":
+            entry["count"] = 5
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(yaml.safe_dump(data))
+    result, summary = test_image(tmp_path / "artifacts", "--expected", str(wrong))
+    assert result.returncode == 1
+    assert summary["failed_stage"] == "validate"
+    assert "Expected 5 Job objects, got 4" in result.stderr
+    assert leftovers(docker_client, summary["run_id"])["containers"] == []
+
+
+def test_failed_bring_up_leaves_nothing_and_keeps_diagnostics(
+    docker_client: docker.DockerClient, tmp_path: Path
+) -> None:
+    # The web role exits at once: the stack never becomes healthy.
+    env = {"IMAGETEST_WEB_COMMAND": "sh -c 'echo imagetest-broken-web; exit 3'"}
+    result, summary = test_image(tmp_path, "--timeout", "60", env=env)
+    assert result.returncode == 2
+    assert summary["failed_stage"] == "up"
+    assert "stage up" in result.stderr
+    assert leftovers(docker_client, summary["run_id"]) == {
+        "containers": [],
+        "networks": [],
+        "volumes": [],
+    }
+    web_log = tmp_path / "containers" / "web.log"
+    assert "imagetest-broken-web" in web_log.read_text()
+    assert (tmp_path / "compose-ps.txt").is_file()
+    assert (tmp_path / "containers" / "db.health.json").is_file()
+
+
+def test_wait_timeout_fails_in_wait_and_cleans_up(
+    docker_client: docker.DockerClient, tmp_path: Path
+) -> None:
+    # The worker never runs: syncdata's SyncJob stays pending, so the sync stage's wait for
+    # the first sync times out; diagnostics must show the pending row.
+    # ("run_dispatcher" as $0 keeps the image's own health check reading it as the worker)
+    env = {
+        "IMAGETEST_TASK_COMMAND": "sh -c 'touch /tmp/dispatcher.heartbeat; exec sleep 3600' "
+        "run_dispatcher",
+        "IMAGETEST_UP_TIMEOUT": "300",
+    }
+    result, summary = test_image(tmp_path, "--timeout", "8", env=env)
+    assert result.returncode == 2
+    assert summary["failed_stage"] == "sync"
+    assert "timed out after 8 s" in summary["error"]
+    rows = json.loads((tmp_path / "syncjobs.json").read_text())
+    assert [r["status"] for r in rows] == ["pending"]
+    access = json.loads((tmp_path / "aap_access.json").read_text())
+    assert access["client_secret"] == "********"
+    assert leftovers(docker_client, summary["run_id"]) == {
+        "containers": [],
+        "networks": [],
+        "volumes": [],
+    }
