@@ -1,0 +1,138 @@
+"""Basic, Bearer, refresh rotation, expiry and AAP-style 401 bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aapsim_support import PASSWORD, VERSIONS, Clock, api_root
+
+NOT_PROVIDED = (
+    "Authentication credentials were not provided. To establish a login session, visit /api/login/."
+)
+
+
+def oauth_root(version: str) -> str:
+    return "/api/v2/" if version == "2.4" else "/api/gateway/v1/"
+
+
+def token_url(version: str) -> str:
+    return "/api/o/token/" if version == "2.4" else "/o/token/"
+
+
+def make_app_token(client, version: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    root = oauth_root(version)
+    app = client.post(
+        f"{root}applications/",
+        json={
+            "name": "ad-app",
+            "organization": 1,
+            "client_type": "confidential",
+            "authorization_grant_type": "authorization-code",
+            "redirect_uris": "https://x/cb",
+        },
+    )
+    assert app.status_code == 201, app.text
+    token = client.post(f"{root}tokens/", json={"application": app.json()["id"], "scope": "read"})
+    assert token.status_code == 201, token.text
+    return app.json(), token.json()
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_basic_auth(make_client, version: str) -> None:
+    client = make_client(version)
+    api = api_root(version)
+    assert client.get(f"{api}me/").json()["results"][0]["id"] == 1
+    bad = client.get(f"{api}me/", auth=("admin", "wrong"))
+    assert bad.status_code == 401
+    assert bad.json()["detail"].startswith("Invalid username/password.")
+    assert bad.headers["X-API-Product-Name"] == "Red Hat Ansible Automation Platform"
+    none = client.get(f"{api}jobs/", auth=None)
+    assert none.status_code == 401 and none.json() == {"detail": NOT_PROVIDED}
+    assert none.headers["WWW-Authenticate"].startswith("Bearer realm=api")
+    garbage = client.get(f"{api}jobs/", auth=None, headers={"Authorization": "Basic !!!"})
+    assert garbage.status_code == 401
+
+
+@pytest.mark.parametrize("version", ["2.5", "2.6"])
+def test_gateway_me_uses_gateway_admin_id(make_client, version: str) -> None:
+    client = make_client(version)
+    assert client.get("/api/gateway/v1/me/").json()["results"][0]["id"] == 2
+    assert client.get("/api/controller/v2/me/").json()["results"][0]["id"] == 1
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_bearer_token_and_secrets_hidden(make_client, version: str) -> None:
+    client = make_client(version)
+    app, token = make_app_token(client, version)
+    assert app["client_secret"] != "$encrypted$" and len(app["client_id"]) > 10
+    bearer = {"Authorization": f"Bearer {token['token']}"}
+    client.auth = None
+    api = api_root(version)
+    r = client.get(f"{api}organizations/", headers=bearer)
+    assert r.status_code == 200 and r.json()["count"] == 1
+    root = oauth_root(version)
+    listed = client.get(f"{root}tokens/{token['id']}/", headers=bearer).json()
+    assert listed["token"] == "$encrypted$" and listed["refresh_token"] == "$encrypted$"
+    shown = client.get(f"{root}applications/{app['id']}/", headers=bearer).json()
+    assert shown["client_secret"] == "$encrypted$"
+    personal = client.post(f"{root}tokens/", headers=bearer, json={"description": "p"})
+    assert personal.status_code == 201 and personal.json()["refresh_token"] is None
+    assert client.get(f"{api}jobs/", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_refresh_rotates_pair(make_client, version: str) -> None:
+    client = make_client(version)
+    app, token = make_app_token(client, version)
+    client.auth = None
+    api = api_root(version)
+    form = {"grant_type": "refresh_token", "refresh_token": token["refresh_token"]}
+    r = client.post(token_url(version), data=form, auth=(app["client_id"], app["client_secret"]))
+    assert r.status_code == (200 if version == "2.4" else 201), r.text
+    body = r.json()
+    assert body["token_type"] == "Bearer" and body["scope"] == "read"
+    assert body["access_token"] != token["token"]
+    old = client.get(f"{api}jobs/", headers={"Authorization": f"Bearer {token['token']}"})
+    assert old.status_code == 401
+    new = client.get(f"{api}jobs/", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert new.status_code == 200
+    # The old refresh token is spent; a wrong client secret is refused.
+    again = client.post(
+        token_url(version), data=form, auth=(app["client_id"], app["client_secret"])
+    )
+    assert again.status_code == 400 and again.json() == {"error": "invalid_grant"}
+    form["refresh_token"] = body["refresh_token"]
+    wrong = client.post(token_url(version), data=form, auth=(app["client_id"], "bad"))
+    assert wrong.status_code == 401 and wrong.json() == {"error": "invalid_client"}
+    other = client.post(
+        token_url(version),
+        data={"grant_type": "password"},
+        auth=(app["client_id"], app["client_secret"]),
+    )
+    assert other.status_code == 400
+
+
+def test_token_expiry(make_client, clock: Clock) -> None:
+    client = make_client("2.6", token_lifetime=60)
+    app, token = make_app_token(client, "2.6")
+    client.auth = None
+    bearer = {"Authorization": f"Bearer {token['token']}"}
+    assert client.get("/api/controller/v2/jobs/", headers=bearer).status_code == 200
+    clock.tick(61)
+    expired = client.get("/api/controller/v2/jobs/", headers=bearer)
+    assert expired.status_code == 401 and expired.json() == {"detail": NOT_PROVIDED}
+    # Ping answers whatever the header holds.
+    assert client.get("/api/gateway/v1/ping/", headers=bearer).status_code == 200
+    refreshed = client.post(
+        "/o/token/",
+        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+        auth=(app["client_id"], app["client_secret"]),
+    )
+    assert refreshed.status_code == 201 and refreshed.json()["expires_in"] == 60
+
+
+def test_admin_password_is_the_configured_one(make_client) -> None:
+    client = make_client("2.4")
+    assert client.get("/api/v2/me/", auth=("admin", PASSWORD)).status_code == 200
+    assert client.get("/api/v2/me/", auth=("admin", "password")).status_code == 401
