@@ -1,0 +1,316 @@
+"""Real PostgreSQL and Redis containers, Django set up against them, the emulator in-process.
+
+Everything here is session-scoped except `dash_db`, which empties the synced tables (the
+migrations' reference data stays) before each test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+
+from tests.seed.conftest import aapsim_server  # noqa: F401  (the emulator fixture, reused)
+
+REPO = Path(__file__).resolve().parents[2]
+DASHBOARD_DIR = REPO / "images" / "dashboard"
+RUN_LABEL = {"io.imagetest.run": "test-dashboard"}
+START_SECONDS = 60.0
+KEEP_TABLES = ("common_currency", "common_settings", "django_migrations")
+
+
+@dataclass(frozen=True)
+class Services:
+    env: dict[str, str]  # DB_* / REDIS_* / SECRET_KEY for subprocesses
+
+
+def _start(client: docker.DockerClient, image: str, port: int, **kwargs: Any) -> Any:
+    return client.containers.run(
+        image,
+        detach=True,
+        labels=RUN_LABEL,
+        name=f"imagetest-dash-{kwargs.pop('role')}-{secrets.token_hex(4)}",
+        ports={f"{port}/tcp": ("127.0.0.1", None)},
+        **kwargs,
+    )
+
+
+def _host_port(container: Any, port: int) -> int:
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        container.reload()
+        bound = (container.attrs["NetworkSettings"]["Ports"] or {}).get(f"{port}/tcp")
+        if bound:
+            return int(bound[0]["HostPort"])
+        time.sleep(0.1)
+    raise RuntimeError(f"{container.name}: port {port} was never published")
+
+
+def _wait_for(what: str, check: Callable[[], bool], container: Any) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            if check():
+                return
+        time.sleep(0.25)
+    logs = container.logs(tail=20).decode(errors="replace")
+    raise RuntimeError(f"{what} did not become ready:\n{logs}")
+
+
+def _pg_ready(port: int, password: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(
+        host="127.0.0.1",
+        port=port,
+        user="dashboard",
+        password=password,
+        dbname="dashboard",
+        connect_timeout=2,
+    ) as conn:
+        conn.execute("SELECT 1")
+    return True
+
+
+def _redis_ready(port: int) -> bool:
+    import redis
+
+    return bool(redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1).ping())
+
+
+@pytest.fixture(scope="session")
+def dash_services(
+    docker_client: docker.DockerClient, base_images: dict[str, str]
+) -> Iterator[Services]:
+    """PostgreSQL 15 and Redis 7 containers; Django configured and migrated against them."""
+    password = secrets.token_urlsafe(16)
+    containers = []
+    try:
+        pg = _start(
+            docker_client,
+            base_images["postgres"],
+            5432,
+            role="pg",
+            environment={
+                "POSTGRES_USER": "dashboard",
+                "POSTGRES_PASSWORD": password,
+                "POSTGRES_DB": "dashboard",
+            },
+            tmpfs={"/var/lib/postgresql/data": "rw"},
+        )
+        containers.append(pg)
+        rd = _start(docker_client, base_images["redis"], 6379, role="redis")
+        containers.append(rd)
+        pg_port, redis_port = _host_port(pg, 5432), _host_port(rd, 6379)
+        _wait_for("postgres", lambda: _pg_ready(pg_port, password), pg)
+        _wait_for("redis", lambda: _redis_ready(redis_port), rd)
+        env = {
+            "DB_HOST": "127.0.0.1",
+            "DB_PORT": str(pg_port),
+            "DB_USER": "dashboard",
+            "DB_PASSWORD": password,
+            "DB_NAME": "dashboard",
+            "REDIS_HOST": "127.0.0.1",
+            "REDIS_PORT": str(redis_port),
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "DJANGO_SETTINGS_MODULE": "django_config.settings",
+            # Fast failure paths in tests: short backoff and timeouts.
+            "AAP_RETRY_BACKOFF": "0.05",
+            "AAP_HTTP_TIMEOUT": "5",
+            "AAP_PING_TIMEOUT": "3",
+            "DISPATCHER_POLL_SECONDS": "0.2",
+            "LOG_LEVEL": "WARNING",
+        }
+        os.environ.update(env)
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate", verbosity=0)
+        yield Services(env=env)
+    finally:
+        for container in containers:
+            with contextlib.suppress(docker.errors.APIError):
+                container.remove(force=True, v=True)
+
+
+@pytest.fixture
+def dash_db(dash_services: Services) -> Services:
+    """Empty synced tables and Redis keys; keep the migrations' reference data."""
+    from apps.common.redis_client import get_redis
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> ALL(%s)",
+            [list(KEEP_TABLES)],
+        )
+        tables = [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    get_redis().flushdb()
+    return dash_services
+
+
+# -- helpers the test modules share ---------------------------------------------------------
+
+
+def seed(url: str, password: str, version: str, workdir: Path) -> dict[str, Any]:
+    """Seed an emulator with scripts/setup_aap.py; returns its aap_access.json."""
+    from scripts import setup_aap
+
+    output = workdir / "aap_access.json"
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = setup_aap.main(
+            [
+                "--url",
+                url,
+                "--password",
+                password,
+                "--version",
+                version,
+                "--json-output",
+                str(output),
+            ]
+        )
+    assert code == 0, err.getvalue()
+    return json.loads(output.read_text())
+
+
+def clusters_yaml(
+    access: dict[str, Any], path: Path, rrule: str = "FREQ=HOURLY;INTERVAL=1", **override: Any
+) -> Path:
+    import yaml
+
+    cluster = {
+        "protocol": access["aap_protocol"],
+        "address": access["aap_address"],
+        "port": int(access["aap_port"]),
+        "access_token": access["access_token"],
+        "refresh_token": access["refresh_token"],
+        "client_id": access["client_id"],
+        "client_secret": access["client_secret"],
+        "verify_ssl": False,
+        "sync_schedules": [{"name": "hourly", "rrule": rrule, "enabled": True}],
+        **override,
+    }
+    path.write_text(yaml.safe_dump({"clusters": [cluster]}))
+    return path
+
+
+def run_worker() -> None:
+    """Run the dispatcher in-process until no job is pending."""
+    from apps.scheduler.dispatcher import Dispatcher
+
+    Dispatcher(poll=0.2).run(until_idle=True)
+
+
+def manage(services: Services, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`python manage.py ARGS` in a subprocess (real exit codes and stderr), no stdin."""
+    env = {**os.environ, **services.env}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=DASHBOARD_DIR,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def counts() -> dict[str, int]:
+    from apps.clusters import models as m
+    from apps.common.models import Currency
+    from apps.scheduler.models import SyncJob
+
+    return {
+        "Currency": Currency.objects.count(),
+        "SyncJob": SyncJob.objects.count(),
+        "SyncJob sync_jobs": SyncJob.objects.filter(type=SyncJob.TYPE_SYNC).count(),
+        "SyncJob parse_job_data": SyncJob.objects.filter(type=SyncJob.TYPE_PARSE).count(),
+        "AAPUser": m.AAPUser.objects.count(),
+        "Organization": m.Organization.objects.count(),
+        "JobTemplate": m.JobTemplate.objects.count(),
+        "Job": m.Job.objects.count(),
+        "Project": m.Project.objects.count(),
+        "Label": m.Label.objects.count(),
+        "JobLabel": m.JobLabel.objects.count(),
+        "JobHostSummary": m.JobHostSummary.objects.count(),
+    }
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _BadAAP:
+    """An HTTP server that pings like AAP 2.5 and then misbehaves in one way."""
+
+    def __init__(self, mode: str) -> None:
+        import http.server
+        import threading
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if self.path.startswith("/api/gateway/v1/ping/"):
+                    self._send(200, b'{"version": "2.5"}', "AAP gateway")
+                elif mode == "500":
+                    self._send(500, b"<h1>Server Error</h1>", None)
+                elif mode == "malformed":
+                    self._send(200, b'{"count": 1, "results": [', "Red Hat AAP")
+                else:  # "awx": valid JSON from an upstream AWX, which the dashboard refuses
+                    self._send(200, b'{"count": 0, "next": null, "results": []}', "AWX")
+
+            def _send(self, status: int, body: bytes, product: str | None) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                if product:
+                    self.send_header("X-API-Product-Name", product)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def bad_aap() -> Iterator[Callable[[str], int]]:
+    """`bad_aap(mode)` -> port; mode is down, 500, malformed or awx."""
+    servers: list[_BadAAP] = []
+
+    def start(mode: str) -> int:
+        if mode == "down":
+            return closed_port()
+        server = _BadAAP(mode)
+        servers.append(server)
+        return server.port
+
+    yield start
+    for server in servers:
+        server.stop()
