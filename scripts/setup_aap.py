@@ -33,10 +33,16 @@ client_id:client_secret), so:
 - otherwise an existing "ad-app" is deleted and created again, which yields a fresh secret.
   Deleting it also revokes its tokens; they were unusable to us anyway without the secret.
 
-Each run then creates a new token for the application and deletes the older "ad-aap-token"
-tokens of that application, so AAP keeps exactly one and the file always holds it.
-The file is written (atomically, created with mode 0600) right after the token is made, before
-seeding, so a later failure never loses a secret that only existed in a response.
+The token: a reused application gets a fresh token by refreshing the stored refresh token at
+AAP's OAuth2 token endpoint (the same call the dashboard makes). That rotates the pair, so the
+previous access token dies and AAP keeps one seeding token however often the script runs, and it
+proves the stored secret still works. If AAP no longer honours that refresh token (expired,
+revoked, or already rotated by a dashboard using the file), a new token is created with
+POST .../tokens/ (description "ad-aap-token", scope "read"); if AAP rejects the stored client
+credentials, the application is recreated as above. A new application always gets a new token.
+Whatever path was taken, the access token is checked with one GET before the file is written.
+The file is written (atomically, created with mode 0600) right after that, before seeding, so a
+later failure never loses a secret that only existed in a response.
 
 Exit status: 0 on success; 2 with one line on stderr naming the problem and the fix for bad
 arguments, an unreachable AAP, rejected credentials, a version mismatch, an unexpected AAP
@@ -102,6 +108,7 @@ TOKEN_SCOPE = "read"
 DEFAULT_REDIRECT_URIS = "https://localhost/auth-callback"
 
 GATEWAY = "/api/gateway/v1"
+TOKEN_URL = {"2.4": "/api/o/token/", "2.5": "/o/token/", "2.6": "/o/token/"}
 CONTROLLER_ROOT = {"2.4": "/api/v2", "2.5": "/api/controller/v2", "2.6": "/api/controller/v2"}
 VERSION_ALIASES = {
     "24": "2.4",
@@ -303,11 +310,19 @@ class Api:
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         basic_auth: bool = True,
+        form: dict[str, str] | None = None,
+        client_auth: tuple[str, str] | None = None,
     ) -> httpx.Response:
+        """Send one request; `client_auth` replaces the admin's Basic credentials."""
         kwargs: dict[str, Any] = {"params": params, "headers": headers}
         if json_body is not None:
             kwargs["json"] = json_body
-        if not basic_auth:
+        if form is not None:
+            kwargs["data"] = form
+        if client_auth is not None:
+            kwargs["auth"] = httpx.BasicAuth(*client_auth)
+            basic_auth = False
+        elif not basic_auth:
             kwargs["auth"] = None
         try:
             resp = self.client.request(method, path, **kwargs)
@@ -622,6 +637,18 @@ def launch_and_wait(
 # OAuth2 application, token and the access file
 
 
+@dataclass(frozen=True)
+class App:
+    id: int
+    client_id: str
+    secret: str
+    how: str = "reused"
+
+
+class BadClient(Exception):
+    """The token endpoint rejected client_id/client_secret."""
+
+
 def read_previous_access(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text())
@@ -630,11 +657,9 @@ def read_previous_access(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def ensure_application(api: Api, apps: str, opts: Options) -> tuple[int, str, str, str]:
-    """(id, client_id, client_secret, how) of "ad-app" with a secret we actually hold."""
-    previous = read_previous_access(opts.output)
+def ensure_application(api: Api, apps: str, opts: Options, previous: dict[str, Any]) -> App:
+    """ "ad-app" with a secret we actually hold: reused if the stored secret is for it."""
     app = api.find(apps, name=APP_NAME, organization=DEFAULT_ORG_ID)
-    how = "created"
     if app is not None:
         secret = previous.get("client_secret")
         if (
@@ -643,10 +668,16 @@ def ensure_application(api: Api, apps: str, opts: Options) -> tuple[int, str, st
             and secret
             and app.get("redirect_uris") == opts.redirect_uris
         ):
-            app_id = take(app, "id", int, f"GET {apps}")
-            return app_id, take(app, "client_id", str, f"GET {apps}"), secret, "reused"
-        # Its secret is not ours to know any more: replace the application.
-        api.request("DELETE", f"{apps}{take(app, 'id', int, f'GET {apps}')}/", expect=(204,))
+            context = f"GET {apps}"
+            return App(take(app, "id", int, context), take(app, "client_id", str, context), secret)
+    return create_application(api, apps, opts, app)
+
+
+def create_application(api: Api, apps: str, opts: Options, old: dict[str, Any] | None) -> App:
+    """Create "ad-app", first deleting `old` (whose secret is not ours to know any more)."""
+    how = "created"
+    if old is not None:
+        api.request("DELETE", f"{apps}{take(old, 'id', int, f'GET {apps}')}/", expect=(204,))
         how = "recreated"
     made = api.obj(
         "POST",
@@ -663,7 +694,7 @@ def ensure_application(api: Api, apps: str, opts: Options) -> tuple[int, str, st
         },
     )
     context = f"POST {apps}"
-    return (
+    return App(
         take(made, "id", int, context),
         take(made, "client_id", str, context),
         take(made, "client_secret", str, context),
@@ -671,7 +702,7 @@ def ensure_application(api: Api, apps: str, opts: Options) -> tuple[int, str, st
     )
 
 
-def create_token(api: Api, tokens: str, app_id: int) -> tuple[int, str, str]:
+def create_token(api: Api, tokens: str, app_id: int) -> tuple[str, str]:
     made = api.obj(
         "POST",
         tokens,
@@ -679,25 +710,32 @@ def create_token(api: Api, tokens: str, app_id: int) -> tuple[int, str, str]:
         json_body={"description": TOKEN_DESCRIPTION, "scope": TOKEN_SCOPE, "application": app_id},
     )
     context = f"POST {tokens}"
-    return (
-        take(made, "id", int, context),
-        take(made, "token", str, context),
-        take(made, "refresh_token", str, context),
+    return take(made, "token", str, context), take(made, "refresh_token", str, context)
+
+
+def refresh_token(api: Api, version: str, app: App, refresh: str) -> tuple[str, str] | None:
+    """Rotate the stored pair (the old access token dies); None if AAP no longer honours it.
+
+    Raises BadClient when AAP rejects the client credentials themselves.
+    """
+    url = TOKEN_URL[version]
+    resp = api.request(
+        "POST",
+        url,
+        expect=(200, 201, 400, 401, 403),
+        form={"grant_type": "refresh_token", "refresh_token": refresh},
+        client_auth=(app.client_id, app.secret),
     )
-
-
-def prune_tokens(api: Api, tokens: str, app_id: int, keep: int) -> int:
-    """Delete this application's older seeding tokens; AAP keeps exactly one."""
-    old = [
-        take(t, "id", int, f"GET {tokens}")
-        for t in api.list_all(tokens, {"application": app_id})
-        if t.get("application") == app_id
-        and t.get("description") == TOKEN_DESCRIPTION
-        and t.get("id") != keep
-    ]
-    for token_id in old:
-        api.request("DELETE", f"{tokens}{token_id}/", expect=(204,))
-    return len(old)
+    if resp.status_code == 401:
+        raise BadClient
+    if resp.status_code not in (200, 201):
+        return None  # expired, revoked or already rotated by the dashboard
+    body = api.body(resp)
+    if not isinstance(body, dict):
+        raise SetupError(f"unexpected AAP response to POST {url}: not a JSON object")
+    return take(body, "access_token", str, f"POST {url}"), take(
+        body, "refresh_token", str, f"POST {url}"
+    )
 
 
 def check_token(api: Api, version: str, token: str) -> None:
@@ -735,8 +773,21 @@ def write_access_file(path: Path, data: dict[str, str]) -> None:
 def setup_oauth(api: Api, version: str, opts: Options, report: Report) -> None:
     base = GATEWAY if version in GATEWAY_VERSIONS else CONTROLLER_ROOT[version]
     apps, tokens = f"{base}/applications/", f"{base}/tokens/"
-    app_id, client_id, secret, how = ensure_application(api, apps, opts)
-    token_id, access, refresh = create_token(api, tokens, app_id)
+    previous = read_previous_access(opts.output)
+    app = ensure_application(api, apps, opts, previous)
+    pair = None
+    stored = previous.get("refresh_token")
+    if app.how == "reused" and isinstance(stored, str) and stored:
+        try:
+            pair = refresh_token(api, version, app, stored)
+        except BadClient:  # the stored secret is stale after all
+            old = api.find(apps, name=APP_NAME, organization=DEFAULT_ORG_ID)
+            app = create_application(api, apps, opts, old)
+    how_token = "refreshed the stored token"
+    if pair is None:
+        pair = create_token(api, tokens, app.id)
+        how_token = "new token"
+    access, refresh = pair
     check_token(api, version, access)
     target = opts.target
     write_access_file(
@@ -747,16 +798,14 @@ def setup_oauth(api: Api, version: str, opts: Options, report: Report) -> None:
             "aap_address": target.host,
             "aap_port": str(target.port),
             "aap_version": version,
-            "client_id": client_id,
-            "client_secret": secret,
+            "client_id": app.client_id,
+            "client_secret": app.secret,
             "access_token": access,
             "refresh_token": refresh,
         },
     )
-    pruned = prune_tokens(api, tokens, app_id, token_id)
     report.oauth = (
-        f"oauth2: application {APP_NAME} id {app_id} ({how}), new token id {token_id}"
-        f" (replaced {pruned}); wrote {opts.output}"
+        f"oauth2: application {APP_NAME} id {app.id} ({app.how}), {how_token}; wrote {opts.output}"
     )
     print(report.oauth, flush=True)
 

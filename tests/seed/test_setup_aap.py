@@ -202,6 +202,7 @@ def test_second_run_changes_nothing(seeded: Seeded) -> None:
     assert seeded.second.stderr == ""
     assert seeded.second_state == seeded.first_state
     assert "launched 0" in seeded.second.stdout
+    assert "(reused), refreshed the stored token" in seeded.second.stdout
     for kind in ("organizations", "labels", "projects", "job templates", "label links"):
         assert f"{kind}:" in seeded.second.stdout
     assert "(created 1)" not in seeded.second.stdout
@@ -431,3 +432,30 @@ def test_runs_as_a_script(aapsim_server: Callable[..., Any], tmp_path: Path) -> 
     access = json.loads((tmp_path / "aap_access.json").read_text())
     assert access["aap_version"] == "2.5"
     assert snapshot(url, password, "2.5")["jobs"] == EXPECTED_IDS["jobs"]
+
+
+def test_stale_refresh_token_gets_a_new_token(
+    aapsim_server: Callable[..., Any], tmp_path: Path
+) -> None:
+    """A dashboard already rotated the stored pair: the rerun falls back to a new token."""
+    url, password = aapsim_server("2.6")
+    output = tmp_path / "aap_access.json"
+    assert run_main(seed_args(url, password, "2.6", output)).code == 0
+    before = json.loads(output.read_text())
+    with httpx.Client(base_url=url, timeout=10) as client:
+        resp = client.post(
+            TOKEN_URL["2.6"],
+            data={"grant_type": "refresh_token", "refresh_token": before["refresh_token"]},
+            auth=(before["client_id"], before["client_secret"]),
+        )
+        assert resp.status_code == 201
+    again = run_main(seed_args(url, password, "2.6", output))
+    assert again.code == 0, again.stderr
+    assert "(reused), new token" in again.stdout
+    after = json.loads(output.read_text())
+    assert after["client_id"] == before["client_id"]
+    with httpx.Client(base_url=url, timeout=10) as client:
+        me = client.get(
+            "/api/controller/v2/me/", headers={"Authorization": f"Bearer {after['access_token']}"}
+        )
+        assert me.status_code == 200
