@@ -80,8 +80,8 @@ class _Registry:
 
 
 def _registry_auth() -> dict[str, str] | None:
-    user = os.environ.get("IMAGETEST_REGISTRY_USER")
-    password = os.environ.get("IMAGETEST_REGISTRY_PASSWORD")
+    user = os.environ.get("REGISTRY_USERNAME")
+    password = os.environ.get("REGISTRY_PASSWORD")
     if user and password:
         return {"username": user, "password": password}
     return None
@@ -196,8 +196,12 @@ class ImageStage:
         offline: bool = False,
         pull_timeout: float = DEFAULT_PULL_TIMEOUT,
         out: Printer = _print,
+        no_cache: bool = False,
+        debootstrap_cache: Path = DEBOOTSTRAP_CACHE,
     ) -> None:
         self.client = client
+        self.no_cache = no_cache
+        self.debootstrap_cache = debootstrap_cache
         self.images = image_list
         self.offline = offline
         self.registry = _Registry(timeout=pull_timeout)
@@ -269,9 +273,16 @@ class ImageStage:
         why = "not built yet" if current is None else "inputs changed"
         self.out(f"[{spec.name}] building {spec.tag}: {why}" + (f"; {note}" if note else ""))
         if spec.kind == "rootfs":
-            build_rootfs_image(self.client, spec, inputs, self.out)
+            build_rootfs_image(self.client, spec, inputs, self.out, cache=self.debootstrap_cache)
         else:
-            build_docker_image(self.client, spec, inputs, self._build_args(spec), self.out)
+            build_docker_image(
+                self.client,
+                spec,
+                inputs,
+                self._build_args(spec),
+                self.out,
+                no_cache=self.no_cache,
+            )
         return ImageResult(spec.name, spec.tag, "built", detail=why)
 
     def _build_args(self, spec: ImageSpec) -> dict[str, str]:
@@ -302,6 +313,8 @@ def build_docker_image(
     inputs: str,
     build_args: dict[str, str],
     out: Printer = _print,
+    *,
+    no_cache: bool = False,
 ) -> str:
     """docker build the context, streaming output; raise ImageBuildError on failure."""
     tail: deque[str] = deque(maxlen=TAIL_LINES)
@@ -316,6 +329,7 @@ def build_docker_image(
             rm=True,
             forcerm=True,
             pull=False,
+            nocache=no_cache,
             decode=True,
         )
         for chunk in stream:
@@ -350,7 +364,12 @@ def _fail_build(spec: ImageSpec, step: str, error: str, tail: deque[str], out: P
 
 
 def build_rootfs_image(
-    client: docker.DockerClient, spec: ImageSpec, inputs: str, out: Printer = _print
+    client: docker.DockerClient,
+    spec: ImageSpec,
+    inputs: str,
+    out: Printer = _print,
+    *,
+    cache: Path = DEBOOTSTRAP_CACHE,
 ) -> str:
     """debootstrap a root filesystem with the context's rootfs.sh and docker import it."""
     script = spec.context / "rootfs.sh"
@@ -368,7 +387,7 @@ def build_rootfs_image(
     tail: deque[str] = deque(maxlen=TAIL_LINES)
     with tempfile.TemporaryDirectory(prefix="imagetest-base-") as tmp:
         tarball = Path(tmp) / "rootfs.tar"
-        cmd = ["bash", str(script), str(tarball), str(DEBOOTSTRAP_CACHE)]
+        cmd = ["bash", str(script), str(tarball), str(cache)]
         with subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
         ) as proc:
@@ -434,6 +453,8 @@ def ensure_images(
     pull_timeout: float = DEFAULT_PULL_TIMEOUT,
     out: Printer = _print,
     image_list: ImageList | None = None,
+    no_cache: bool = False,
+    debootstrap_cache: Path = DEBOOTSTRAP_CACHE,
 ) -> dict[str, ImageResult]:
     """Make every named image (default: all that can be built) and its dependencies exist.
 
@@ -445,6 +466,8 @@ def ensure_images(
         offline=_offline_default() if offline is None else offline,
         pull_timeout=pull_timeout,
         out=out,
+        no_cache=no_cache,
+        debootstrap_cache=debootstrap_cache,
     )
     return stage.ensure(names)
 

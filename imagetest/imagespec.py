@@ -148,9 +148,10 @@ def load_image_list(path: Path = SPEC_FILE, root: Path = REPO_ROOT) -> ImageList
 
 
 def context_files(context: Path) -> list[str]:
-    """Files docker would send for this context (honours .dockerignore), minus the wheelhouse.
+    """Files docker would send for this context (honours .dockerignore), minus derived ones.
 
-    The wheelhouse is derived from the requirements file, which is hashed instead.
+    The wheelhouse is derived from the requirements file, which is hashed instead;
+    Python bytecode is derived from the sources.
     """
     ignore = context / ".dockerignore"
     patterns: list[str] = []
@@ -162,11 +163,17 @@ def context_files(context: Path) -> list[str]:
         ]
     files = []
     for rel in exclude_paths(str(context), patterns):
-        if rel == WHEEL_DIR or rel.startswith(WHEEL_DIR + "/"):
+        if rel == WHEEL_DIR or rel.startswith(WHEEL_DIR + "/") or _derived(rel):
             continue
         if (context / rel).is_file():
             files.append(rel)
     return sorted(files)
+
+
+def _derived(rel: str) -> bool:
+    """Bytecode written by in-process tests; it must not make an image look changed."""
+    parts = rel.split("/")
+    return "__pycache__" in parts or rel.endswith((".pyc", ".pyo"))
 
 
 def hash_inputs(context: Path, extra: dict[str, str] | None = None) -> str:

@@ -113,3 +113,12 @@ def test_pip_platform_arguments_target_cp311_manylinux() -> None:
     platforms = [args[i + 1] for i, a in enumerate(args) if a == "--platform"]
     assert "manylinux2014_x86_64" in platforms
     assert all(p.endswith("x86_64") for p in platforms)
+
+
+def test_bytecode_from_in_process_tests_does_not_count(tmp_path: Path) -> None:
+    ctx = _context(tmp_path)
+    first = hash_inputs(ctx)
+    (ctx / "__pycache__").mkdir()
+    (ctx / "__pycache__" / "app.cpython-311.pyc").write_bytes(b"\x00")
+    (ctx / "stray.pyc").write_bytes(b"\x00")
+    assert hash_inputs(ctx) == first
