@@ -428,7 +428,7 @@ class Deadline:
                     "check AAP or raise --timeout"
                 )
             time.sleep(min(delay, left))
-            delay = min(delay * 1.5, 2.0)
+            delay = min(delay * 1.5, 1.0)
 
 
 # --------------------------------------------------------------------------------------------
