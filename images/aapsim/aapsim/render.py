@@ -125,10 +125,18 @@ class Renderer:
         self.p = prefix
         self.now = now
         self.gateway = state.settings.gateway
+        # One renderer serves one request: summary refs repeat across a page, so reuse them.
+        self._memo: dict[tuple[str, object], Any] = {}
 
     # -- small pieces --------------------------------------------------------------------
 
     def _user_ref(self, user_id: int | None) -> dict[str, Any] | None:
+        key = ("_user_ref", user_id)
+        if key not in self._memo:
+            self._memo[key] = self._user_ref_raw(user_id)
+        return self._memo[key]
+
+    def _user_ref_raw(self, user_id: int | None) -> dict[str, Any] | None:
         user = self.s.users.get(user_id) if user_id is not None else None
         if user is None:
             return None
@@ -140,12 +148,24 @@ class Renderer:
         }
 
     def _org_ref(self, org_id: int | None) -> dict[str, Any] | None:
+        key = ("_org_ref", org_id)
+        if key not in self._memo:
+            self._memo[key] = self._org_ref_raw(org_id)
+        return self._memo[key]
+
+    def _org_ref_raw(self, org_id: int | None) -> dict[str, Any] | None:
         org = self.s.orgs.get(org_id) if org_id is not None else None
         if org is None:
             return None
         return {"id": org.id, "name": org.name, "description": org.description}
 
     def _inventory_ref(self, inv_id: int | None) -> dict[str, Any] | None:
+        key = ("_inventory_ref", inv_id)
+        if key not in self._memo:
+            self._memo[key] = self._inventory_ref_raw(inv_id)
+        return self._memo[key]
+
+    def _inventory_ref_raw(self, inv_id: int | None) -> dict[str, Any] | None:
         inv = self.s.inventories.get(inv_id) if inv_id is not None else None
         if inv is None:
             return None
@@ -165,6 +185,12 @@ class Renderer:
         }
 
     def _project_ref(self, project_id: int | None) -> dict[str, Any] | None:
+        key = ("_project_ref", project_id)
+        if key not in self._memo:
+            self._memo[key] = self._project_ref_raw(project_id)
+        return self._memo[key]
+
+    def _project_ref_raw(self, project_id: int | None) -> dict[str, Any] | None:
         project = self.s.projects.get(project_id) if project_id is not None else None
         if project is None:
             return None
@@ -178,12 +204,24 @@ class Renderer:
         }
 
     def _ee_ref(self, ee_id: int | None) -> dict[str, Any] | None:
+        key = ("_ee_ref", ee_id)
+        if key not in self._memo:
+            self._memo[key] = self._ee_ref_raw(ee_id)
+        return self._memo[key]
+
+    def _ee_ref_raw(self, ee_id: int | None) -> dict[str, Any] | None:
         ee = self.s.ees.get(ee_id) if ee_id is not None else None
         if ee is None:
             return None
         return {"id": ee.id, "name": ee.name, "description": ee.description, "image": ee.image}
 
     def _labels_ref(self, label_ids: list[int] | tuple[int, ...]) -> dict[str, Any]:
+        key = ("labels", tuple(label_ids))
+        if key not in self._memo:
+            self._memo[key] = self._labels_ref_raw(label_ids)
+        return self._memo[key]
+
+    def _labels_ref_raw(self, label_ids: list[int] | tuple[int, ...]) -> dict[str, Any]:
         labels = [self.s.labels[i] for i in label_ids if i in self.s.labels]
         labels.sort(key=lambda lb: lb.name)
         return {
