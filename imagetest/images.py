@@ -24,6 +24,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,7 @@ PULL_IDLE_TIMEOUT = 300.0  # seconds without progress once a pull has started
 DEBOOTSTRAP_CACHE = REPO_ROOT / ".cache" / "debootstrap"
 BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 TAIL_LINES = 12
+DEFAULT_BUILD_JOBS = "2"  # images that do not depend on each other build side by side
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # the legacy builder colours stderr
 
 Printer = Callable[[str], None]
@@ -200,6 +202,7 @@ class ImageStage:
         debootstrap_cache: Path = DEBOOTSTRAP_CACHE,
     ) -> None:
         self.client = client
+        self.jobs = max(1, int(os.environ.get("IMAGETEST_BUILD_JOBS", DEFAULT_BUILD_JOBS)))
         self.no_cache = no_cache
         self.debootstrap_cache = debootstrap_cache
         self.images = image_list
@@ -211,21 +214,45 @@ class ImageStage:
     # -- resolution ---------------------------------------------------------------------
 
     def ensure(self, names: Iterable[str] | None = None) -> dict[str, ImageResult]:
+        """Resolve the named images (default: all buildable); independent ones in parallel."""
         explicit = names is not None
         wanted = list(names) if names is not None else list(self.images.images)
-        for spec in self.images.closure(wanted):
-            missing = self._missing_dockerfile(spec)
-            if missing and not explicit and not self._needed_by(spec.name, wanted):
-                self.results[spec.name] = ImageResult(spec.name, spec.tag, "skipped", 0.0, missing)
-                self.out(f"[{spec.name}] skipped: {missing}")
-                continue
-            started = time.monotonic()
-            result = self._ensure_one(spec)
-            result.seconds = time.monotonic() - started
-            self.results[spec.name] = result
-            detail = f" ({result.detail})" if result.detail else ""
-            self.out(f"[{spec.name}] {result.action}: {result.tag}{detail} {result.seconds:.1f}s")
-        return self.results
+        order = self.images.closure(wanted)
+        pending = {spec.name: spec for spec in order}
+        failures: list[BaseException] = []
+        with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="image") as pool:
+            running: dict[Future[None], str] = {}
+            while pending or running:
+                if not failures:
+                    for spec in [s for s in pending.values() if self._ready(s)]:
+                        del pending[spec.name]
+                        running[pool.submit(self._resolve, spec, explicit, wanted)] = spec.name
+                if not running:
+                    break  # a failure stopped new work; nothing left to wait for
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    running.pop(future)
+                    if future.exception() is not None:
+                        failures.append(future.exception())  # type: ignore[arg-type]
+        if failures:
+            raise failures[0]
+        return {spec.name: self.results[spec.name] for spec in order}
+
+    def _ready(self, spec: ImageSpec) -> bool:
+        return all(dep in self.results for dep in spec.depends)
+
+    def _resolve(self, spec: ImageSpec, explicit: bool, wanted: list[str]) -> None:
+        missing = self._missing_dockerfile(spec)
+        if missing and not explicit and not self._needed_by(spec.name, wanted):
+            self.results[spec.name] = ImageResult(spec.name, spec.tag, "skipped", 0.0, missing)
+            self.out(f"[{spec.name}] skipped: {missing}")
+            return
+        started = time.monotonic()
+        result = self._ensure_one(spec)
+        result.seconds = time.monotonic() - started
+        self.results[spec.name] = result
+        detail = f" ({result.detail})" if result.detail else ""
+        self.out(f"[{spec.name}] {result.action}: {result.tag}{detail} {result.seconds:.1f}s")
 
     def _needed_by(self, name: str, wanted: list[str]) -> bool:
         """True if another wanted image (that can be built) depends on `name`."""
