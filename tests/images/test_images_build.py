@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -266,3 +268,29 @@ def test_python_image_installs_from_the_wheelhouse_without_an_index(
     # warm: the wheelhouse and the image are both left alone
     again = ensure_images(["app"], client=docker_client, image_list=images)
     assert again["app"].action == "present"
+
+
+def test_cli_warm_call_prints_compose_variables_and_rejects_unknown_names(
+    base_images: dict[str, str],
+) -> None:
+    ok = subprocess.run(
+        [sys.executable, "-m", "imagetest.images", "--offline", "postgres", "redis"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert f"POSTGRES_IMAGE={base_images['postgres']}" in ok.stdout.splitlines()
+    assert f"REDIS_IMAGE={base_images['redis']}" in ok.stdout.splitlines()
+    assert "Step " not in ok.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "imagetest.images", "--offline", "mysql"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 1
+    assert bad.stderr.strip().splitlines() == [
+        "error: unknown image 'mysql'; known images: "
+        "base, postgres, redis, python, aapsim, dashboard"
+    ]
