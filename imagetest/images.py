@@ -108,14 +108,18 @@ def _split_ref(ref: str) -> tuple[str, str]:
 
 
 def _stream_with_timeouts(
-    chunks: Iterator[dict[str, Any]], first: float, idle: float
+    start: Callable[[], Iterator[dict[str, Any]]], first: float, idle: float
 ) -> Iterator[dict[str, Any]]:
-    """Yield stream chunks from a worker thread; give up if none arrive in time."""
+    """Start a stream in a worker thread and yield its chunks; give up if none arrive in time.
+
+    The request itself runs in the worker too: an engine waiting on a silent registry may
+    not even answer with headers.
+    """
     q: queue.Queue[tuple[str, Any]] = queue.Queue()
 
     def pump() -> None:
         try:
-            for chunk in chunks:
+            for chunk in start():
                 q.put(("chunk", chunk))
         except Exception as exc:  # handed to the caller's thread
             q.put(("error", exc))
@@ -147,10 +151,13 @@ def try_pull(
     try:
         for attempt_auth in [registry.auth, None] if registry.auth else [None]:
             try:
-                stream = client.api.pull(
-                    repo, tag=tag, stream=True, decode=True, auth_config=attempt_auth
-                )
-                for chunk in _stream_with_timeouts(stream, registry.timeout, PULL_IDLE_TIMEOUT):
+
+                def start(auth: dict[str, str] | None = attempt_auth) -> Iterator[dict[str, Any]]:
+                    return client.api.pull(
+                        repo, tag=tag, stream=True, decode=True, auth_config=auth
+                    )
+
+                for chunk in _stream_with_timeouts(start, registry.timeout, PULL_IDLE_TIMEOUT):
                     if "error" in chunk:
                         raise docker.errors.APIError(chunk["error"])
                     status = chunk.get("status", "")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import docker
@@ -180,6 +183,34 @@ def test_unreachable_registry_falls_back_to_a_local_build(
     assert results["parent"].action == "built"
     assert results["parent"].tag == parent.tag
     assert any("pull 127.0.0.1:9/imagetest/none:1 failed" in line for line in lines)
+
+
+def test_silent_registry_costs_only_the_pull_timeout(
+    base_images: dict[str, str],
+    docker_client: docker.DockerClient,
+    tmp_path: Path,
+    scratch_tags: list[str],
+) -> None:
+    """A registry that accepts connections and never answers must not stall the stage."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    port = listener.getsockname()[1]
+    try:
+        images = _test_list(tmp_path, scratch_tags)
+        parent = images["parent"]
+        images.images["parent"] = replace(parent, registry=f"127.0.0.1:{port}/imagetest/silent:1")
+        lines: list[str] = []
+        started = time.monotonic()
+        results = ensure_images(
+            ["parent"], client=docker_client, image_list=images, out=lines.append, pull_timeout=2
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        listener.close()
+    assert results["parent"].action == "built"
+    assert any("no answer within 2s" in line for line in lines)
+    assert elapsed < 20
 
 
 def test_failed_build_names_the_step_and_error(
