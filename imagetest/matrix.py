@@ -66,6 +66,7 @@ def run_matrix(
     artifacts_dir: str | os.PathLike[str],
     *,
     command: Sequence[str] | None = None,
+    prepare: Sequence[str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     out: TextIO | None = None,
 ) -> int:
@@ -78,10 +79,14 @@ def run_matrix(
     artifacts_dir: each run writes to `<artifacts_dir>/aap-<V>/`; the combined
                    `summary.json` and `junit.xml` go to `<artifacts_dir>/`.
     command:       the program to run instead of `python -m invoke test-image` (tests).
+    prepare:       run once before the fan-out, output prefixed `[images]`; default
+                   `python -m invoke images` (only when `command` is not given), so the
+                   parallel runs find every image built and do not race to build it.
     cwd:           working directory of the runs (default: the current one).
     out:           where each run's output goes, one line at a time prefixed `[aap-V]`.
 
-    Returns 0 when every version passed, 1 otherwise. Raises HarnessError for bad input.
+    Returns 0 when every version passed, 1 otherwise. Raises HarnessError for bad input
+    or when `prepare` fails.
     """
     chosen = _check_versions(versions)
     if jobs < 1:
@@ -92,9 +97,14 @@ def run_matrix(
     stream = out or sys.stdout
     runner = _Runner(stream, Path(cwd) if cwd else None)
 
+    if prepare is None and command is None:
+        prepare = _default_prepare(extra_args)
+
     _log.info("matrix: AAP %s, %d at a time, artifacts in %s", ", ".join(chosen), jobs, root)
     started = time.monotonic()
     try:
+        if prepare:
+            _prepare(runner, list(prepare))
         with ThreadPoolExecutor(max_workers=min(jobs, len(chosen))) as pool:
             futures = [
                 pool.submit(runner.run, v, [*base, *_run_args(v, root), *extra_args], root)
@@ -123,6 +133,21 @@ def run_matrix(
         )
     _log.info("matrix: %s in %.1f s; %s", summary["verdict"], total, root / SUMMARY_NAME)
     return 0 if summary["verdict"] == PASS else 1
+
+
+def _default_prepare(extra_args: Sequence[str]) -> list[str]:
+    argv = [sys.executable, "-m", "invoke", "images"]
+    return [*argv, "--offline"] if "--offline" in extra_args else argv
+
+
+def _prepare(runner: _Runner, argv: list[str]) -> None:
+    """Build or check every image once; concurrent image stages would race on the builds."""
+    code = runner.call("images", argv)
+    if code != 0:
+        raise HarnessError(
+            f"preparing the images failed (exit {code}): run `invoke images` to see why, "
+            "then run the matrix again"
+        )
 
 
 def _check_versions(versions: Sequence[str]) -> list[str]:
@@ -155,9 +180,14 @@ class _Runner:
         self._procs: list[subprocess.Popen[str]] = []
 
     def run(self, version: str, argv: list[str], root: Path) -> RunResult:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        prefix = f"[aap-{version}] "
         started = time.monotonic()
+        code = self.call(f"aap-{version}", argv)
+        return RunResult(version, code, time.monotonic() - started, run_dir(root, version))
+
+    def call(self, tag: str, argv: list[str]) -> int:
+        """Run argv with its output copied line by line, prefixed `[tag]`; its exit code."""
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        prefix = f"[{tag}] "
         self._emit(prefix + "$ " + shlex.join(argv))
         proc = subprocess.Popen(
             argv,
@@ -176,8 +206,7 @@ class _Runner:
         assert proc.stdout is not None
         for line in proc.stdout:
             self._emit(prefix + line.rstrip("\n"))
-        code = proc.wait()
-        return RunResult(version, code, time.monotonic() - started, run_dir(root, version))
+        return proc.wait()
 
     def _emit(self, line: str) -> None:
         with self._lock:

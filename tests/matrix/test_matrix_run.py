@@ -99,3 +99,27 @@ def test_bad_input_is_one_line(tmp_path: Path, versions: list[str], jobs: int, n
     with pytest.raises(HarnessError, match=needle) as info:
         run_matrix(versions, jobs, [], tmp_path, command=FAKE, out=io.StringIO())
     assert "\n" not in str(info.value)
+
+
+def test_prepare_runs_once_before_the_versions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_SLEEP", "0")
+    out = io.StringIO()
+    prepare = [sys.executable, "-c", "print('images ready')"]
+    code = run_matrix(["2.4", "2.6"], 2, [], tmp_path, command=FAKE, prepare=prepare, out=out)
+    assert code == 0
+    lines = out.getvalue().splitlines()
+    ready = lines.index("[images] images ready")
+    first_run = min(i for i, line in enumerate(lines) if line.startswith("[aap-"))
+    assert ready < first_run
+    assert sum(line.startswith("[images] $ ") for line in lines) == 1
+
+
+def test_failed_prepare_stops_before_any_run(tmp_path: Path) -> None:
+    out = io.StringIO()
+    prepare = [sys.executable, "-c", "raise SystemExit(4)"]
+    with pytest.raises(HarnessError, match=r"preparing the images failed \(exit 4\)"):
+        run_matrix(["2.4"], 1, [], tmp_path, command=FAKE, prepare=prepare, out=out)
+    assert "[aap-" not in out.getvalue()
+    assert not (tmp_path / "aap-2.4").exists()
