@@ -333,7 +333,7 @@ def finish(
         code = EXIT_INTERRUPTED
     elif failed is None:
         code = EXIT_OK
-    elif failed.name == "validate":
+    elif failed.name == "validate" and failed.reason.startswith("Expected "):
         code = EXIT_VALIDATION
     else:
         code = EXIT_STAGE

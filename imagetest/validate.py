@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import httpx
 import psycopg
@@ -64,13 +65,33 @@ def run_validation(
     (artifacts / "validate.txt").write_text(result.stdout + result.stderr)
     if result.returncode == 0:
         return
-    mismatches = list(dict.fromkeys(MISMATCH.findall(result.stdout)))
+    reasons = junit_failures(artifacts / "junit.xml")
+    mismatches = [r for r in reasons if MISMATCH.fullmatch(r)]
+    mismatches = mismatches or list(dict.fromkeys(MISMATCH.findall(result.stdout)))
     for line in mismatches:
         log.error("%s", line)
     if mismatches:
         raise HarnessError("; ".join(mismatches), stage="validate")
     lines = [ln for ln in (result.stdout + result.stderr).splitlines() if ln.strip()]
-    raise HarnessError(f"validation could not run: {lines[-1] if lines else '?'}")
+    first = reasons[0] if reasons else (lines[-1] if lines else "?")
+    raise HarnessError(f"validation could not run: {first}")
+
+
+def junit_failures(path: Path) -> list[str]:
+    """The one-line reason of each failed test case, from pytest's JUnit XML."""
+    try:
+        root = ElementTree.parse(path).getroot()
+    except (OSError, ElementTree.ParseError):
+        return []
+    reasons: list[str] = []
+    for case in root.iter("testcase"):
+        for failure in [*case.findall("failure"), *case.findall("error")]:
+            text = (failure.get("message") or "") + "\n" + (failure.text or "")
+            found = MISMATCH.search(text)
+            first = text.strip().splitlines()[0] if text.strip() else case.get("name", "?")
+            first = first.removeprefix('failed on setup with "').removeprefix("Failed: ")
+            reasons.append(found.group(0) if found else first.rstrip('"'))
+    return list(dict.fromkeys(reasons))
 
 
 def indicators(state: RunState, profile: Profile, expected: ExpectedCounts) -> dict[str, Any]:

@@ -62,9 +62,14 @@ def wait_for_syncs(
     started = clock()
     last_report = -PROGRESS_EVERY
     last_text = ""
+    first_poll = True
     with connect() as conn:
         while True:
             counts = status_counts(conn, profile)
+            if not counts and first_poll:
+                # syncdata creates its SyncJob before returning: none means no sync was started
+                raise HarnessError("no SyncJobs at all: run `invoke sync` first", stage=stage)
+            first_poll = False
             failed = first_failure(conn, profile)
             if failed:
                 job_id, kind, error = failed

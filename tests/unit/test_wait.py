@@ -87,3 +87,8 @@ def test_timeout_reports_counts() -> None:
     snaps = [([("sync_jobs", "running", 1)], None)]
     with pytest.raises(HarnessError, match=r"timed out after 5 s .* sync/running: 1"):
         run(snaps, timeout=5)
+
+
+def test_no_syncjob_at_all_fails_at_once() -> None:
+    with pytest.raises(HarnessError, match="no SyncJobs at all"):
+        run([([], None)])
