@@ -11,7 +11,10 @@ import pytest
 from aapsim_support import VERSIONS, Clock, api_root
 from test_aapsim_seeding import seed
 
-FIXTURES = Path(os.environ.get("AAP_FIXTURES", "/work/shared/aap-reference/fixtures"))
+# The recorded responses live next to API-FACTS.md, outside the repository (a sibling
+# "shared/aap-reference" of the checkout); AAP_FIXTURES points elsewhere.
+_SIBLING = Path(__file__).resolve().parents[3] / "shared" / "aap-reference" / "fixtures"
+FIXTURES = Path(os.environ.get("AAP_FIXTURES", str(_SIBLING)))
 DIR = {"2.4": "aap_24", "2.5": "aap_25", "2.6": "aap_26"}
 # Keys real AAP adds only once a relation is set; compared separately where relevant.
 pytestmark = pytest.mark.skipif(not FIXTURES.is_dir(), reason="recorded fixtures not available")
