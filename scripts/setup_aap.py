@@ -143,6 +143,8 @@ class SetupError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
+        if "expected one argument" in message:
+            message += " (write a value that starts with '-' as --option=VALUE)"
         raise SetupError(f"{message}; see --help")
 
 
