@@ -1,0 +1,220 @@
+"""Measure one full sync of N emulated AAP jobs by the reference dashboard's worker.
+
+Starts PostgreSQL and Redis containers (label io.imagetest.run=bench-dashboard, removed at the
+end), the emulator in this process with N synthetic jobs, seeds it with scripts/setup_aap.py,
+registers the cluster, queues one syncdata over all time and times a real
+`manage.py run_dispatcher --until-idle` process until every job is stored.
+
+    .venv/bin/python benchmarks/bench_sync.py [--jobs 10000] [--aap-version 2.6]
+
+Prints the elapsed seconds and jobs per second; exits 1 over --budget seconds (default 120).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import docker
+import psycopg
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+DASHBOARD = REPO / "images" / "dashboard"
+LABELS = {"io.imagetest.run": "bench-dashboard"}
+sys.path[:0] = [str(REPO), str(REPO / "images" / "aapsim")]
+
+
+def start_container(client: docker.DockerClient, image: str, port: int, **kw: Any) -> Any:
+    container = client.containers.run(
+        image,
+        detach=True,
+        labels=LABELS,
+        ports={f"{port}/tcp": ("127.0.0.1", None)},
+        name=f"imagetest-bench-{secrets.token_hex(4)}",
+        **kw,
+    )
+    for _ in range(200):
+        container.reload()
+        bound = (container.attrs["NetworkSettings"]["Ports"] or {}).get(f"{port}/tcp")
+        if bound:
+            container.host_port = int(bound[0]["HostPort"])
+            return container
+        time.sleep(0.1)
+    raise RuntimeError(f"{image}: port not published")
+
+
+def wait_postgres(port: int, password: str) -> None:
+    for _ in range(240):
+        with contextlib.suppress(psycopg.Error):
+            psycopg.connect(
+                host="127.0.0.1",
+                port=port,
+                user="dashboard",
+                password=password,
+                dbname="dashboard",
+                connect_timeout=2,
+            ).close()
+            return
+        time.sleep(0.25)
+    raise RuntimeError("postgres did not start")
+
+
+def start_emulator(version: str, jobs: int, password: str) -> tuple[str, Any]:
+    import uvicorn
+    from aapsim.app import create_app
+    from aapsim.settings import Settings
+
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on such sockets; without it
+    # every response waits ~40 ms for a delayed ACK (Nagle).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.bind(("127.0.0.1", 0))
+    app = create_app(
+        Settings(aap_version=version, admin_password=password, job_seconds=0.1, synthetic_jobs=jobs)
+    )
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    return f"http://127.0.0.1:{sock.getsockname()[1]}", server
+
+
+def seed(url: str, password: str, version: str, workdir: Path) -> dict[str, Any]:
+    from scripts import setup_aap
+
+    out = workdir / "aap_access.json"
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = setup_aap.main(
+            ["--url", url, "--password", password, "--version", version, "--json-output", str(out)]
+        )
+    if code:
+        raise RuntimeError("seeding the emulator failed")
+    return json.loads(out.read_text())
+
+
+def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=DASHBOARD,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=10000)
+    parser.add_argument("--aap-version", default="2.6", choices=("2.4", "2.5", "2.6"))
+    parser.add_argument("--budget", type=float, default=120.0)
+    ns = parser.parse_args()
+
+    from imagetest.images import resolved_tags
+
+    client = docker.from_env()
+    tags = resolved_tags(["postgres", "redis"], client=client)
+    db_password = secrets.token_urlsafe(16)
+    containers = []
+    try:
+        pg = start_container(
+            client,
+            tags["postgres"],
+            5432,
+            environment={
+                "POSTGRES_USER": "dashboard",
+                "POSTGRES_PASSWORD": db_password,
+                "POSTGRES_DB": "dashboard",
+            },
+            tmpfs={"/var/lib/postgresql/data": "rw"},
+        )
+        containers.append(pg)
+        rd = start_container(client, tags["redis"], 6379)
+        containers.append(rd)
+        wait_postgres(pg.host_port, db_password)
+        env = {
+            **os.environ,
+            "DB_HOST": "127.0.0.1",
+            "DB_PORT": str(pg.host_port),
+            "DB_USER": "dashboard",
+            "DB_PASSWORD": db_password,
+            "DB_NAME": "dashboard",
+            "REDIS_HOST": "127.0.0.1",
+            "REDIS_PORT": str(rd.host_port),
+            "SECRET_KEY": secrets.token_urlsafe(32),
+        }
+        aap_password = secrets.token_urlsafe(12)
+        started = time.monotonic()
+        url, _server = start_emulator(ns.aap_version, ns.jobs, aap_password)
+        print(
+            f"emulator AAP {ns.aap_version} with {ns.jobs} synthetic jobs ready in "
+            f"{time.monotonic() - started:.1f}s",
+            flush=True,
+        )
+        manage(env, "migrate", "--noinput")
+        with tempfile.TemporaryDirectory() as tmp:
+            access = seed(url, aap_password, ns.aap_version, Path(tmp))
+            cluster = {
+                "protocol": access["aap_protocol"],
+                "address": access["aap_address"],
+                "port": int(access["aap_port"]),
+                "access_token": access["access_token"],
+                "refresh_token": access["refresh_token"],
+                "client_id": access["client_id"],
+                "client_secret": access["client_secret"],
+                "verify_ssl": False,
+                "sync_schedules": [],
+            }
+            path = Path(tmp) / "clusters.yaml"
+            path.write_text(yaml.safe_dump({"clusters": [cluster]}))
+            manage(env, "setclusters", str(path))
+        manage(env, "syncdata", "--since", "2000-01-01", "--until", "2100-01-01")
+        started = time.monotonic()
+        worker = subprocess.run(
+            [sys.executable, "manage.py", "run_dispatcher", "--until-idle"],
+            cwd=DASHBOARD,
+            env={**env, "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING")},
+            stdin=subprocess.DEVNULL,
+        )
+        elapsed = time.monotonic() - started
+        with psycopg.connect(
+            host="127.0.0.1",
+            port=pg.host_port,
+            user="dashboard",
+            password=db_password,
+            dbname="dashboard",
+        ) as conn:
+            stored = conn.execute("SELECT count(*) FROM clusters_job").fetchone()[0]
+            failed = conn.execute(
+                "SELECT count(*) FROM scheduler_syncjob WHERE status <> 'completed'"
+            ).fetchone()[0]
+    finally:
+        for container in containers:
+            with contextlib.suppress(docker.errors.APIError):
+                container.remove(force=True, v=True)
+    rate = stored / elapsed if elapsed else 0.0
+    print(
+        f"synced {stored} jobs in {elapsed:.1f}s: {rate:.0f} jobs/s "
+        f"(worker exit {worker.returncode}, {failed} sync jobs not completed)"
+    )
+    ok = worker.returncode == 0 and failed == 0 and stored >= ns.jobs and elapsed <= ns.budget
+    if not ok:
+        print(f"FAIL: budget {ns.budget:.0f}s, expected at least {ns.jobs} jobs", file=sys.stderr)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
