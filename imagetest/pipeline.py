@@ -131,6 +131,14 @@ def stage_preflight(ctx: RunContext) -> None:
     compose.compose_version()
     ctx.need_profile()
     ctx.need_expected()
+    config = ctx.config
+    if (
+        config.external_aap
+        and validate.aap_ping(str(config.aap_url), verify=not config.aap_insecure) is None
+    ):
+        raise HarnessError(
+            f"AAP at {config.aap_url} does not answer its ping; check --aap-url and that it is up"
+        )
 
 
 def stage_images(ctx: RunContext) -> None:
