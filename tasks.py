@@ -62,7 +62,7 @@ def _stage(c: Context, name: str, **flags: Any) -> None:
     _guard(lambda: pipeline.run_single(name, _config(c, **flags)))
 
 
-@task(help={"verbose": RUN_HELP["verbose"]})
+@task(auto_shortflags=False, help={"verbose": RUN_HELP["verbose"]})
 def doctor(c: Context, verbose: bool = False) -> None:
     """Check Python, the Docker engine, Compose v2 and free disk."""
     setup_logging(verbose)
@@ -70,7 +70,7 @@ def doctor(c: Context, verbose: bool = False) -> None:
         raise Exit("error: the host is not ready (see FAIL lines)", code=2)
 
 
-@task(help={"offline": RUN_HELP["offline"], "verbose": RUN_HELP["verbose"]})
+@task(auto_shortflags=False, help={"offline": RUN_HELP["offline"], "verbose": RUN_HELP["verbose"]})
 def images(c: Context, offline: bool = False, verbose: bool = False) -> None:
     """Make the stack's images exist: use, pull or build them (warm: no work)."""
     config = _config(c, offline=offline, verbose=verbose)
@@ -78,13 +78,14 @@ def images(c: Context, offline: bool = False, verbose: bool = False) -> None:
 
 
 @task(
+    auto_shortflags=False,
     help={
         "context": "build a dashboard image from this directory instead of the reference",
         "dockerfile": "Dockerfile for --context (default <context>/Dockerfile)",
         "image": "tag for the --context build (default localhost/imagetest/dashboard:context)",
         "offline": RUN_HELP["offline"],
         "verbose": RUN_HELP["verbose"],
-    }
+    },
 )
 def build(
     c: Context,
@@ -123,7 +124,7 @@ UP_HELP = {
 }
 
 
-@task(help=UP_HELP)
+@task(auto_shortflags=False, help=UP_HELP)
 def up(
     c: Context,
     image: str | None = None,
@@ -187,7 +188,10 @@ STAGE_HELP = {
 
 
 @task(
-    help={k: RUN_HELP[k] for k in ("timeout", "aap-password", "skip-seed", "aap-access", "verbose")}
+    auto_shortflags=False,
+    help={
+        k: RUN_HELP[k] for k in ("timeout", "aap-password", "skip-seed", "aap-access", "verbose")
+    },
 )
 def seed(
     c: Context,
@@ -210,11 +214,12 @@ def seed(
 
 
 @task(
+    auto_shortflags=False,
     help={
         "since": "start of the syncdata window (default 2026-01-01)",
         "until": "end of the syncdata window (default 2036-01-01)",
         **{k: RUN_HELP[k] for k in ("timeout", "poll-interval", "profile", "verbose")},
-    }
+    },
 )
 def sync(
     c: Context,
@@ -239,10 +244,11 @@ def sync(
 
 
 @task(
+    auto_shortflags=False,
     help={
         k: RUN_HELP[k]
         for k in ("timeout", "poll-interval", "expected", "profile", "aap-version", "verbose")
-    }
+    },
 )
 def wait(
     c: Context,
@@ -266,7 +272,10 @@ def wait(
     )
 
 
-@task(help={k: RUN_HELP[k] for k in ("expected", "profile", "aap-version", "timeout", "verbose")})
+@task(
+    auto_shortflags=False,
+    help={k: RUN_HELP[k] for k in ("expected", "profile", "aap-version", "timeout", "verbose")},
+)
 def validate(
     c: Context,
     expected: str | None = None,
@@ -292,10 +301,11 @@ def validate(
 
 
 @task(
+    auto_shortflags=False,
     help={
         "service": "one service (db, redis, aap, web, task); default all",
         "tail": "lines per container (default 200)",
-    }
+    },
 )
 def logs(c: Context, service: str | None = None, tail: int = 200) -> None:
     """Print the current stack's container logs."""
@@ -315,14 +325,14 @@ def logs(c: Context, service: str | None = None, tail: int = 200) -> None:
     _guard(run)
 
 
-@task(help={"run-id": "the run to remove (default: the current stack)"})
+@task(auto_shortflags=False, help={"run-id": "the run to remove (default: the current stack)"})
 def teardown(c: Context, run_id: str | None = None) -> None:
     """Remove the stack: compose down -v plus a sweep by the io.imagetest.run label."""
     setup_logging()
     _guard(lambda: stack.teardown(run_id))
 
 
-@task(name="test-image", help=RUN_HELP)
+@task(name="test-image", auto_shortflags=False, help=RUN_HELP)
 def test_image(
     c: Context,
     image: str | None = None,
