@@ -38,6 +38,14 @@ def make_app_token(client, version: str) -> tuple[dict[str, Any], dict[str, Any]
     return app.json(), token.json()
 
 
+def add_token(client, version: str, app_id: int) -> dict[str, Any]:
+    made = client.post(
+        f"{oauth_root(version)}tokens/", json={"application": app_id, "scope": "read"}
+    )
+    assert made.status_code == 201, made.text
+    return made.json()
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 def test_basic_auth(make_client, version: str) -> None:
     client = make_client(version)
@@ -136,3 +144,74 @@ def test_admin_password_is_the_configured_one(make_client) -> None:
     client = make_client("2.4")
     assert client.get("/api/v2/me/", auth=("admin", PASSWORD)).status_code == 200
     assert client.get("/api/v2/me/", auth=("admin", "password")).status_code == 401
+
+
+def refresh(client, version: str, app: dict[str, Any], refresh_token: str) -> Any:
+    form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    return client.post(token_url(version), data=form, auth=(app["client_id"], app["client_secret"]))
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_delete_token_revokes_access_and_refresh(make_client, version: str) -> None:
+    client = make_client(version)
+    app, token = make_app_token(client, version)
+    other = add_token(client, version, app["id"])
+    root = oauth_root(version)
+    deleted = client.delete(f"{root}tokens/{token['id']}/")
+    assert deleted.status_code == 204 and deleted.content == b""
+    assert client.get(f"{root}tokens/{token['id']}/").status_code == 404
+    assert client.delete(f"{root}tokens/{token['id']}/").status_code == 404
+    bearer = {"Authorization": f"Bearer {token['token']}"}
+    assert client.get(f"{api_root(version)}jobs/", auth=None, headers=bearer).status_code == 401
+    assert refresh(client, version, app, token["refresh_token"]).status_code == 400
+    # The application and its other tokens are untouched.
+    assert client.get(f"{root}applications/{app['id']}/").status_code == 200
+    listed = client.get(f"{root}tokens/").json()
+    assert [t["id"] for t in listed["results"]] == [other["id"]]
+    assert refresh(client, version, app, other["refresh_token"]).status_code in (200, 201)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_delete_application_revokes_its_tokens(make_client, version: str) -> None:
+    client = make_client(version)
+    app, token = make_app_token(client, version)
+    second = add_token(client, version, app["id"])
+    root = oauth_root(version)
+    personal = client.post(f"{root}tokens/", json={"description": "p"}).json()
+    deleted = client.delete(f"{root}applications/{app['id']}/")
+    assert deleted.status_code == 204 and deleted.content == b""
+    assert client.get(f"{root}applications/{app['id']}/").status_code == 404
+    assert client.get(f"{root}applications/").json()["count"] == 0
+    for gone in (token, second):
+        assert client.get(f"{root}tokens/{gone['id']}/").status_code == 404
+        bearer = {"Authorization": f"Bearer {gone['token']}"}
+        assert client.get(f"{api_root(version)}me/", auth=None, headers=bearer).status_code == 401
+        # The client itself is gone, so the refresh grant fails at client authentication.
+        assert refresh(client, version, app, gone["refresh_token"]).status_code == 401
+    # A personal token belongs to no application and survives.
+    bearer = {"Authorization": f"Bearer {personal['token']}"}
+    assert client.get(f"{api_root(version)}me/", auth=None, headers=bearer).status_code == 200
+    assert [t["id"] for t in client.get(f"{root}tokens/").json()["results"]] == [personal["id"]]
+    # Same name can be created again, with a new client id.
+    again, _ = make_app_token(client, version)
+    assert again["id"] != app["id"] and again["client_id"] != app["client_id"]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_delete_unknown_or_unauthenticated(make_client, version: str) -> None:
+    client = make_client(version)
+    app, token = make_app_token(client, version)
+    root = oauth_root(version)
+    for path in ("applications/999/", "tokens/999/"):
+        missing = client.delete(f"{root}{path}")
+        assert missing.status_code == 404 and missing.json() == {"detail": "Not found."}
+    for path in (f"applications/{app['id']}/", f"tokens/{token['id']}/"):
+        assert client.delete(f"{root}{path}", auth=None).status_code == 401
+        assert client.get(f"{root}{path}").status_code == 200
+    # Lists take no DELETE.
+    assert client.delete(f"{root}applications/").status_code == 405
+
+
+def test_gateway_oauth_paths_are_absent_on_24(make_client) -> None:
+    client = make_client("2.4")
+    assert client.delete("/api/gateway/v1/applications/1/").status_code == 404

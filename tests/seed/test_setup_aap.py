@@ -251,9 +251,6 @@ def test_token_works_and_refreshes(seeded: Seeded) -> None:
         assert client.get(me, headers={"Authorization": f"Bearer {fresh}"}).status_code == 200
 
 
-# Real AWX/DAB allow DELETE on applications/{id}/; the emulator does not yet (405). Strict, so
-# this turns red as soon as the emulator gains it: then drop the marker.
-@pytest.mark.xfail(reason="aapsim: no DELETE on applications/{id}/", strict=True)
 @pytest.mark.parametrize("version", VERSIONS)
 def test_lost_access_file_recreates_application(
     version: str, aapsim_server: Callable[..., Any], tmp_path: Path

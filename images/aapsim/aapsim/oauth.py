@@ -7,7 +7,7 @@ from typing import Any
 
 from . import fields as F
 from .auth import decode_basic
-from .context import Ctx, Reply, created, ok
+from .context import Ctx, Reply, created, no_content, ok
 from .errors import ApiError, not_found
 from .listing import list_objects
 from .models import Application, Token
@@ -57,6 +57,10 @@ def application_detail(ctx: Ctx, id: str) -> Reply:
     app = ctx.state.applications.get(int(id))
     if app is None:
         raise not_found()
+    if ctx.method == "DELETE":
+        # The token tables reference the application; its tokens go with it.
+        ctx.state.delete_application(app)
+        return no_content()
     return ok(ctx.r.application(app))
 
 
@@ -90,6 +94,9 @@ def token_detail(ctx: Ctx, id: str) -> Reply:
     token = ctx.state.tokens.get(int(id))
     if token is None:
         raise not_found()
+    if ctx.method == "DELETE":
+        ctx.state.revoke(token)  # the pair is one record here: its refresh token dies too
+        return no_content()
     return ok(ctx.r.token(token))
 
 

@@ -79,10 +79,10 @@ def controller_routes(gateway: bool) -> list[Route]:
         # AWX 4.5 still carries its own OAuth2 provider.
         routes += [
             _r("applications/", **_gp(o.applications)),
-            _r("applications/{id}/", get=o.application_detail),
+            _r("applications/{id}/", get=o.application_detail, delete=o.application_detail),
             _r("applications/{id}/tokens/", **_gp(o.tokens)),
             _r("tokens/", **_gp(o.tokens)),
-            _r("tokens/{id}/", get=o.token_detail),
+            _r("tokens/{id}/", get=o.token_detail, delete=o.token_detail),
         ]
     return routes
 
@@ -97,10 +97,10 @@ def gateway_routes() -> list[Route]:
         _r("organizations/", **_gp(g.organizations)),
         _r("organizations/{id}/", get=g.organization_detail),
         _r("applications/", **_gp(o.applications)),
-        _r("applications/{id}/", get=o.application_detail),
+        _r("applications/{id}/", get=o.application_detail, delete=o.application_detail),
         _r("applications/{id}/tokens/", **_gp(o.tokens)),
         _r("tokens/", **_gp(o.tokens)),
-        _r("tokens/{id}/", get=o.token_detail),
+        _r("tokens/{id}/", get=o.token_detail, delete=o.token_detail),
     ]
 
 

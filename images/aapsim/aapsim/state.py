@@ -367,6 +367,11 @@ class State:
         if token.refresh_token:
             self.refresh_index.pop(token.refresh_token, None)
 
+    def delete_application(self, app: Application) -> None:
+        for token in [t for t in self.tokens.values() if t.application_id == app.id]:
+            self.revoke(token)
+        self.applications.pop(app.id, None)
+
     def new_application(self, **fields: object) -> Application:
         app = Application(
             id=self.next_id("application"),
