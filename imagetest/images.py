@@ -7,7 +7,11 @@ For each image (imagetest/images.yaml), dependencies first:
      image carries a label with the hash of its context files, wheel requirements and the
      id of the image it builds on, so a warm call rebuilds nothing.
 
-`python -m imagetest.images [--offline] [NAME...]`
+`python -m imagetest.images [--offline] [--pull-timeout S] [NAME...]` prints the compose
+variables (POSTGRES_IMAGE=..., ...) of the resolved tags.
+
+Env: IMAGETEST_OFFLINE=1 (default for offline), IMAGETEST_BUILD_JOBS (parallel builds, 2),
+REGISTRY_USERNAME / REGISTRY_PASSWORD (pull credentials; anonymous is tried after them).
 """
 
 from __future__ import annotations
