@@ -82,7 +82,11 @@ setup_docker() {
         as_root apt-get update -q
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io
     fi
-    if ! pgrep -x dockerd >/dev/null; then
+    if pgrep -x dockerd >/dev/null; then
+        if [[ -S /var/run/docker.sock && ! -w /var/run/docker.sock ]]; then
+            die "dockerd runs but this user may not use /var/run/docker.sock: add it to the docker group (sudo usermod -aG docker $USER) and log in again"
+        fi
+    else
         mkdir -p "$(dirname "$dockerd_log")"
         echo "[setup] starting dockerd (log: $dockerd_log)"
         as_root nohup dockerd >"$dockerd_log" 2>&1 &
