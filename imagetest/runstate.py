@@ -18,6 +18,7 @@ RUNS_DIR = REPO_ROOT / ".runs"
 PROJECT_PREFIX = "imagetest-"
 RUN_LABEL = "io.imagetest.run"
 PORT_NAMES = ("db", "aap", "web")
+SELECT_ENV = "IMAGETEST_RUN"
 
 
 def new_run_id() -> str:
@@ -128,6 +129,9 @@ def write_private(path: Path, text: str) -> None:
 
 
 def current_run_id() -> str | None:
+    """IMAGETEST_RUN if set (drive one stack among several), else ``.runs/current``."""
+    if os.environ.get(SELECT_ENV):
+        return os.environ[SELECT_ENV].strip()
     try:
         run_id = (RUNS_DIR / "current").read_text().strip()
     except FileNotFoundError:
