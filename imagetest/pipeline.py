@@ -305,15 +305,18 @@ def run_pipeline(
     interrupted = False
     with run_log(ctx.artifacts / "harness.log"), sigterm_as_interrupt():
         log.info("run %s: AAP %s, artifacts in %s", run_id, config.aap_version, ctx.artifacts)
+        stage_started = time.monotonic()
         try:
             for name, fn in chain:
+                stage_started = time.monotonic()
                 phase = timed(name, fn, ctx)
                 phases.append(phase)
                 if phase.status == FAILED:
                     break
         except KeyboardInterrupt:
             interrupted = True
-            phases.append(Phase(chain[len(phases)][0], FAILED, 0.0, "interrupted"))
+            seconds = time.monotonic() - stage_started
+            phases.append(Phase(chain[len(phases)][0], FAILED, seconds, "interrupted"))
         failed = next((p for p in phases if p.status == FAILED), None)
         for name, fn, skip in (
             ("diagnostics", diagnostics, False),
