@@ -234,3 +234,21 @@ def test_job_lifecycle_and_timestamps(make_client, clock: Clock) -> None:
     }
     jt = client.get(f"{API}job_templates/7/").json()
     assert jt["summary_fields"]["last_job"]["id"] == job["id"] and jt["status"] == "successful"
+
+
+@pytest.mark.parametrize(
+    "name, raw",
+    [
+        ("Étiquette ✓", '"\\u00c9tiquette \\u2713"'),  # served as UTF-8 by the fast encoder
+        ("\ud800-lone", '"\\ud800-lone"'),  # a lone surrogate: the stdlib fallback escapes it
+    ],
+)
+def test_any_stored_string_is_served_as_json(make_client, name: str, raw: str) -> None:
+    client = make_client("2.6")
+    body = '{"name": ' + raw + ', "organization": 1}'
+    made = client.post(f"{API}labels/", content=body, headers={"content-type": "application/json"})
+    assert made.status_code == 201, made.text
+    assert made.headers["content-type"] == "application/json"
+    listed = client.get(f"{API}labels/?page_size=200")
+    assert listed.status_code == 200
+    assert [lb["name"] for lb in listed.json()["results"]] == [name]

@@ -15,10 +15,12 @@ _ISO = re.compile(
 def fmt(value: datetime | None) -> str | None:
     if value is None:
         return None
-    if value.utcoffset():
+    # Hot path (4 per job in a list): state holds UTC datetimes, so skip the conversion.
+    if value.tzinfo is not UTC and value.utcoffset():
         value = value.astimezone(UTC)
-    # isoformat() drops the fraction when it is zero, like AWX; hot path for job lists.
-    return value.replace(tzinfo=None).isoformat() + "Z"
+    # isoformat() drops the fraction when it is zero, like AWX; an aware value ends "+00:00".
+    text = value.isoformat()
+    return (text if value.tzinfo is None else text[:-6]) + "Z"
 
 
 def parse(text: str) -> datetime:
