@@ -97,7 +97,15 @@ def seed(url: str, password: str, version: str, workdir: Path) -> dict[str, Any]
     out = workdir / "aap_access.json"
     with contextlib.redirect_stdout(io.StringIO()):
         code = setup_aap.main(
-            ["--url", url, "--password", password, "--version", version, "--json-output", str(out)]
+            [
+                "--url",
+                url,
+                f"--password={password}",
+                "--version",
+                version,
+                "--json-output",
+                str(out),
+            ]
         )
     if code:
         raise RuntimeError("seeding the emulator failed")

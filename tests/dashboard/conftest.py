@@ -178,8 +178,7 @@ def seed(url: str, password: str, version: str, workdir: Path) -> dict[str, Any]
             [
                 "--url",
                 url,
-                "--password",
-                password,
+                f"--password={password}",  # a random password may start with "-"
                 "--version",
                 version,
                 "--json-output",
