@@ -191,8 +191,9 @@ def teardown(run_id: str | None = None) -> bool:
         return False
     client = dockerutil.client()
     if state is not None and state.env_file.is_file():
+        # diagnostics are captured by now: nothing gains from a graceful stop
         result = compose_for(state).run(
-            "down", "-v", "--remove-orphans", "-t", "1", timeout=120, check=False
+            "down", "-v", "--remove-orphans", "-t", "0", timeout=120, check=False
         )
         if result.returncode != 0:
             log.warning("compose down: %s", (result.stderr.strip().splitlines() or ["?"])[-1])
