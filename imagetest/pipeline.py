@@ -6,6 +6,7 @@ it returns a :class:`PipelineResult` and never leaves the stack behind unless ``
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import signal
@@ -404,11 +405,26 @@ def render(result: PipelineResult) -> str:
     return "\n".join(lines)
 
 
+def inherit_from_state(config: Config, state: RunState) -> Config:
+    """Options left at their default take the value the stack was brought up with."""
+    defaults = Config()
+    changes = {
+        name: getattr(state, name)
+        for name in ("aap_version", "profile")
+        if getattr(config, name) == getattr(defaults, name) and getattr(state, name)
+    }
+    if state.external_aap and not config.aap_url:
+        changes["aap_url"] = state.aap_url
+    return dataclasses.replace(config, **changes) if changes else config
+
+
 def run_single(name: str, config: Config) -> RunContext:
     """One stage alone, on the current stack (``invoke seed``, ``invoke wait``...)."""
     state = load_state()
     run_id = state.run_id if state else new_run_id()
     artifacts = Path(state.artifacts) if state and state.artifacts else config.artifacts_dir(run_id)
+    if state is not None:
+        config = inherit_from_state(config, state)
     ctx = RunContext(config=config, run_id=run_id, artifacts=artifacts, state=state)
     if name != "up":
         ctx.state = ctx.need_state()

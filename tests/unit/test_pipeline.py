@@ -148,3 +148,15 @@ def test_phase_markers(tmp_path: Path, stage: str) -> None:
     log = (tmp_path / "harness.log").read_text()
     assert f"[PHASE] {stage} started" in log
     assert f"[PHASE] {stage} passed (" in log
+
+
+def test_single_stage_inherits_the_stack_options() -> None:
+    from imagetest.pipeline import inherit_from_state
+    from imagetest.runstate import RunState
+
+    state = RunState(
+        run_id="r", project="imagetest-r", ports={}, aap_version="2.4", profile="upstream"
+    )
+    assert inherit_from_state(Config(), state).aap_version == "2.4"
+    assert inherit_from_state(Config(), state).profile == "upstream"
+    assert inherit_from_state(Config(aap_version="2.5"), state).aap_version == "2.5"
