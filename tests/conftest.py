@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import secrets
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
 import docker
 import pytest
@@ -49,3 +52,34 @@ def stack_images(docker_client: docker.DockerClient) -> dict[str, str]:
 
     results = ensure_images(client=docker_client)
     return {name: r.tag for name, r in results.items() if r.action != "skipped"}
+
+
+class AapsimServer(NamedTuple):
+    url: str  # scheme://host:port, no trailing slash
+    password: str  # the admin password
+
+
+@pytest.fixture(scope="session")
+def aapsim_server() -> Iterator[Callable[..., AapsimServer]]:
+    """Factory: `aapsim_server("2.5", job_seconds=0.1)` starts a fresh emulator over HTTP.
+
+    Keyword options are `aapsim.settings.Settings` fields (job_seconds, token_lifetime,
+    synthetic_jobs, ...). Each call is a new, independent AAP; all stop at session end.
+    """
+    from aapsim.app import create_app
+    from aapsim.settings import Settings
+
+    from tests.live_aapsim import LiveAapsim
+
+    running: list[LiveAapsim] = []
+
+    def start(version: str = "2.6", **options: Any) -> AapsimServer:
+        password = options.pop("admin_password", None) or secrets.token_urlsafe(12)
+        settings = Settings(aap_version=version, admin_password=password, **options)
+        server = LiveAapsim(create_app(settings)).start()
+        running.append(server)
+        return AapsimServer(url=server.url, password=password)
+
+    yield start
+    for server in running:
+        server.stop()

@@ -37,10 +37,10 @@ def live_server() -> Iterator[Callable[..., LiveServer]]:
 
     def start(version: str = "2.6", **kwargs: object) -> LiveServer:
         settings = Settings(aap_version=version, admin_password=PASSWORD, **kwargs)  # type: ignore[arg-type]
-        server = LiveServer(settings).__enter__()
+        server = LiveServer(settings).start()
         servers.append(server)
         return server
 
     yield start
     for server in servers:
-        server.__exit__(None, None, None)
+        server.stop()

@@ -23,8 +23,6 @@ from typing import Any
 import docker
 import pytest
 
-from tests.seed.conftest import aapsim_server  # noqa: F401  (the emulator fixture, reused)
-
 REPO = Path(__file__).resolve().parents[2]
 DASHBOARD_DIR = REPO / "images" / "dashboard"
 RUN_LABEL = {"io.imagetest.run": "test-dashboard"}
