@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -115,10 +116,15 @@ KNOWN_FAILURES: tuple[tuple[str, str], ...] = (
 )
 
 
+SERVICE_IN_NAME = re.compile(r"imagetest-[\w-]+?-(db|redis|aap|web|task)-\d+")
+
+
 def explain_failure(command: str, output: str) -> str:
     lines = [ln.strip() for ln in output.strip().splitlines() if ln.strip()]
     last = lines[-1] if lines else "no output"
+    service = SERVICE_IN_NAME.search(last)
+    hint = f"; see containers/{service.group(1)}.log in the artifacts" if service else ""
     for needle, meaning in KNOWN_FAILURES:
         if needle.lower() in output.lower():
-            return f"docker compose {command}: {meaning} ({last})"
-    return f"docker compose {command} failed: {last}"
+            return f"docker compose {command}: {meaning} ({last}){hint}"
+    return f"docker compose {command} failed: {last}{hint}"
