@@ -14,10 +14,10 @@ from invoke import Context, Exit, task
 
 from imagetest import dockerutil, pipeline, stack
 from imagetest import doctor as doctor_mod
-from imagetest.config import Config, resolve_config
+from imagetest.config import REPO_ROOT, Config, resolve_config
 from imagetest.errors import HarnessError
 from imagetest.log import setup_logging
-from imagetest.runstate import load_state
+from imagetest.runstate import load_state, new_run_id
 
 RUN_HELP = {
     "image": "dashboard image under test (default: the reference dashboard built locally)",
@@ -360,3 +360,41 @@ def test_image(
     print(pipeline.render(result))
     if result.exit_code != 0:
         raise Exit(f"error (stage {result.failed_stage}): {result.error}", code=result.exit_code)
+
+
+@task(
+    auto_shortflags=False,
+    help={
+        "aap-versions": "comma-separated AAP versions (default 2.4,2.5,2.6)",
+        "jobs": "runs at once (default 3)",
+        "artifacts": "combined summary.json and junit.xml here; each run in aap-<V>/ "
+        "(default .artifacts/matrix-<time>/)",
+        **{k: RUN_HELP[k] for k in ("image", "profile", "timeout", "offline", "verbose")},
+    },
+)
+def matrix(
+    c: Context,
+    aap_versions: str = "2.4,2.5,2.6",
+    jobs: int = 3,
+    artifacts: str | None = None,
+    image: str | None = None,
+    profile: str | None = None,
+    timeout: str | None = None,
+    offline: bool = False,
+    verbose: bool = False,
+) -> None:
+    """test-image once per AAP version, in parallel; one combined summary and JUnit."""
+    from imagetest.matrix import run_matrix
+
+    setup_logging(verbose)
+    extra: list[str] = []
+    for flag, value in (("--image", image), ("--profile", profile), ("--timeout", timeout)):
+        if value:
+            extra += [flag, value]
+    if offline:
+        extra.append("--offline")
+    root = artifacts or str(REPO_ROOT / ".artifacts" / f"matrix-{new_run_id()}")
+    versions = [v.strip() for v in aap_versions.split(",")]
+    code = _guard(lambda: run_matrix(versions, jobs, extra, root, cwd=REPO_ROOT))
+    if code != 0:
+        raise Exit(f"error: the matrix failed; see {root}/summary.json", code=code)

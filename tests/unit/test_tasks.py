@@ -19,6 +19,7 @@ TASKS = (
     "logs",
     "teardown",
     "test-image",
+    "matrix",
 )
 
 
