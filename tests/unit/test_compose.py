@@ -24,3 +24,21 @@ def test_unknown_failure_keeps_the_last_line() -> None:
     assert (
         explain_failure("down", "a\nsomething odd\n") == "docker compose down failed: something odd"
     )
+
+
+def test_missing_compose_v2_is_one_line(tmp_path, monkeypatch) -> None:
+    import pytest
+
+    from imagetest import compose
+    from imagetest.errors import HarnessError
+
+    fake = tmp_path / "docker"
+    fake.write_text("#!/bin/sh\necho \"docker: 'compose' is not a docker command.\" >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    compose.compose_version.cache_clear()
+    try:
+        with pytest.raises(HarnessError, match="Docker Compose v2 is missing"):
+            compose.compose_version()
+    finally:
+        compose.compose_version.cache_clear()
