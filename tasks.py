@@ -150,41 +150,14 @@ def up(
     )
 
     def run() -> None:
-        current = load_state()
-        if current is not None and stack.is_up(dockerutil.client(), current):
-            print(f"stack {current.project} is already up")
-            return
-        ctx = _ctx(config)
-        for name in ("preflight", "images"):
-            phase = pipeline.timed(name, pipeline.STAGES[name], ctx)
-            if phase.status == pipeline.FAILED:
-                raise HarnessError(phase.reason, stage=name)
-        phase = pipeline.timed(
-            "up",
-            lambda x: setattr(
-                x, "state", stack.up(config, x.need_profile(), x.images, run_id=x.run_id)
-            ),
-            ctx,
-        )
-        if phase.status == pipeline.FAILED:
-            raise HarnessError(
-                phase.reason + " (state kept; see `invoke logs`, then `invoke teardown`)",
-                stage="up",
-            )
-        state = ctx.state
-        assert state is not None
+        state, fresh = pipeline.bring_up(config)
         print(
-            f"up: {state.project}  db 127.0.0.1:{state.ports['db']}"
-            f"  web 127.0.0.1:{state.ports['web']}  aap {state.aap_url}"
+            f"{'up' if fresh else 'already up'}: {state.project}"
+            f"  db 127.0.0.1:{state.ports['db']}  web 127.0.0.1:{state.ports['web']}"
+            f"  aap {state.aap_url}"
         )
 
     _guard(run)
-
-
-STAGE_HELP = {
-    k: RUN_HELP[k]
-    for k in ("timeout", "poll-interval", "aap-password", "skip-seed", "aap-access", "verbose")
-}
 
 
 @task(

@@ -405,6 +405,30 @@ def render(result: PipelineResult) -> str:
     return "\n".join(lines)
 
 
+def bring_up(config: Config) -> tuple[RunState, bool]:
+    """`invoke up`: the current stack if it is up, else preflight, images and a new stack.
+
+    Returns the state and whether it was started now. A failed bring-up keeps its state so
+    `invoke logs` can show why; `invoke teardown` removes it.
+    """
+    current = load_state()
+    if current is not None and stack.is_up(dockerutil.client(), current):
+        return current, False
+    ctx = RunContext(config, new_run_id(), Path())
+    ctx.artifacts = config.artifacts_dir(ctx.run_id)
+
+    def start(c: RunContext) -> None:
+        c.state = stack.up(config, c.need_profile(), c.images or ResolvedImages(), run_id=c.run_id)
+
+    for name, fn in (("preflight", stage_preflight), ("images", stage_images), ("up", start)):
+        phase = timed(name, fn, ctx)
+        if phase.status == FAILED:
+            hint = " (see `invoke logs`, then `invoke teardown`)" if name == "up" else ""
+            raise HarnessError(phase.reason + hint, stage=name)
+    assert ctx.state is not None
+    return ctx.state, True
+
+
 def inherit_from_state(config: Config, state: RunState) -> Config:
     """Options left at their default take the value the stack was brought up with."""
     defaults = Config()
