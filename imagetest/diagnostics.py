@@ -9,6 +9,7 @@ from typing import Any
 
 import docker
 import psycopg
+import yaml
 from docker.models.containers import Container
 
 from imagetest import dockerutil
@@ -92,8 +93,6 @@ def run_files(state: RunState, out: Path, secrets: list[str]) -> None:
         except ValueError:
             _write(out / "aap_access.json", "(not valid JSON)\n")
     if state.clusters_file.is_file():
-        import yaml
-
         try:
             doc = mask_data(yaml.safe_load(state.clusters_file.read_text()))
             _write(out / "clusters.yaml", yaml.safe_dump(doc, sort_keys=False))
