@@ -8,11 +8,15 @@ file means no pip run at all.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,6 +76,19 @@ def pip_download_command(
     ]
 
 
+@contextlib.contextmanager
+def _locked(wheel_dir: Path) -> Iterator[None]:
+    """One pip download per wheelhouse at a time, across processes (parallel runs)."""
+    name = hashlib.sha256(str(wheel_dir.resolve()).encode()).hexdigest()[:16]
+    lock = Path(tempfile.gettempdir()) / f"imagetest-wheelhouse-{name}.lock"
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def ensure_wheelhouse(
     requirements: Path, wheel_dir: Path, platform: WheelPlatform, *, offline: bool = False
 ) -> WheelhouseResult:
@@ -85,6 +102,16 @@ def ensure_wheelhouse(
     key = wheelhouse_key(requirements, platform)
     if is_current(wheel_dir, key):
         return WheelhouseResult(wheel_dir, key, downloaded=False)
+    with _locked(wheel_dir):
+        # Another process may have made it while we waited.
+        if is_current(wheel_dir, key):
+            return WheelhouseResult(wheel_dir, key, downloaded=False)
+        return _download(requirements, wheel_dir, platform, key, offline=offline)
+
+
+def _download(
+    requirements: Path, wheel_dir: Path, platform: WheelPlatform, key: str, *, offline: bool
+) -> WheelhouseResult:
     if offline:
         raise HarnessError(
             f"wheelhouse {wheel_dir} is out of date and --offline forbids pip download; "

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import subprocess
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -136,3 +138,27 @@ def test_pip_failure_names_the_last_line_and_keeps_the_old_wheelhouse(
 def test_missing_requirements_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(HarnessError, match=r"requirements.txt is missing; add the pinned"):
         ensure_wheelhouse(tmp_path / "requirements.txt", tmp_path / ".wheels", PLATFORM)
+
+
+def test_parallel_callers_download_once(
+    monkeypatch: pytest.MonkeyPatch, reqs: Path, tmp_path: Path
+) -> None:
+    class SlowPip(FakePip):
+        def __call__(self, cmd: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
+            time.sleep(0.3)
+            return super().__call__(cmd, **kw)
+
+    pip = _install(monkeypatch, SlowPip(["six-1.16.0-py2.py3-none-any.whl"]))
+    wheels = tmp_path / ".wheels"
+    results: list[bool] = []
+
+    def call() -> None:
+        results.append(ensure_wheelhouse(reqs, wheels, PLATFORM).downloaded)
+
+    threads = [threading.Thread(target=call) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False, False, True]
+    assert len(pip.calls) == 1
