@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.e2e, pytest.mark.slow]
 RUN_TIMEOUT = 900
 
 
-def test_image(
+def run_test_image(
     artifacts: Path, *args: str, env: dict[str, str] | None = None
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     argv = [sys.executable, "-m", "invoke", "test-image", "--artifacts", str(artifacts), *args]
@@ -51,7 +51,7 @@ def leftovers(client: docker.DockerClient, run_id: str) -> dict[str, list[str]]:
 # 2.6 last: the usual default is the one most worth a green signal at the end of the log
 @pytest.mark.parametrize("version", ["2.4", "2.5", "2.6"])
 def test_full_run_passes(docker_client: docker.DockerClient, tmp_path: Path, version: str) -> None:
-    result, summary = test_image(tmp_path, "--aap-version", version)
+    result, summary = run_test_image(tmp_path, "--aap-version", version)
     assert result.returncode == 0, result.stderr[-3000:]
     assert summary["verdict"] == "pass"
     assert summary["aap_version"] == version
@@ -78,7 +78,7 @@ def test_wrong_count_fails_validate_with_exit_1(
             entry["count"] = 5
     wrong = tmp_path / "wrong.yaml"
     wrong.write_text(yaml.safe_dump(data))
-    result, summary = test_image(tmp_path / "artifacts", "--expected", str(wrong))
+    result, summary = run_test_image(tmp_path / "artifacts", "--expected", str(wrong))
     assert result.returncode == 1
     assert summary["failed_stage"] == "validate"
     assert "Expected 5 Job objects, got 4" in result.stderr
@@ -90,7 +90,7 @@ def test_failed_bring_up_leaves_nothing_and_keeps_diagnostics(
 ) -> None:
     # The web role exits at once: the stack never becomes healthy.
     env = {"IMAGETEST_WEB_COMMAND": "sh -c 'echo imagetest-broken-web; exit 3'"}
-    result, summary = test_image(tmp_path, "--timeout", "60", env=env)
+    result, summary = run_test_image(tmp_path, "--timeout", "60", env=env)
     assert result.returncode == 2
     assert summary["failed_stage"] == "up"
     assert "stage up" in result.stderr
@@ -116,7 +116,7 @@ def test_wait_timeout_fails_in_wait_and_cleans_up(
         "run_dispatcher",
         "IMAGETEST_UP_TIMEOUT": "300",
     }
-    result, summary = test_image(tmp_path, "--timeout", "8", env=env)
+    result, summary = run_test_image(tmp_path, "--timeout", "8", env=env)
     assert result.returncode == 2
     assert summary["failed_stage"] == "sync"
     assert "timed out after 8 s" in summary["error"]
