@@ -105,7 +105,7 @@ def test_failed_bring_up_leaves_nothing_and_keeps_diagnostics(
     assert (tmp_path / "containers" / "db.health.json").is_file()
 
 
-def test_wait_timeout_fails_in_wait_and_cleans_up(
+def test_stuck_worker_times_out_and_cleans_up(
     docker_client: docker.DockerClient, tmp_path: Path
 ) -> None:
     # The worker never runs: syncdata's SyncJob stays pending, so the sync stage's wait for
