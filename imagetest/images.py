@@ -2,7 +2,8 @@
 
 For each image (imagetest/images.yaml), dependencies first:
   1. a registry equivalent (postgres:15, ...) that is already present is used as is;
-  2. otherwise, unless offline, it is pulled when the registry answers within a short timeout;
+  2. otherwise, unless offline, it is pulled (imagetest.registry) when the registry answers
+     within a short timeout; a registry that does not answer is not asked again;
   3. otherwise the local equivalent is built, but only when its inputs changed: every built
      image carries a label with the hash of its context files, wheel requirements and the
      id of the image it builds on, so a warm call rebuilds nothing.
@@ -12,30 +13,30 @@ variables (POSTGRES_IMAGE=..., ...) of the resolved tags.
 
 Env: IMAGETEST_OFFLINE=1 (default for offline), IMAGETEST_BUILD_JOBS (parallel builds, 2),
 REGISTRY_USERNAME / REGISTRY_PASSWORD (pull credentials; anonymous is tried after them).
+IMAGETEST_PULL_TIMEOUT bounds a whole pull (imagetest.registry).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import queue
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import docker
 import docker.errors
 
+from imagetest import registry
 from imagetest.errors import HarnessError
 from imagetest.imagespec import (
     LABEL_INPUTS,
@@ -76,113 +77,12 @@ class ImageResult:
     detail: str = ""
 
 
-@dataclass
-class _Registry:
-    """Remembers within one call that the registry does not answer, so we ask only once."""
-
-    timeout: float
-    down: str | None = None
-    auth: dict[str, str] | None = field(default_factory=lambda: _registry_auth())
-
-
-def _registry_auth() -> dict[str, str] | None:
-    user = os.environ.get("REGISTRY_USERNAME")
-    password = os.environ.get("REGISTRY_PASSWORD")
-    if user and password:
-        return {"username": user, "password": password}
-    return None
-
-
 def _print(line: str) -> None:
     print(line, flush=True)
 
 
 def _image(client: docker.DockerClient, ref: str) -> Any | None:
-    try:
-        return client.images.get(ref)
-    except docker.errors.ImageNotFound:
-        return None
-
-
-def _split_ref(ref: str) -> tuple[str, str]:
-    repo, _, tag = ref.rpartition(":")
-    if not repo or "/" in tag:
-        return ref, "latest"
-    return repo, tag
-
-
-def _stream_with_timeouts(
-    start: Callable[[], Iterator[dict[str, Any]]], first: float, idle: float
-) -> Iterator[dict[str, Any]]:
-    """Start a stream in a worker thread and yield its chunks; give up if none arrive in time.
-
-    The request itself runs in the worker too: an engine waiting on a silent registry may
-    not even answer with headers.
-    """
-    q: queue.Queue[tuple[str, Any]] = queue.Queue()
-
-    def pump() -> None:
-        try:
-            for chunk in start():
-                q.put(("chunk", chunk))
-        except Exception as exc:  # handed to the caller's thread
-            q.put(("error", exc))
-        q.put(("end", None))
-
-    threading.Thread(target=pump, daemon=True).start()
-    wait = first
-    while True:
-        try:
-            kind, value = q.get(timeout=wait)
-        except queue.Empty:
-            raise TimeoutError(f"no answer within {wait:.0f}s") from None
-        if kind == "end":
-            return
-        if kind == "error":
-            raise value
-        wait = idle
-        yield value
-
-
-def try_pull(
-    client: docker.DockerClient, ref: str, registry: _Registry, out: Printer = _print
-) -> str | None:
-    """Pull `ref`; return None on success, else the reason (the registry may be down)."""
-    if registry.down:
-        return registry.down
-    repo, tag = _split_ref(ref)
-    last_status = ""
-    try:
-        for attempt_auth in [registry.auth, None] if registry.auth else [None]:
-            try:
-
-                def start(auth: dict[str, str] | None = attempt_auth) -> Iterator[dict[str, Any]]:
-                    return client.api.pull(
-                        repo, tag=tag, stream=True, decode=True, auth_config=auth
-                    )
-
-                for chunk in _stream_with_timeouts(start, registry.timeout, PULL_IDLE_TIMEOUT):
-                    if "error" in chunk:
-                        raise docker.errors.APIError(chunk["error"])
-                    status = chunk.get("status", "")
-                    if status and status != last_status and "id" not in chunk:
-                        out(f"[pull {ref}] {status}")
-                        last_status = status
-                break
-            except docker.errors.APIError:
-                if attempt_auth is None:
-                    raise
-                out(f"[pull {ref}] with credentials failed; trying anonymously")
-    except (TimeoutError, docker.errors.APIError, OSError) as exc:
-        reason = _one_line(str(exc) or exc.__class__.__name__)
-        # Name resolution, connection and timeouts affect every image of that registry.
-        lowered = reason.lower()
-        if isinstance(exc, TimeoutError | OSError) or any(
-            word in lowered for word in ("no such host", "dial tcp", "timeout", "connection")
-        ):
-            registry.down = reason
-        return reason
-    return None if _image(client, ref) is not None else f"{ref} not present after pull"
+    return registry.local_image(client, ref)
 
 
 def _display(path: Path) -> str:
@@ -218,7 +118,8 @@ class ImageStage:
         self.debootstrap_cache = debootstrap_cache
         self.images = image_list
         self.offline = offline
-        self.registry = _Registry(timeout=pull_timeout)
+        self.pull_timeout = pull_timeout
+        self.down: dict[str, str] = {}  # registry -> why it did not answer (ask once per call)
         self.out = out
         self.results: dict[str, ImageResult] = {}
 
@@ -277,6 +178,26 @@ class ImageStage:
                 return True
         return False
 
+    def _try_pull(self, ref: str) -> str | None:
+        """Pull `ref`; None on success, else why not (the caller builds instead)."""
+        host = registry.registry_host(ref)
+        if host in self.down:
+            return self.down[host]
+        try:
+            registry.ensure_image(
+                self.client,
+                ref,
+                log=self.out,
+                idle_timeout=PULL_IDLE_TIMEOUT,
+                answer_timeout=self.pull_timeout,
+                anonymous_fallback=True,
+            )
+        except registry.PullError as exc:
+            if exc.unreachable:
+                self.down[host] = str(exc)
+            return str(exc)
+        return None
+
     def _missing_dockerfile(self, spec: ImageSpec) -> str | None:
         if spec.kind == "docker" and not spec.dockerfile.is_file():
             return f"{_display(spec.dockerfile)} does not exist"
@@ -287,7 +208,7 @@ class ImageStage:
             if _image(self.client, spec.registry) is not None:
                 return ImageResult(spec.name, spec.registry, "present", detail="registry image")
             if not self.offline:
-                reason = try_pull(self.client, spec.registry, self.registry, self.out)
+                reason = self._try_pull(spec.registry)
                 if reason is None:
                     return ImageResult(spec.name, spec.registry, "pulled")
                 note = f"pull {spec.registry} failed: {reason}"
@@ -442,7 +363,7 @@ def build_rootfs_image(
                 out(f"[{spec.name}] | {line}")
             last = tail[-1] if tail else f"exit {proc.returncode}"
             raise ImageBuildError(f"image {spec.name}: rootfs.sh failed: {_one_line(last)}")
-        repo, tag = _split_ref(spec.tag)
+        repo, tag = registry.split_ref(spec.tag)
         changes = [
             f"LABEL {LABEL_INPUTS}={inputs} {LABEL_NAME}={spec.name}",
             f"ENV PATH={BASE_PATH}",

@@ -3,6 +3,10 @@
 Credentials, in order: `REGISTRY_USERNAME`/`REGISTRY_PASSWORD` from the environment, then the
 user's docker config (the SDK's own lookup of ~/.docker/config.json), then anonymous.
 Every failure a user can fix becomes one `HarnessError` line that names the ref and the fix.
+
+This module is the only place that pulls: the pipeline's `--image` and the images stage
+(which tries quickly and builds when a pull fails: `answer_timeout`, `PullError`) both call
+`ensure_image`.
 """
 
 from __future__ import annotations
@@ -46,6 +50,15 @@ class ResolvedImage:
     source: Source
 
 
+class PullError(HarnessError):
+    """A pull failed. `unreachable`: the registry itself did not answer (in time)."""
+
+    def __init__(self, message: str, *, registry: str, unreachable: bool = False) -> None:
+        super().__init__(message, stage=STAGE)
+        self.registry = registry
+        self.unreachable = unreachable
+
+
 @dataclass(frozen=True)
 class _Auth:
     config: dict[str, str] | None  # None lets the SDK read the docker config
@@ -61,52 +74,55 @@ def ensure_image(
     log: Callable[[str], None] = _logger.info,
     timeout: float | None = None,
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+    answer_timeout: float | None = None,
+    anonymous_fallback: bool = False,
     env: Mapping[str, str] | None = None,
 ) -> ResolvedImage:
     """Return the image for `ref`, pulling it only when the engine does not have it.
 
-    `timeout` bounds the whole pull (default `IMAGETEST_PULL_TIMEOUT` or 600 s) and
-    `idle_timeout` the wait for the next progress message. `env` defaults to os.environ.
-    Raises HarnessError with one line for a missing image, refused credentials, an
-    unreachable registry or a pull that takes too long.
+    `timeout` bounds the whole pull (default `IMAGETEST_PULL_TIMEOUT` or 600 s),
+    `idle_timeout` the wait for the next progress message and `answer_timeout` (if given)
+    the wait for the first one. With `anonymous_fallback`, credentials from the environment
+    that the registry refuses are followed by an anonymous attempt. `env` defaults to
+    os.environ. Raises PullError (a HarnessError) with one line for a missing image, refused
+    credentials, an unreachable registry or a pull that takes too long.
     """
     env = os.environ if env is None else env
     ref = ref.strip()
     if not ref:
         raise HarnessError("empty image ref: pass --image NAME:TAG", stage=STAGE)
 
-    local = _local_image(client, ref)
+    local = local_image(client, ref)
     if local is not None:
         resolved = _resolved(local, ref, "local")
-        log(f"image {ref}: using local image {resolved.id[:19]} (no pull)")
+        log(
+            f"image {ref}: using local image {resolved.id[:19]} (no pull), "
+            f"digest {resolved.digest or 'none (never pulled or pushed)'}"
+        )
         return resolved
 
-    repository, tag = _split(ref)
-    registry, _ = docker.auth.resolve_repository_name(repository)
+    repository, tag = split_ref(ref)
+    registry = registry_host(ref)
     auth = _auth_for(registry, env)
-    log(f"image {ref}: not present locally, pulling from {registry} ({auth.label})")
-    limit = _timeout(timeout, env)
+    limits = _Limits(_timeout(timeout, env), idle_timeout, answer_timeout)
     started = time.monotonic()
-    try:
-        for event in _bounded(_pull_events(client, repository, tag, auth), limit, idle_timeout):
-            if "error" in event or "errorDetail" in event:
-                reason = event.get("error") or event.get("errorDetail", {}).get("message", "")
-                raise _pull_error(ref, registry, str(reason), auth)
-    except docker.errors.APIError as exc:
-        raise _pull_error(ref, registry, _api_reason(exc), auth) from None
-    except _Timeout as exc:
-        raise HarnessError(
-            f"pulling {ref} from {registry} {exc}: check that the registry is reachable, "
-            f"or raise {TIMEOUT_ENV} (now {limit:.0f} s)",
-            stage=STAGE,
-        ) from None
+    attempts = [auth, _ANONYMOUS] if anonymous_fallback and auth.from_env else [auth]
+    for attempt in attempts:
+        log(f"image {ref}: not present locally, pulling from {registry} ({attempt.label})")
+        try:
+            _pull(client, ref, repository, tag, registry, attempt, limits, log)
+            break
+        except PullError as exc:
+            if attempt is attempts[-1] or exc.unreachable:
+                raise
+            log(f"image {ref}: {exc}; trying anonymously")
 
-    image = _local_image(client, ref)
+    image = local_image(client, ref)
     if image is None:
-        raise HarnessError(
+        raise PullError(
             f"pull of {ref} reported success but the engine has no such image: "
             "check the ref (name:tag or name@sha256:...)",
-            stage=STAGE,
+            registry=registry,
         )
     resolved = _resolved(image, ref, "pulled")
     log(
@@ -116,12 +132,60 @@ def ensure_image(
     return resolved
 
 
-def _split(ref: str) -> tuple[str, str]:
+@dataclass(frozen=True)
+class _Limits:
+    total: float
+    idle: float
+    answer: float | None
+
+
+def _pull(
+    client: docker.DockerClient,
+    ref: str,
+    repository: str,
+    tag: str,
+    registry: str,
+    auth: _Auth,
+    limits: _Limits,
+    log: Callable[[str], None],
+) -> None:
+    last_status = ""
+    events = _pull_events(client, repository, tag, auth)
+    try:
+        for event in _bounded(events, limits.total, limits.idle, limits.answer):
+            if "error" in event or "errorDetail" in event:
+                reason = event.get("error") or event.get("errorDetail", {}).get("message", "")
+                raise _pull_error(ref, registry, str(reason), auth)
+            status = event.get("status", "")
+            if status and status != last_status and "id" not in event:
+                log(f"[pull {ref}] {status}")
+                last_status = status
+    except docker.errors.APIError as exc:
+        raise _pull_error(ref, registry, _api_reason(exc), auth) from None
+    except _Timeout as exc:
+        fix = "check that the registry is reachable"
+        if not exc.before_answer:
+            fix += f", or raise {TIMEOUT_ENV} (now {limits.total:.0f} s)"
+        raise PullError(
+            f"pulling {ref} from {registry} {exc}: {fix}", registry=registry, unreachable=True
+        ) from None
+
+
+def registry_host(ref: str) -> str:
+    """The registry a ref pulls from (docker.io for Docker Hub names)."""
+    repository, _ = split_ref(ref)
+    registry, _ = docker.auth.resolve_repository_name(repository)
+    return str(registry)
+
+
+def split_ref(ref: str) -> tuple[str, str]:
+    """(repository, tag); the tag defaults to latest."""
     repository, tag = parse_repository_tag(ref)
     return repository, tag or "latest"
 
 
-def _local_image(client: docker.DockerClient, ref: str) -> Any | None:
+def local_image(client: docker.DockerClient, ref: str) -> Any | None:
+    """The engine's image for `ref`, or None."""
     try:
         return client.images.get(ref)
     except docker.errors.ImageNotFound:
@@ -166,7 +230,10 @@ def _auth_for(registry: str, env: Mapping[str, str]) -> _Auth:
         return _Auth(config, f"credentials from {USERNAME_ENV}={username}", True, password)
     if _docker_config_knows(registry):
         return _Auth(None, "credentials from the docker config", False, None)
-    return _Auth(None, "anonymous", False, None)
+    return _ANONYMOUS
+
+
+_ANONYMOUS = _Auth(None, "anonymous", False, None)
 
 
 def _docker_config_knows(registry: str) -> bool:
@@ -194,17 +261,23 @@ def _pull_events(
 
 
 class _Timeout(Exception):
-    pass
+    def __init__(self, message: str, *, before_answer: bool = False) -> None:
+        super().__init__(message)
+        self.before_answer = before_answer
 
 
 _DONE = object()
 
 
-def _bounded(events: Iterator[Any], limit: float, idle: float) -> Iterator[Any]:
+def _bounded(
+    events: Iterator[Any], limit: float, idle: float, answer: float | None = None
+) -> Iterator[Any]:
     """Yield from `events` (consumed in a worker thread) within a total and an idle limit.
 
-    The SDK's pull has no timeout of its own, so the stream is read in a daemon thread;
-    on timeout the engine may finish or abandon the pull by itself.
+    `answer` (if given) replaces the idle limit until the first event. The SDK's pull has
+    no timeout of its own, and an engine waiting on a silent registry may not even send
+    headers, so the request and the stream run in a daemon thread; on timeout the engine
+    may finish or abandon the pull by itself.
     """
     box: queue.Queue[Any] = queue.Queue()
 
@@ -218,20 +291,25 @@ def _bounded(events: Iterator[Any], limit: float, idle: float) -> Iterator[Any]:
 
     threading.Thread(target=pump, name="imagetest-pull", daemon=True).start()
     deadline = time.monotonic() + limit
+    wait = idle if answer is None else answer
+    answered = False
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise _Timeout(f"did not finish within {limit:.0f} s")
         try:
-            item = box.get(timeout=min(idle, remaining))
+            item = box.get(timeout=min(wait, remaining))
         except queue.Empty:
             if time.monotonic() >= deadline:
                 raise _Timeout(f"did not finish within {limit:.0f} s") from None
+            if not answered and answer is not None:
+                raise _Timeout(f"got no answer within {answer:.0f}s", before_answer=True) from None
             raise _Timeout(f"made no progress for {idle:.0f} s") from None
         if item is _DONE:
             return
         if isinstance(item, BaseException):
             raise item
+        answered, wait = True, idle
         yield item
 
 
@@ -273,10 +351,11 @@ _UNREACHABLE = (
 )
 
 
-def _pull_error(ref: str, registry: str, reason: str, auth: _Auth) -> HarnessError:
+def _pull_error(ref: str, registry: str, reason: str, auth: _Auth) -> PullError:
     """Turn the engine's pull error into one line naming the ref and the fix."""
     text = _one_line(reason, auth.password)
     low = text.lower()
+    unreachable = False
     if auth.from_env:
         creds_fix = f"check {USERNAME_ENV}/{PASSWORD_ENV} for {registry}"
     else:
@@ -293,13 +372,14 @@ def _pull_error(ref: str, registry: str, reason: str, auth: _Auth) -> HarnessErr
     elif any(key in low for key in _NOT_FOUND):
         message = f"image {ref} not found in {registry}: check the name and tag (--image)"
     elif any(key in low for key in _UNREACHABLE):
+        unreachable = True
         message = (
             f"registry {registry} is unreachable while pulling {ref}: "
             "check the address, the network and the engine's proxy settings"
         )
     else:
         message = f"pulling {ref} from {registry} failed: check the ref and the registry"
-    return HarnessError(f"{message} ({text})", stage=STAGE)
+    return PullError(f"{message} ({text})", registry=registry, unreachable=unreachable)
 
 
 def _one_line(reason: str, secret: str | None, limit: int = 200) -> str:

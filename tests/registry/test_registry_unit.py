@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from imagetest.errors import HarnessError
-from imagetest.registry import _auth_for, _pull_error, _repo_digest, _timeout
+from imagetest.registry import (
+    PullError,
+    _auth_for,
+    _bounded,
+    _pull_error,
+    _repo_digest,
+    _Timeout,
+    _timeout,
+)
 
 
 def test_half_credentials_are_refused() -> None:
@@ -64,3 +74,28 @@ def test_timeout_from_env_must_be_positive() -> None:
     assert _timeout(None, {}) == 600.0
     with pytest.raises(HarnessError, match="IMAGETEST_PULL_TIMEOUT"):
         _timeout(None, {"IMAGETEST_PULL_TIMEOUT": "soon"})
+
+
+def test_unreachable_errors_are_marked_for_the_images_stage() -> None:
+    auth = _auth_for("quay.io", {})
+    down = _pull_error("q/x:1", "quay.io", "dial tcp: connection refused", auth)
+    missing = _pull_error("q/x:1", "quay.io", "manifest unknown", auth)
+    assert isinstance(down, PullError) and down.unreachable and down.registry == "quay.io"
+    assert not missing.unreachable
+
+
+def test_answer_timeout_applies_before_the_first_event_only() -> None:
+    def silent() -> Iterator[dict[str, str]]:
+        time.sleep(2)
+        yield {"status": "late"}
+
+    with pytest.raises(_Timeout, match="got no answer within 0s") as info:
+        list(_bounded(silent(), limit=10, idle=10, answer=0.2))
+    assert info.value.before_answer
+
+    def slow_after_first() -> Iterator[dict[str, str]]:
+        yield {"status": "first"}
+        time.sleep(0.5)
+        yield {"status": "second"}
+
+    assert len(list(_bounded(slow_after_first(), limit=10, idle=5, answer=0.2))) == 2
