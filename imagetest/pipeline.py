@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import signal
 import threading
 import time
@@ -28,7 +29,15 @@ from imagetest.expected import ExpectedCounts, load_expected
 from imagetest.imageselect import ResolvedImages
 from imagetest.log import DATEFMT, FORMAT, get_logger, phase_failed, phase_passed, phase_started
 from imagetest.profile import Profile, load_profile
-from imagetest.runstate import RunState, load_state, new_run_id, require_state
+from imagetest.runstate import (
+    RUNS_DIR_ENV,
+    SELECT_ENV,
+    RunState,
+    load_state,
+    new_run_id,
+    require_state,
+    runs_dir,
+)
 
 log = get_logger("pipeline")
 PASS, FAIL = "pass", "fail"
@@ -60,8 +69,9 @@ class RunContext:
     indicators: dict[str, Any] = field(default_factory=dict)
 
     def need_state(self) -> RunState:
+        """This run's stack (never another one that happens to be current)."""
         if self.state is None:
-            self.state = require_state("stack")
+            self.state = load_state(self.run_id) or require_state("stack")
         return self.state
 
     def need_profile(self) -> Profile:
@@ -148,7 +158,14 @@ def stage_images(ctx: RunContext) -> None:
 
 def stage_up(ctx: RunContext) -> None:
     images = ctx.images or ResolvedImages()
-    ctx.state = stack.up(ctx.config, ctx.need_profile(), images, run_id=ctx.run_id, reuse=False)
+    ctx.state = stack.up(
+        ctx.config,
+        ctx.need_profile(),
+        images,
+        run_id=ctx.run_id,
+        reuse=False,
+        make_current=ctx.config.keep,
+    )
 
 
 def stage_seed(ctx: RunContext) -> None:
@@ -306,6 +323,7 @@ def run_pipeline(
     interrupted = False
     with run_log(ctx.artifacts / "harness.log"), sigterm_as_interrupt():
         log.info("run %s: AAP %s, artifacts in %s", run_id, config.aap_version, ctx.artifacts)
+        log.info("single stages on this stack: %s invoke <stage>", select_hint(run_id))
         stage_started = time.monotonic()
         try:
             for name, fn in chain:
@@ -334,6 +352,14 @@ def run_pipeline(
                 phases.append(Phase(name, FAILED, 0.0, "interrupted"))
         result = finish(ctx, phases, failed, interrupted)
     return result
+
+
+def select_hint(run_id: str) -> str:
+    """The environment that points single stages at ``run_id``."""
+    hint = f"{SELECT_ENV}={run_id}"
+    if os.environ.get(RUNS_DIR_ENV):
+        hint = f"{RUNS_DIR_ENV}={runs_dir()} {hint}"
+    return hint
 
 
 def finish(

@@ -1,4 +1,9 @@
-"""Run identity and state on disk: ``.runs/<run-id>/`` and ``.runs/current``."""
+"""Run identity and state on disk: ``.runs/<run-id>/`` and ``.runs/current``.
+
+``IMAGETEST_RUNS_DIR`` moves ``.runs`` elsewhere (tests use a temporary directory, so they
+never see or change the stack a user is working on). ``.runs/current`` is written only by
+``invoke up`` and ``test-image --keep``; ``IMAGETEST_RUN=<id>`` selects any other run.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +19,18 @@ from typing import Any
 from imagetest.config import REPO_ROOT
 from imagetest.errors import HarnessError
 
-RUNS_DIR = REPO_ROOT / ".runs"
+RUNS_DIR = REPO_ROOT / ".runs"  # the default of IMAGETEST_RUNS_DIR
+RUNS_DIR_ENV = "IMAGETEST_RUNS_DIR"
 PROJECT_PREFIX = "imagetest-"
 RUN_LABEL = "io.imagetest.run"
 PORT_NAMES = ("db", "aap", "web")
 SELECT_ENV = "IMAGETEST_RUN"
+
+
+def runs_dir() -> Path:
+    """Where run states live: ``IMAGETEST_RUNS_DIR`` if set, else ``.runs`` in the repo."""
+    configured = os.environ.get(RUNS_DIR_ENV, "").strip()
+    return Path(configured).expanduser().absolute() if configured else RUNS_DIR
 
 
 def new_run_id() -> str:
@@ -90,7 +102,7 @@ class RunState:
 
     @property
     def run_dir(self) -> Path:
-        return RUNS_DIR / self.run_id
+        return runs_dir() / self.run_id
 
     @property
     def env_file(self) -> Path:
@@ -113,10 +125,11 @@ class RunState:
         write_private(self.run_dir / "state.json", json.dumps(asdict(self), indent=2))
 
     def make_current(self) -> None:
-        RUNS_DIR.mkdir(parents=True, exist_ok=True)
-        tmp = RUNS_DIR / ".current.tmp"
+        root = runs_dir()
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = root / f".current.{os.getpid()}.tmp"
         tmp.write_text(self.run_id + "\n")
-        tmp.replace(RUNS_DIR / "current")
+        tmp.replace(root / "current")
 
 
 def write_private(path: Path, text: str) -> None:
@@ -132,8 +145,12 @@ def current_run_id() -> str | None:
     """IMAGETEST_RUN if set (drive one stack among several), else ``.runs/current``."""
     if os.environ.get(SELECT_ENV):
         return os.environ[SELECT_ENV].strip()
+    return _current_file_run_id()
+
+
+def _current_file_run_id() -> str | None:
     try:
-        run_id = (RUNS_DIR / "current").read_text().strip()
+        run_id = (runs_dir() / "current").read_text().strip()
     except FileNotFoundError:
         return None
     return run_id or None
@@ -144,7 +161,7 @@ def load_state(run_id: str | None = None) -> RunState | None:
     run_id = run_id or current_run_id()
     if not run_id:
         return None
-    path = RUNS_DIR / run_id / "state.json"
+    path = runs_dir() / run_id / "state.json"
     try:
         data: dict[str, Any] = json.loads(path.read_text())
     except FileNotFoundError:
@@ -160,6 +177,10 @@ def require_state(stage: str) -> RunState:
 
 
 def clear_current(run_id: str) -> None:
-    """Forget ``run_id`` as the current stack (if it still is)."""
-    if current_run_id() == run_id:
-        (RUNS_DIR / "current").unlink(missing_ok=True)
+    """Forget ``run_id`` as the current stack if ``.runs/current`` names it.
+
+    The file itself is read, not IMAGETEST_RUN: tearing down a run selected by the
+    variable must not drop another stack from ``current``.
+    """
+    if _current_file_run_id() == run_id:
+        (runs_dir() / "current").unlink(missing_ok=True)

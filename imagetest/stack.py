@@ -132,11 +132,16 @@ def up(
     *,
     run_id: str | None = None,
     reuse: bool = True,
+    make_current: bool = True,
 ) -> RunState:
-    """Start a new stack, or with ``reuse`` return the current one if it is already up."""
+    """Start a new stack, or with ``reuse`` return the current one if it is already up.
+
+    ``make_current``: single stages act on the new stack (``invoke up``, ``--keep``); a
+    throw-away run leaves ``.runs/current`` to whatever stack the user works on.
+    """
     client = dockerutil.client()
-    current = load_state()
-    if reuse and current is not None and is_up(client, current):
+    current = load_state() if reuse else None
+    if current is not None and is_up(client, current):
         log.info("stack %s is already up; nothing to do", current.project)
         return current
     state = new_state(config, profile, images, run_id)
@@ -149,7 +154,8 @@ def up(
     write_env_files(state, config, profile, password)
     if not config.external_aap:
         write_private(state.run_dir / "aap_admin_password", password)
-    state.make_current()
+    if make_current:
+        state.make_current()
     compose = compose_for(state)
     log.info(
         "starting %s (db :%d, web :%d%s)",

@@ -21,6 +21,16 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 RUN_LABEL = "io.imagetest.run"
 
 
+@pytest.fixture(autouse=True)
+def private_runs_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """The matrix's runs keep their states here, away from the user's `.runs/current`."""
+    root = tmp_path_factory.mktemp("runs")
+    monkeypatch.setenv("IMAGETEST_RUNS_DIR", str(root))
+    return root
+
+
 def assert_all_passed(root: Path) -> None:
     summary = json.loads((root / "summary.json").read_text())
     assert summary["verdict"] == "pass", json.dumps(summary, indent=2)

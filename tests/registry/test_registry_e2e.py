@@ -59,7 +59,10 @@ def test_test_image_pulls_from_a_registry_with_and_without_auth(
     tmp_path: Path,
 ) -> None:
     ref, digest = pushed_dashboard
-    result, summary = run_test_image(tmp_path / "anonymous", "--image", ref, env=NO_CREDENTIALS)
+    runs = {"IMAGETEST_RUNS_DIR": str(tmp_path / "runs")}  # never the user's .runs/current
+    result, summary = run_test_image(
+        tmp_path / "anonymous", "--image", ref, env={**runs, **NO_CREDENTIALS}
+    )
     assert result.returncode == 2
     assert summary["failed_stage"] == "images"
     assert f"registry {auth_registry.host} refused the credentials for {ref}" in summary["error"]
@@ -72,7 +75,9 @@ def test_test_image_pulls_from_a_registry_with_and_without_auth(
         docker_client.images.get(ref)
 
     credentials = {"REGISTRY_USERNAME": USER, "REGISTRY_PASSWORD": PASSWORD}
-    result, summary = run_test_image(tmp_path / "with-auth", "--image", ref, env=credentials)
+    result, summary = run_test_image(
+        tmp_path / "with-auth", "--image", ref, env={**runs, **credentials}
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert summary["verdict"] == "pass"
     assert summary["image"] == ref
