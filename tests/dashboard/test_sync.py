@@ -243,3 +243,21 @@ def test_concurrent_workers_never_share_a_job(
     )
     for (_, end), (start, _) in itertools.pairwise(runs):
         assert end <= start  # the Redis lock kept one cluster's syncs apart
+
+
+def test_redis_wait_as_long_as_the_clients_socket_timeout(dash_db: Services) -> None:
+    """The worker's default wait (5 s) equals redis-py's default socket timeout: it must end
+    as a plain timeout, not a TimeoutError or a hang; a wake-up ends it at once."""
+    import threading
+    import time
+
+    from apps.common.redis_client import wait_for_wake, wake_dispatcher
+
+    started = time.monotonic()
+    assert wait_for_wake(5.0) is False
+    assert 4.5 < time.monotonic() - started < 8
+
+    threading.Timer(0.5, wake_dispatcher).start()
+    started = time.monotonic()
+    assert wait_for_wake(5.0) is True
+    assert time.monotonic() - started < 3
