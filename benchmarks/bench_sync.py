@@ -133,6 +133,7 @@ def main() -> int:
     ns = parser.parse_args()
 
     from imagetest.images import resolved_tags
+    from imagetest.sync import cluster_entry
 
     client = docker.from_env()
     tags = resolved_tags(["postgres", "redis"], client=client)
@@ -176,17 +177,7 @@ def main() -> int:
         manage(env, "migrate", "--noinput")
         with tempfile.TemporaryDirectory() as tmp:
             access = seed(url, aap_password, ns.aap_version, Path(tmp))
-            cluster = {
-                "protocol": access["aap_protocol"],
-                "address": access["aap_address"],
-                "port": int(access["aap_port"]),
-                "access_token": access["access_token"],
-                "refresh_token": access["refresh_token"],
-                "client_id": access["client_id"],
-                "client_secret": access["client_secret"],
-                "verify_ssl": False,
-                "sync_schedules": [],
-            }
+            cluster = cluster_entry(access, access["aap_url"], False, [])
             path = Path(tmp) / "clusters.yaml"
             path.write_text(yaml.safe_dump({"clusters": [cluster]}))
             manage(env, "setclusters", str(path))

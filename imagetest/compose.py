@@ -14,6 +14,7 @@ from pathlib import Path
 from imagetest.config import REPO_ROOT
 from imagetest.errors import HarnessError
 from imagetest.log import get_logger
+from imagetest.proc import run_bounded
 
 COMPOSE_DIR = REPO_ROOT / "compose"
 BASE_FILE = COMPOSE_DIR / "compose.yml"
@@ -83,20 +84,7 @@ class Compose:
         argv = self.argv(*args)
         log.debug("$ %s", " ".join(argv))
         env = {**os.environ, **self.variables(), "COMPOSE_ANSI": "never"}
-        try:
-            result = subprocess.run(
-                argv,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-                cwd=REPO_ROOT,
-                env=env,
-            )
-        except subprocess.TimeoutExpired:
-            raise HarnessError(
-                f"`docker compose {args[0]}` did not finish within {timeout:.0f} s"
-            ) from None
+        result = run_bounded(argv, what=f"`docker compose {args[0]}`", timeout=timeout, env=env)
         if check and result.returncode != 0:
             raise HarnessError(explain_failure(args[0], result.stderr or result.stdout))
         return result

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from imagetest.config import REPO_ROOT, Config
 from imagetest.errors import HarnessError
 from imagetest.log import get_logger
 from imagetest.masking import mask_text
+from imagetest.proc import run_bounded
 from imagetest.runstate import RunState, write_private
 from imagetest.stack import admin_password
 
@@ -45,12 +45,7 @@ def seed(state: RunState, config: Config) -> dict[str, Any]:
         argv.append("--insecure")
     env = {**os.environ, "AAP_PASSWORD": password}
     log.info("seeding %s (AAP %s) as %s", state.aap_url, state.aap_version, state.aap_username)
-    try:
-        result = subprocess.run(
-            argv, env=env, capture_output=True, text=True, timeout=config.timeout + 10, check=False
-        )
-    except subprocess.TimeoutExpired:
-        raise HarnessError(f"setup_aap.py did not finish in {config.timeout:.0f} s") from None
+    result = run_bounded(argv, what="setup_aap.py", timeout=config.timeout + 10, env=env)
     for line in result.stdout.splitlines():
         log.debug("setup_aap: %s", mask_text(line, [password]))
     if result.returncode != 0:

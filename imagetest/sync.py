@@ -39,19 +39,9 @@ def clusters_document(
     schedules: bool,
 ) -> dict[str, Any]:
     """The clusters file, pointing at AAP as the containers reach it."""
-    parts = urlsplit(internal_url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
     schedule = profile.schedule
-    cluster = {
-        "protocol": parts.scheme,
-        "address": parts.hostname,
-        "port": port,
-        "access_token": access["access_token"],
-        "refresh_token": access.get("refresh_token") or "",
-        "client_id": access["client_id"],
-        "client_secret": access["client_secret"],
-        "verify_ssl": verify_ssl,
-        "sync_schedules": [
+    wanted = (
+        [
             {
                 "name": schedule.get("name", "imagetest"),
                 "rrule": schedule.get("rrule", "FREQ=DAILY"),
@@ -59,9 +49,27 @@ def clusters_document(
             }
         ]
         if schedules and schedule
-        else [],
+        else []
+    )
+    return {"clusters": [cluster_entry(access, internal_url, verify_ssl, wanted)]}
+
+
+def cluster_entry(
+    access: dict[str, Any], url: str, verify_ssl: bool, schedules: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """One clusters-file entry: AAP at `url`, with the OAuth fields of an aap_access.json."""
+    parts = urlsplit(url)
+    return {
+        "protocol": parts.scheme,
+        "address": parts.hostname,
+        "port": parts.port or (443 if parts.scheme == "https" else 80),
+        "access_token": access["access_token"],
+        "refresh_token": access.get("refresh_token") or "",
+        "client_id": access["client_id"],
+        "client_secret": access["client_secret"],
+        "verify_ssl": verify_ssl,
+        "sync_schedules": schedules,
     }
-    return {"clusters": [cluster]}
 
 
 def copy_into(container: Container, text: str, path: str) -> None:

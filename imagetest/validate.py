@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from imagetest.counts import count_rows, syncjob_rows
 from imagetest.errors import HarnessError
 from imagetest.expected import ExpectedCounts
 from imagetest.log import get_logger
+from imagetest.proc import run_bounded
 from imagetest.profile import Profile
 from imagetest.runstate import RunState
 
@@ -50,18 +50,7 @@ def run_validation(
         f"--junitxml={artifacts / 'junit.xml'}",
     ]
     env = {**os.environ, "IMAGETEST_DB_URL": state.db_url()}
-    try:
-        result = subprocess.run(
-            argv,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            cwd=REPO_ROOT,
-        )
-    except subprocess.TimeoutExpired:
-        raise HarnessError(f"validation did not finish in {timeout:.0f} s") from None
+    result = run_bounded(argv, what="validation", timeout=timeout, env=env)
     (artifacts / "validate.txt").write_text(result.stdout + result.stderr)
     if result.returncode == 0:
         return

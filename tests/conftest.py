@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import docker
@@ -52,6 +53,17 @@ def stack_images(docker_client: docker.DockerClient) -> dict[str, str]:
 
     results = ensure_images(client=docker_client)
     return {name: r.tag for name, r in results.items() if r.action != "skipped"}
+
+
+@pytest.fixture
+def private_runs_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """IMAGETEST_RUNS_DIR for the runs a test starts (they inherit the environment), so a
+    test never sees or changes the stack a user drives through `.runs/current`."""
+    root = tmp_path_factory.mktemp("runs")
+    monkeypatch.setenv("IMAGETEST_RUNS_DIR", str(root))
+    return root
 
 
 class AapsimServer(NamedTuple):

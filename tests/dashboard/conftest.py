@@ -192,20 +192,30 @@ def clusters_yaml(
 ) -> Path:
     import yaml
 
-    cluster = {
-        "protocol": access["aap_protocol"],
-        "address": access["aap_address"],
-        "port": int(access["aap_port"]),
-        "access_token": access["access_token"],
-        "refresh_token": access["refresh_token"],
-        "client_id": access["client_id"],
-        "client_secret": access["client_secret"],
-        "verify_ssl": False,
-        "sync_schedules": [{"name": "hourly", "rrule": rrule, "enabled": True}],
-        **override,
-    }
+    from imagetest.sync import cluster_entry
+
+    schedules = [{"name": "hourly", "rrule": rrule, "enabled": True}]
+    url = f"{access['aap_protocol']}://{access['aap_address']}:{access['aap_port']}"
+    cluster = {**cluster_entry(access, url, False, schedules), **override}
     path.write_text(yaml.safe_dump({"clusters": [cluster]}))
     return path
+
+
+def seeded_aap(
+    aapsim_server: Callable[..., Any], version: str, workdir: Path, **options: Any
+) -> dict[str, Any]:
+    """A fresh emulator (jobs finish in 0.1 s unless `options` say otherwise), seeded."""
+    url, password = aapsim_server(version, **{"job_seconds": 0.1, **options})
+    return seed(url, password, version, workdir)
+
+
+def setup_and_sync(access: dict[str, Any], workdir: Path, **yaml_override: Any) -> None:
+    """Register the seeded AAP (setclusters), sync (syncdata) and run the worker until idle."""
+    from django.core.management import call_command
+
+    call_command("setclusters", str(clusters_yaml(access, workdir / "c.yaml", **yaml_override)))
+    call_command("syncdata", since="2026-01-01", until="2036-01-01")
+    run_worker()
 
 
 def run_worker() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.dashboard.conftest import Services, closed_port, clusters_yaml, manage, seed
+from tests.dashboard.conftest import Services, closed_port, clusters_yaml, manage
 
 pytestmark = [pytest.mark.docker]
 
@@ -211,16 +211,11 @@ def test_syncdata_date_bounds_and_wake(
 def test_ping_and_list_api(
     dash_db: Services, aapsim_server: Callable[..., Any], tmp_path: Path
 ) -> None:
-    from django.core.management import call_command
     from django.test import Client
 
-    from tests.dashboard.conftest import run_worker
+    from tests.dashboard.conftest import seeded_aap, setup_and_sync
 
-    url, password = aapsim_server("2.4", job_seconds=0.1)
-    access = seed(url, password, "2.4", tmp_path)
-    call_command("setclusters", str(clusters_yaml(access, tmp_path / "c.yaml")))
-    call_command("syncdata", since="2026-01-01", until="2036-01-01")
-    run_worker()
+    setup_and_sync(seeded_aap(aapsim_server, "2.4", tmp_path), tmp_path)
     client = Client()
     ping = client.get("/api/v1/ping/")
     assert ping.status_code == 200

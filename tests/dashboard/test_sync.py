@@ -14,37 +14,17 @@ from tests.dashboard.conftest import (
     clusters_yaml,
     counts,
     run_worker,
-    seed,
+    seeded_aap,
+    setup_and_sync,
 )
+from tests.data_model import DATA_MODEL
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 VERSIONS = ("2.4", "2.5", "2.6")
-EXPECTED = {
-    "Currency": 5,
-    "SyncJob": 6,
-    "SyncJob sync_jobs": 2,
-    "SyncJob parse_job_data": 4,
-    "AAPUser": 1,
-    "Organization": 2,
-    "JobTemplate": 3,
-    "Job": 4,
-    "Project": 2,
-    "Label": 2,
-    "JobLabel": 6,
-    "JobHostSummary": 4,
-}
+# the data model's rows after one sync, with the SyncJob split (2 sync + 4 parse)
+EXPECTED = {**DATA_MODEL, "SyncJob sync_jobs": 2, "SyncJob parse_job_data": 4}
 ENTITIES = [k for k in EXPECTED if not k.startswith("SyncJob")]
-
-
-def setup_and_sync(
-    services: Services, access: dict[str, Any], tmp_path: Path, **yaml_override: Any
-) -> None:
-    from django.core.management import call_command
-
-    call_command("setclusters", str(clusters_yaml(access, tmp_path / "c.yaml", **yaml_override)))
-    call_command("syncdata", since="2026-01-01", until="2036-01-01")
-    run_worker()
 
 
 def statuses() -> dict[str, int]:
@@ -61,9 +41,8 @@ def test_counts_after_sync(
     from apps.clusters.models import Cluster, ClusterSyncData
     from apps.scheduler.models import SyncJob
 
-    url, password = aapsim_server(version, job_seconds=0.1)
-    access = seed(url, password, version, tmp_path)
-    setup_and_sync(dash_db, access, tmp_path)
+    access = seeded_aap(aapsim_server, version, tmp_path)
+    setup_and_sync(access, tmp_path)
 
     assert counts() == EXPECTED
     assert statuses() == {"completed": 6}
@@ -79,9 +58,8 @@ def test_second_sync_adds_no_rows(
 ) -> None:
     from django.core.management import call_command
 
-    url, password = aapsim_server(version, job_seconds=0.1)
-    access = seed(url, password, version, tmp_path)
-    setup_and_sync(dash_db, access, tmp_path)
+    access = seeded_aap(aapsim_server, version, tmp_path)
+    setup_and_sync(access, tmp_path)
     before = counts()
     call_command("syncdata", since="2026-01-01", until="2036-01-01")
     run_worker()
@@ -100,8 +78,7 @@ def test_tokens_encrypted_and_refreshed(
     from apps.clusters.models import Cluster
     from django.db import connection
 
-    url, password = aapsim_server("2.6", job_seconds=0.1, token_lifetime=2)
-    access = seed(url, password, "2.6", tmp_path)
+    access = seeded_aap(aapsim_server, "2.6", tmp_path, token_lifetime=2)
     from django.core.management import call_command
 
     call_command("setclusters", str(clusters_yaml(access, tmp_path / "c.yaml")))
@@ -130,8 +107,7 @@ def test_setclusters_rerun_updates(
     from apps.scheduler.models import SyncSchedule
     from django.core.management import call_command
 
-    url, password = aapsim_server("2.5", job_seconds=0.1)
-    access = seed(url, password, "2.5", tmp_path)
+    access = seeded_aap(aapsim_server, "2.5", tmp_path)
     call_command("setclusters", str(clusters_yaml(access, tmp_path / "a.yaml")))
     SyncSchedule.objects.update(next_run_at="2030-01-01T00:00:00Z")
     call_command(
@@ -159,8 +135,7 @@ def test_failing_aap_fails_job_and_worker_continues(
     from apps.scheduler.models import SyncJob
     from django.core.management import call_command
 
-    url, password = aapsim_server("2.5", job_seconds=0.1)
-    access = seed(url, password, "2.5", tmp_path)
+    access = seeded_aap(aapsim_server, "2.5", tmp_path)
     call_command("setclusters", str(clusters_yaml(access, tmp_path / "c.yaml", sync_schedules=[])))
     good = Cluster.objects.get()
     cases = {
@@ -199,8 +174,7 @@ def test_concurrent_workers_never_share_a_job(
 
     from tests.dashboard.conftest import DASHBOARD_DIR
 
-    url, password = aapsim_server("2.6", job_seconds=0.1, synthetic_jobs=400)
-    access = seed(url, password, "2.6", tmp_path)
+    access = seeded_aap(aapsim_server, "2.6", tmp_path, synthetic_jobs=400)
     call_command("setclusters", str(clusters_yaml(access, tmp_path / "c.yaml")))
     for _ in range(2):
         call_command("syncdata", since="2000-01-01", until="2036-01-01")

@@ -14,10 +14,15 @@ import pytest
 import yaml
 
 from imagetest.config import REPO_ROOT
+from imagetest.dockerutil import leftovers
 from imagetest.expected import load_expected
-from imagetest.runstate import RUN_LABEL
 
-pytestmark = [pytest.mark.docker, pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.e2e,
+    pytest.mark.slow,
+    pytest.mark.usefixtures("private_runs_dir"),
+]
 RUN_TIMEOUT = 900
 
 
@@ -37,15 +42,6 @@ def run_test_image(
     summary_file = artifacts / "summary.json"
     assert summary_file.is_file(), f"no summary.json; stderr:\n{result.stderr[-3000:]}"
     return result, json.loads(summary_file.read_text())
-
-
-def leftovers(client: docker.DockerClient, run_id: str) -> dict[str, list[str]]:
-    flt = {"label": f"{RUN_LABEL}={run_id}"}
-    return {
-        "containers": [c.name for c in client.containers.list(all=True, filters=flt)],
-        "networks": [n.name for n in client.networks.list(filters=flt)],
-        "volumes": [v.name for v in client.volumes.list(filters=flt)],
-    }
 
 
 # 2.6 last: the usual default is the one most worth a green signal at the end of the log

@@ -15,20 +15,15 @@ import pytest
 from imagetest.config import AAP_VERSIONS
 from imagetest.matrix import run_matrix
 
-pytestmark = [pytest.mark.docker, pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.e2e,
+    pytest.mark.slow,
+    pytest.mark.usefixtures("private_runs_dir"),
+]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUN_LABEL = "io.imagetest.run"
-
-
-@pytest.fixture(autouse=True)
-def private_runs_dir(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    """The matrix's runs keep their states here, away from the user's `.runs/current`."""
-    root = tmp_path_factory.mktemp("runs")
-    monkeypatch.setenv("IMAGETEST_RUNS_DIR", str(root))
-    return root
 
 
 def assert_all_passed(root: Path) -> None:

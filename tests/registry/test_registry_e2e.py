@@ -18,7 +18,12 @@ from regtest_support import PASSWORD, USER, Registry, remove_image
 from imagetest.dockerutil import leftovers
 from tests.e2e.test_test_image import run_test_image
 
-pytestmark = [pytest.mark.docker, pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.e2e,
+    pytest.mark.slow,
+    pytest.mark.usefixtures("private_runs_dir"),
+]
 DASHBOARD = "dashboard"
 NOTHING = {"containers": [], "networks": [], "volumes": []}
 NO_CREDENTIALS = {"REGISTRY_USERNAME": "", "REGISTRY_PASSWORD": ""}
@@ -59,10 +64,7 @@ def test_test_image_pulls_from_a_registry_with_and_without_auth(
     tmp_path: Path,
 ) -> None:
     ref, digest = pushed_dashboard
-    runs = {"IMAGETEST_RUNS_DIR": str(tmp_path / "runs")}  # never the user's .runs/current
-    result, summary = run_test_image(
-        tmp_path / "anonymous", "--image", ref, env={**runs, **NO_CREDENTIALS}
-    )
+    result, summary = run_test_image(tmp_path / "anonymous", "--image", ref, env=NO_CREDENTIALS)
     assert result.returncode == 2
     assert summary["failed_stage"] == "images"
     assert f"registry {auth_registry.host} refused the credentials for {ref}" in summary["error"]
@@ -75,9 +77,7 @@ def test_test_image_pulls_from_a_registry_with_and_without_auth(
         docker_client.images.get(ref)
 
     credentials = {"REGISTRY_USERNAME": USER, "REGISTRY_PASSWORD": PASSWORD}
-    result, summary = run_test_image(
-        tmp_path / "with-auth", "--image", ref, env={**runs, **credentials}
-    )
+    result, summary = run_test_image(tmp_path / "with-auth", "--image", ref, env=credentials)
     assert result.returncode == 0, result.stderr[-3000:]
     assert summary["verdict"] == "pass"
     assert summary["image"] == ref

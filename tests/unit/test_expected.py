@@ -7,19 +7,7 @@ import pytest
 from imagetest.config import REPO_ROOT
 from imagetest.errors import HarnessError
 from imagetest.expected import load_expected
-
-DATA_MODEL = {
-    "Currency": 5,
-    "SyncJob": 6,
-    "AAPUser": 1,
-    "Organization": 2,
-    "JobTemplate": 3,
-    "Job": 4,
-    "Project": 2,
-    "Label": 2,
-    "JobLabel": 6,
-    "JobHostSummary": 4,
-}
+from tests.data_model import DATA_MODEL
 
 
 @pytest.mark.parametrize("version", ["2.4", "2.5", "2.6"])

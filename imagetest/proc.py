@@ -1,0 +1,30 @@
+"""Running a helper program from the harness: bounded in time, output captured."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Mapping, Sequence
+
+from imagetest.config import REPO_ROOT
+from imagetest.errors import HarnessError
+
+
+def run_bounded(
+    argv: Sequence[str], *, what: str, timeout: float | None, env: Mapping[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Run `argv` in the repository with `env`; a timeout is one HarnessError naming `what`.
+
+    The exit status is the caller's to judge (check=False).
+    """
+    try:
+        return subprocess.run(
+            list(argv),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            cwd=REPO_ROOT,
+            env=dict(env),
+        )
+    except subprocess.TimeoutExpired:
+        raise HarnessError(f"{what} did not finish within {timeout or 0:.0f} s") from None
