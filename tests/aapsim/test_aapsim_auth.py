@@ -33,9 +33,7 @@ def make_app_token(client, version: str) -> tuple[dict[str, Any], dict[str, Any]
         },
     )
     assert app.status_code == 201, app.text
-    token = client.post(f"{root}tokens/", json={"application": app.json()["id"], "scope": "read"})
-    assert token.status_code == 201, token.text
-    return app.json(), token.json()
+    return app.json(), add_token(client, version, app.json()["id"])
 
 
 def add_token(client, version: str, app_id: int) -> dict[str, Any]:
@@ -44,6 +42,13 @@ def add_token(client, version: str, app_id: int) -> dict[str, Any]:
     )
     assert made.status_code == 201, made.text
     return made.json()
+
+
+def assert_deleted(client, url: str) -> None:
+    """DELETE answers 204 with no body, and the object is gone."""
+    deleted = client.delete(url)
+    assert deleted.status_code == 204 and deleted.content == b""
+    assert client.get(url).status_code == 404
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -157,9 +162,7 @@ def test_delete_token_revokes_access_and_refresh(make_client, version: str) -> N
     app, token = make_app_token(client, version)
     other = add_token(client, version, app["id"])
     root = oauth_root(version)
-    deleted = client.delete(f"{root}tokens/{token['id']}/")
-    assert deleted.status_code == 204 and deleted.content == b""
-    assert client.get(f"{root}tokens/{token['id']}/").status_code == 404
+    assert_deleted(client, f"{root}tokens/{token['id']}/")
     assert client.delete(f"{root}tokens/{token['id']}/").status_code == 404
     bearer = {"Authorization": f"Bearer {token['token']}"}
     assert client.get(f"{api_root(version)}jobs/", auth=None, headers=bearer).status_code == 401
@@ -178,9 +181,7 @@ def test_delete_application_revokes_its_tokens(make_client, version: str) -> Non
     second = add_token(client, version, app["id"])
     root = oauth_root(version)
     personal = client.post(f"{root}tokens/", json={"description": "p"}).json()
-    deleted = client.delete(f"{root}applications/{app['id']}/")
-    assert deleted.status_code == 204 and deleted.content == b""
-    assert client.get(f"{root}applications/{app['id']}/").status_code == 404
+    assert_deleted(client, f"{root}applications/{app['id']}/")
     assert client.get(f"{root}applications/").json()["count"] == 0
     for gone in (token, second):
         assert client.get(f"{root}tokens/{gone['id']}/").status_code == 404

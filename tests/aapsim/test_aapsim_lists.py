@@ -138,40 +138,21 @@ def test_bad_input(make_client, clock: Clock) -> None:
         f"{API}projects/",
         json={"name": "p", "organization": 1, "scm_type": "git", "scm_url": "https://example/x"},
     ).json()
-    early = client.post(
-        f"{API}job_templates/",
-        json={
-            "name": "jt",
-            "project": project["id"],
-            "inventory": 1,
-            "playbook": "hello_world.yml",
-        },
-    )
+    # The same template three times: before the project's update has playbooks, then
+    # once it has them, then again (a duplicate name).
+    jt_body = {
+        "name": "jt",
+        "project": project["id"],
+        "inventory": 1,
+        "playbook": "hello_world.yml",
+    }
+    early = client.post(f"{API}job_templates/", json=jt_body)
     assert early.status_code == 400
     assert early.json() == {"playbook": ["Playbook not found for project."]}
     clock.tick(30)
-    jt = client.post(
-        f"{API}job_templates/",
-        json={
-            "name": "jt",
-            "project": project["id"],
-            "inventory": 1,
-            "playbook": "hello_world.yml",
-        },
-    )
+    jt = client.post(f"{API}job_templates/", json=jt_body)
     assert jt.status_code == 201 and jt.headers["Location"] == jt.json()["url"]
-    assert (
-        client.post(
-            f"{API}job_templates/",
-            json={
-                "name": "jt",
-                "project": project["id"],
-                "inventory": 1,
-                "playbook": "hello_world.yml",
-            },
-        ).status_code
-        == 400
-    )
+    assert client.post(f"{API}job_templates/", json=jt_body).status_code == 400
     assert (
         client.post(
             f"{API}job_templates/",

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 from aapsim_support import PASSWORD, VERSIONS, Clock, api_root
+
+
+def post_created(client: httpx.Client, url: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST as admin, as setup_aap.py does; the call must answer 201."""
+    r = client.post(url, auth=("admin", PASSWORD), json=body)
+    assert r.status_code == 201, r.text
+    return r.json()
 
 
 def seed(client: httpx.Client, version: str, wait: Callable[[float], None]) -> dict[str, object]:
@@ -23,10 +31,10 @@ def seed(client: httpx.Client, version: str, wait: Callable[[float], None]) -> d
         assert ping.json()["version"] == version
     # 2-3. OAuth2 application and token (the gateway on 2.5/2.6, the controller on 2.4)
     oauth = api if version == "2.4" else "/api/gateway/v1"
-    app = client.post(
+    app = post_created(
+        client,
         f"{oauth}/applications/",
-        auth=auth,
-        json={
+        {
             "name": "ad-app",
             "description": "ad-app-desc",
             "organization": 1,
@@ -36,74 +44,55 @@ def seed(client: httpx.Client, version: str, wait: Callable[[float], None]) -> d
             "authorization_grant_type": "authorization-code",
         },
     )
-    assert app.status_code == 201, app.text
-    token = client.post(
+    token = post_created(
+        client,
         f"{oauth}/tokens/",
-        auth=auth,
-        json={
-            "description": "ad-aap-token",
-            "scope": "read",
-            "application": app.json()["id"],
-            "user": 2,
-        },
+        {"description": "ad-aap-token", "scope": "read", "application": app["id"], "user": 2},
     )
-    assert token.status_code == 201, token.text
     # 4. me
     assert client.get(f"{api}/me/", auth=auth).status_code == 200
     if version != "2.4":
         assert client.get("/api/gateway/v1/me/", auth=auth).status_code == 200
     # 5. org2
     orgs = api if version == "2.4" else "/api/gateway/v1"
-    org = client.post(
+    org = post_created(
+        client,
         f"{orgs}/organizations/",
-        auth=auth,
-        json={"name": "org2", "description": "org2-desc", "max_hosts": 0},
+        {"name": "org2", "description": "org2-desc", "max_hosts": 0},
     )
-    assert org.status_code == 201, org.text
-    assert org.json()["id"] == 2
+    assert org["id"] == 2
     wait(5)
     # 6. labels
     for n, (name, org_id) in enumerate(
         [("label1-org1", 1), ("label2-org1", 1), ("label3-org2", 2), ("label4-org2", 2)], 1
     ):
-        r = client.post(f"{api}/labels/", auth=auth, json={"name": name, "organization": org_id})
-        assert r.status_code == 201, r.text
-        assert r.json()["id"] == n
+        body = {"name": name, "organization": org_id}
+        assert post_created(client, f"{api}/labels/", body)["id"] == n
     # 7. projects
     for n, (name, org_id) in enumerate(
         [("project2-org1", 1), ("project3-org1", 1), ("project4-org2", 2)], 8
     ):
-        r = client.post(
-            f"{api}/projects/",
-            auth=auth,
-            json={
-                "name": name,
-                "description": name,
-                "scm_url": "https://github.com/ansible/ansible-tower-samples",
-                "scm_type": "git",
-                "organization": org_id,
-            },
-        )
-        assert r.status_code == 201, r.text
-        assert r.json()["id"] == n
+        body = {
+            "name": name,
+            "description": name,
+            "scm_url": "https://github.com/ansible/ansible-tower-samples",
+            "scm_type": "git",
+            "organization": org_id,
+        }
+        assert post_created(client, f"{api}/projects/", body)["id"] == n
     wait(10)
     # 8. job templates
     for n, (name, project) in enumerate([("jobtemplate2-org1", 8), ("jobtemplate3-org1", 9)], 11):
-        r = client.post(
-            f"{api}/job_templates/",
-            auth=auth,
-            json={
-                "name": name,
-                "description": name,
-                "inventory": 1,
-                "project": project,
-                "playbook": "hello_world.yml",
-                "credential": 1,
-                "execution_environment": 2,
-            },
-        )
-        assert r.status_code == 201, r.text
-        assert r.json()["id"] == n
+        body = {
+            "name": name,
+            "description": name,
+            "inventory": 1,
+            "project": project,
+            "playbook": "hello_world.yml",
+            "credential": 1,
+            "execution_environment": 2,
+        }
+        assert post_created(client, f"{api}/job_templates/", body)["id"] == n
     # 9. label associations
     for jt, label, org_id in [
         (11, "label1-org1", 1),
@@ -118,11 +107,10 @@ def seed(client: httpx.Client, version: str, wait: Callable[[float], None]) -> d
         assert r.status_code in (201, 204), r.text
     # 10. launches
     for n, jt in enumerate([11, 11, 12, 12], 4):
-        r = client.post(f"{api}/job_templates/{jt}/launch/", auth=auth, json={})
-        assert r.status_code == 201, r.text
-        assert r.json()["id"] == n == r.json()["job"]
+        job = post_created(client, f"{api}/job_templates/{jt}/launch/", {})
+        assert job["id"] == n == job["job"]
         wait(1)
-    return {"app": app.json(), "token": token.json()}
+    return {"app": app, "token": token}
 
 
 def check_seeded(client: httpx.Client, version: str) -> None:

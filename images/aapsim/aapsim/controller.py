@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from . import fields as F
 from .context import Ctx, Reply, created, no_content, ok
-from .errors import ApiError, not_found
+from .errors import ApiError, get_or_404, not_found
 from .listing import jobs_fast_path, list_objects
 from .models import (
     Credential,
@@ -17,6 +18,7 @@ from .models import (
     Label,
     Organization,
     Project,
+    UnifiedJob,
     User,
 )
 from .state import JT_ROLES, ORG_ROLES
@@ -31,11 +33,18 @@ CREDENTIAL_KINDS = {1: "ssh", 2: "scm", 18: "galaxy_api_token"}
 MAX_LABELS = 100
 
 
-def get_or_404(table: dict[int, Any], obj_id: str) -> Any:
-    obj = table.get(int(obj_id))
-    if obj is None:
+def _unified_job_or_404(ctx: Ctx, obj_id: str, kind: str) -> UnifiedJob:
+    """A job or a project update: both share one id sequence and table."""
+    job = ctx.state.unified_jobs.get(int(obj_id))
+    if job is None or job.kind != kind:
         raise not_found()
-    return obj
+    return job
+
+
+def _gateway_owned(ctx: Ctx) -> None:
+    """On 2.5/2.6 users and organizations are created through the gateway only."""
+    if ctx.state.settings.gateway:
+        raise ApiError(403, {"detail": LOCAL_RESOURCE})
 
 
 # -- root, ping, me, users ----------------------------------------------------------------
@@ -83,8 +92,7 @@ def me(ctx: Ctx) -> Reply:
 
 def users(ctx: Ctx) -> Reply:
     if ctx.method == "POST":
-        if ctx.state.settings.gateway:
-            raise ApiError(403, {"detail": LOCAL_RESOURCE})
+        _gateway_owned(ctx)
         return created(ctx.r.user(create_user(ctx)))
     return ok(list_objects(ctx.query, list(ctx.state.users.values()), F.USER, ctx.r.user))
 
@@ -125,8 +133,7 @@ def user_detail(ctx: Ctx, id: str) -> Reply:
 
 def organizations(ctx: Ctx) -> Reply:
     if ctx.method == "POST":
-        if ctx.state.settings.gateway:
-            raise ApiError(403, {"detail": LOCAL_RESOURCE})
+        _gateway_owned(ctx)
         return created(ctx.r.org(create_org(ctx)))
     return ok(list_objects(ctx.query, list(ctx.state.orgs.values()), F.ORG, ctx.r.org))
 
@@ -271,10 +278,7 @@ def project_updates(ctx: Ctx, id: str | None = None) -> Reply:
 
 
 def project_update_detail(ctx: Ctx, id: str) -> Reply:
-    job = ctx.state.unified_jobs.get(int(id))
-    if job is None or job.kind != "project_update":
-        raise not_found()
-    return ok(ctx.r.project_update(job))
+    return ok(ctx.r.project_update(_unified_job_or_404(ctx, id, "project_update")))
 
 
 # -- inventories and hosts ----------------------------------------------------------------
@@ -542,8 +546,7 @@ def job_template_labels(ctx: Ctx, id: str) -> Reply:
     s = ctx.state
     jt: JobTemplate = get_or_404(s.job_templates, id)
     if ctx.method == "GET":
-        rows = [s.labels[i] for i in jt.label_ids if i in s.labels]
-        return ok(list_objects(ctx.query, rows, F.LABEL, ctx.r.label))
+        return _label_list(ctx, jt.label_ids)
     body = ctx.body()
     data = body.data
     if "id" not in data:
@@ -559,8 +562,7 @@ def job_template_labels(ctx: Ctx, id: str) -> Reply:
             None,
         )
         if existing is None:
-            if len(jt.label_ids) >= MAX_LABELS:
-                raise ApiError(400, {"msg": "Maximum number of labels for job_template reached."})
+            _check_label_room(jt)
             label = create_label(ctx, body)
             jt.label_ids.append(label.id)
             return created(ctx.r.label(label))
@@ -578,10 +580,19 @@ def job_template_labels(ctx: Ctx, id: str) -> Reply:
             del s.labels[label_id]
         return no_content()
     if label_id not in jt.label_ids:
-        if len(jt.label_ids) >= MAX_LABELS:
-            raise ApiError(400, {"msg": "Maximum number of labels for job_template reached."})
+        _check_label_room(jt)
         jt.label_ids.append(label_id)
     return no_content()
+
+
+def _label_list(ctx: Ctx, label_ids: Sequence[int]) -> Reply:
+    rows = [ctx.state.labels[i] for i in label_ids if i in ctx.state.labels]
+    return ok(list_objects(ctx.query, rows, F.LABEL, ctx.r.label))
+
+
+def _check_label_room(jt: JobTemplate) -> None:
+    if len(jt.label_ids) >= MAX_LABELS:
+        raise ApiError(400, {"msg": "Maximum number of labels for job_template reached."})
 
 
 def _label_in_use(ctx: Ctx, label_id: int) -> bool:
@@ -656,11 +667,8 @@ def jobs(ctx: Ctx) -> Reply:
     return ok(list_objects(ctx.query, s.jobs(), F.unified_job(now), ctx.r.job))
 
 
-def _job(ctx: Ctx, id: str) -> Any:
-    job = ctx.state.unified_jobs.get(int(id))
-    if job is None or job.kind != "job":
-        raise not_found()
-    return job
+def _job(ctx: Ctx, id: str) -> UnifiedJob:
+    return _unified_job_or_404(ctx, id, "job")
 
 
 def job_detail(ctx: Ctx, id: str) -> Reply:
@@ -668,10 +676,7 @@ def job_detail(ctx: Ctx, id: str) -> Reply:
 
 
 def job_labels(ctx: Ctx, id: str) -> Reply:
-    s = ctx.state
-    job = _job(ctx, id)
-    rows = [s.labels[i] for i in job.label_ids if i in s.labels]
-    return ok(list_objects(ctx.query, rows, F.LABEL, ctx.r.label))
+    return _label_list(ctx, _job(ctx, id).label_ids)
 
 
 def job_host_summaries(ctx: Ctx, id: str) -> Reply:

@@ -17,5 +17,12 @@ def not_found() -> ApiError:
     return ApiError(404, {"detail": "Not found."})
 
 
+def get_or_404(table: dict[int, Any], obj_id: str) -> Any:
+    obj = table.get(int(obj_id))
+    if obj is None:
+        raise not_found()
+    return obj
+
+
 def field_errors(errors: dict[str, list[str]]) -> ApiError:
     return ApiError(400, errors)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from . import fields as F
 from .context import Ctx, Reply, created, ok
-from .controller import create_org, create_user, get_or_404
+from .controller import create_org, create_user
+from .errors import get_or_404, not_found
 from .listing import Field, list_objects
 from .timeutil import fmt
 
@@ -60,8 +61,6 @@ def users(ctx: Ctx) -> Reply:
 def user_detail(ctx: Ctx, id: str) -> Reply:
     user = next((u for u in ctx.state.users.values() if u.gateway_id == int(id)), None)
     if user is None:
-        from .errors import not_found
-
         raise not_found()
     return ok(ctx.r.gateway_user(user))
 

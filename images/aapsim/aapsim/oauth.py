@@ -8,9 +8,10 @@ from typing import Any
 from . import fields as F
 from .auth import decode_basic
 from .context import Ctx, Reply, created, no_content, ok
-from .errors import ApiError, not_found
+from .errors import ApiError, get_or_404
 from .listing import list_objects
 from .models import Application, Token
+from .validate import duplicate
 
 CLIENT_TYPES = ("confidential", "public")
 GRANT_TYPES = ("authorization-code", "password")
@@ -32,9 +33,7 @@ def applications(ctx: Ctx) -> Reply:
         skip = body.boolean("skip_authorization")
         body.check()
         if any(a.name == name and a.organization == org for a in s.applications.values()):
-            raise ApiError(
-                400, {"__all__": ["Application with this Name and Organization already exists."]}
-            )
+            raise duplicate("Application")
         app = s.new_application(
             name=name,
             description=description,
@@ -54,9 +53,7 @@ def applications(ctx: Ctx) -> Reply:
 
 
 def application_detail(ctx: Ctx, id: str) -> Reply:
-    app = ctx.state.applications.get(int(id))
-    if app is None:
-        raise not_found()
+    app: Application = get_or_404(ctx.state.applications, id)
     if ctx.method == "DELETE":
         # The token tables reference the application; its tokens go with it.
         ctx.state.delete_application(app)
@@ -67,11 +64,7 @@ def application_detail(ctx: Ctx, id: str) -> Reply:
 def tokens(ctx: Ctx, id: str | None = None) -> Reply:
     """Token list/create; `id` is the application when nested under /applications/{id}/."""
     s = ctx.state
-    app_id = None
-    if id is not None:
-        if int(id) not in s.applications:
-            raise not_found()
-        app_id = int(id)
+    app_id = get_or_404(s.applications, id).id if id is not None else None
     if ctx.method == "POST":
         body = ctx.body()
         description = body.string("description", nullable=True)
@@ -91,9 +84,7 @@ def tokens(ctx: Ctx, id: str | None = None) -> Reply:
 
 
 def token_detail(ctx: Ctx, id: str) -> Reply:
-    token = ctx.state.tokens.get(int(id))
-    if token is None:
-        raise not_found()
+    token: Token = get_or_404(ctx.state.tokens, id)
     if ctx.method == "DELETE":
         ctx.state.revoke(token)  # the pair is one record here: its refresh token dies too
         return no_content()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from .models import (
     Application,
@@ -117,6 +118,23 @@ ASK_FIELDS = [
 ]
 
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+def _per_request(build: Callable[[Renderer, K], V]) -> Callable[[Renderer, K], V]:
+    """Memoise a summary ref for one renderer: the same refs repeat across a page."""
+    name = build.__name__
+
+    def cached(self: Renderer, key: K) -> V:
+        memo_key = (name, key)
+        if memo_key not in self._memo:
+            self._memo[memo_key] = build(self, key)
+        return self._memo[memo_key]
+
+    return cached
+
+
 class Renderer:
     """Renders objects for one API root at one instant (status is derived from `now`)."""
 
@@ -125,18 +143,13 @@ class Renderer:
         self.p = prefix
         self.now = now
         self.gateway = state.settings.gateway
-        # One renderer serves one request: summary refs repeat across a page, so reuse them.
+        # One renderer serves one request; see _per_request.
         self._memo: dict[tuple[str, object], Any] = {}
 
     # -- small pieces --------------------------------------------------------------------
 
+    @_per_request
     def _user_ref(self, user_id: int | None) -> dict[str, Any] | None:
-        key = ("_user_ref", user_id)
-        if key not in self._memo:
-            self._memo[key] = self._user_ref_raw(user_id)
-        return self._memo[key]
-
-    def _user_ref_raw(self, user_id: int | None) -> dict[str, Any] | None:
         user = self.s.users.get(user_id) if user_id is not None else None
         if user is None:
             return None
@@ -147,25 +160,15 @@ class Renderer:
             "last_name": user.last_name,
         }
 
+    @_per_request
     def _org_ref(self, org_id: int | None) -> dict[str, Any] | None:
-        key = ("_org_ref", org_id)
-        if key not in self._memo:
-            self._memo[key] = self._org_ref_raw(org_id)
-        return self._memo[key]
-
-    def _org_ref_raw(self, org_id: int | None) -> dict[str, Any] | None:
         org = self.s.orgs.get(org_id) if org_id is not None else None
         if org is None:
             return None
         return {"id": org.id, "name": org.name, "description": org.description}
 
+    @_per_request
     def _inventory_ref(self, inv_id: int | None) -> dict[str, Any] | None:
-        key = ("_inventory_ref", inv_id)
-        if key not in self._memo:
-            self._memo[key] = self._inventory_ref_raw(inv_id)
-        return self._memo[key]
-
-    def _inventory_ref_raw(self, inv_id: int | None) -> dict[str, Any] | None:
         inv = self.s.inventories.get(inv_id) if inv_id is not None else None
         if inv is None:
             return None
@@ -184,13 +187,8 @@ class Renderer:
             "kind": inv.kind,
         }
 
+    @_per_request
     def _project_ref(self, project_id: int | None) -> dict[str, Any] | None:
-        key = ("_project_ref", project_id)
-        if key not in self._memo:
-            self._memo[key] = self._project_ref_raw(project_id)
-        return self._memo[key]
-
-    def _project_ref_raw(self, project_id: int | None) -> dict[str, Any] | None:
         project = self.s.projects.get(project_id) if project_id is not None else None
         if project is None:
             return None
@@ -203,25 +201,15 @@ class Renderer:
             "allow_override": project.allow_override,
         }
 
+    @_per_request
     def _ee_ref(self, ee_id: int | None) -> dict[str, Any] | None:
-        key = ("_ee_ref", ee_id)
-        if key not in self._memo:
-            self._memo[key] = self._ee_ref_raw(ee_id)
-        return self._memo[key]
-
-    def _ee_ref_raw(self, ee_id: int | None) -> dict[str, Any] | None:
         ee = self.s.ees.get(ee_id) if ee_id is not None else None
         if ee is None:
             return None
         return {"id": ee.id, "name": ee.name, "description": ee.description, "image": ee.image}
 
-    def _labels_ref(self, label_ids: list[int] | tuple[int, ...]) -> dict[str, Any]:
-        key = ("labels", tuple(label_ids))
-        if key not in self._memo:
-            self._memo[key] = self._labels_ref_raw(label_ids)
-        return self._memo[key]
-
-    def _labels_ref_raw(self, label_ids: list[int] | tuple[int, ...]) -> dict[str, Any]:
+    @_per_request
+    def _labels_ref(self, label_ids: tuple[int, ...]) -> dict[str, Any]:
         labels = [self.s.labels[i] for i in label_ids if i in self.s.labels]
         labels.sort(key=lambda lb: lb.name)
         return {
@@ -248,10 +236,39 @@ class Renderer:
     def _base(self, kind: str, path: str, obj_id: int) -> dict[str, Any]:
         return {"id": obj_id, "type": kind, "url": f"{self.p}{path}/{obj_id}/"}
 
+    def _links(self, path: str, obj_id: int, names: Iterable[str]) -> dict[str, str]:
+        """Sub-resource URLs: {name: <root>path/id/name/}."""
+        return {name: f"{self.p}{path}/{obj_id}/{name}/" for name in names}
+
+    def _author_links(self, user_id: int) -> dict[str, str]:
+        # Nothing here is edited by another user, so the creator is also the last modifier.
+        url = f"{self.p}users/{user_id}/"
+        return {"created_by": url, "modified_by": url}
+
+    def _author_refs(self, user_id: int) -> dict[str, Any]:
+        ref = self._user_ref(user_id)
+        return {"created_by": ref, "modified_by": ref}
+
     @staticmethod
     def _put_summary(summary: dict[str, Any], key: str, value: Any) -> None:
         if value is not None:
             summary[key] = value
+
+    def _put_job_refs(self, summary: dict[str, Any], job: JobTemplate | UnifiedJob) -> None:
+        """Organization, inventory, EE and project refs of a job or its template."""
+        self._put_summary(summary, "organization", self._org_ref(job.organization))
+        self._put_summary(summary, "inventory", self._inventory_ref(job.inventory))
+        self._put_summary(summary, "execution_environment", self._ee_ref(job.execution_environment))
+        self._put_summary(summary, "project", self._project_ref(job.project))
+
+    @staticmethod
+    def _put_last_job(
+        summary: dict[str, Any], last: UnifiedJob, status: str, finished: str | None
+    ) -> None:
+        failed = status == "failed"
+        ref = {"id": last.id, "name": last.name, "description": last.description}
+        summary["last_job"] = {**ref, "finished": finished, "status": status, "failed": failed}
+        summary["last_update"] = {**ref, "status": status, "failed": failed}
 
     def project_status(self, project: Project) -> str:
         if project.update_ids:
@@ -264,9 +281,10 @@ class Renderer:
 
     def user(self, u: User) -> dict[str, Any]:
         out = self._base("user", "users", u.id)
-        out["related"] = {
-            name: f"{self.p}users/{u.id}/{name}/"
-            for name in (
+        out["related"] = self._links(
+            "users",
+            u.id,
+            (
                 "teams",
                 "organizations",
                 "admin_of_organizations",
@@ -278,8 +296,8 @@ class Renderer:
                 "tokens",
                 "authorized_tokens",
                 "personal_tokens",
-            )
-        }
+            ),
+        )
         out["summary_fields"] = {"user_capabilities": {"edit": True, "delete": u.id != 1}}
         out.update(
             {
@@ -301,16 +319,11 @@ class Renderer:
 
     def gateway_user(self, u: User) -> dict[str, Any]:
         out = self._base("user", "users", u.gateway_id)
-        out["related"] = {
-            name: f"{self.p}users/{u.gateway_id}/{name}/"
-            for name in (
-                "organizations",
-                "teams",
-                "authenticators",
-                "personal_tokens",
-                "authorized_tokens",
-            )
-        }
+        out["related"] = self._links(
+            "users",
+            u.gateway_id,
+            ("organizations", "teams", "authenticators", "personal_tokens", "authorized_tokens"),
+        )
         out["summary_fields"] = {
             "resource": {
                 "ansible_id": f"00000000-0000-4000-8000-{u.id:012d}",
@@ -342,20 +355,17 @@ class Renderer:
     def org(self, o: Organization) -> dict[str, Any]:
         s = self.s
         out = self._base("organization", "organizations", o.id)
-        related = {
-            "created_by": f"{self.p}users/{o.created_by}/",
-            "modified_by": f"{self.p}users/{o.created_by}/",
+        out["related"] = {
+            **self._author_links(o.created_by),
+            **self._links("organizations", o.id, ORG_RELATED),
         }
-        related.update({name: f"{self.p}organizations/{o.id}/{name}/" for name in ORG_RELATED})
-        out["related"] = related
         summary: dict[str, Any] = {}
         if self.gateway:
             summary["resource"] = {
                 "ansible_id": o.ansible_id,
                 "resource_type": "shared.organization",
             }
-        summary["created_by"] = self._user_ref(o.created_by)
-        summary["modified_by"] = self._user_ref(o.created_by)
+        summary.update(self._author_refs(o.created_by))
         roles = {}
         for offset, (key, name, desc, user_only) in enumerate(ORG_ROLE_NAMES):
             role: dict[str, Any] = {"description": desc, "name": name, "id": o.role_base + offset}
@@ -391,11 +401,9 @@ class Renderer:
     def gateway_org(self, o: Organization) -> dict[str, Any]:
         out = self._base("organization", "organizations", o.id)
         out["related"] = {
-            name: f"{self.p}organizations/{o.id}/{name}/"
-            for name in ("teams", "users", "admins", "activity_stream")
+            **self._links("organizations", o.id, ("teams", "users", "admins", "activity_stream")),
+            **self._author_links(2),
         }
-        out["related"]["created_by"] = f"{self.p}users/2/"
-        out["related"]["modified_by"] = f"{self.p}users/2/"
         admin = self.s.users[1]
         ref = {
             "id": admin.gateway_id,
@@ -427,14 +435,12 @@ class Renderer:
     def label(self, lb: Label) -> dict[str, Any]:
         out = self._base("label", "labels", lb.id)
         out["related"] = {
-            "created_by": f"{self.p}users/{lb.created_by}/",
-            "modified_by": f"{self.p}users/{lb.created_by}/",
+            **self._author_links(lb.created_by),
             "organization": f"{self.p}organizations/{lb.organization}/",
         }
         out["summary_fields"] = {
             "organization": self._org_ref(lb.organization),
-            "created_by": self._user_ref(lb.created_by),
-            "modified_by": self._user_ref(lb.created_by),
+            **self._author_refs(lb.created_by),
         }
         out.update(
             {
@@ -448,9 +454,10 @@ class Renderer:
 
     def inventory(self, inv: Inventory) -> dict[str, Any]:
         out = self._base("inventory", "inventories", inv.id)
-        out["related"] = {
-            name: f"{self.p}inventories/{inv.id}/{name}/"
-            for name in (
+        out["related"] = self._links(
+            "inventories",
+            inv.id,
+            (
                 "hosts",
                 "groups",
                 "root_groups",
@@ -467,13 +474,12 @@ class Renderer:
                 "instance_groups",
                 "copy",
                 "labels",
-            )
-        }
+            ),
+        )
         out["related"]["organization"] = f"{self.p}organizations/{inv.organization}/"
         out["summary_fields"] = {
             "organization": self._org_ref(inv.organization),
-            "created_by": self._user_ref(inv.created_by),
-            "modified_by": self._user_ref(inv.created_by),
+            **self._author_refs(inv.created_by),
             "user_capabilities": {"edit": True, "delete": True, "copy": True, "adhoc": True},
             "labels": {"count": 0, "results": []},
         }
@@ -503,9 +509,10 @@ class Renderer:
 
     def host(self, h: Host) -> dict[str, Any]:
         out = self._base("host", "hosts", h.id)
-        out["related"] = {
-            name: f"{self.p}hosts/{h.id}/{name}/"
-            for name in (
+        out["related"] = self._links(
+            "hosts",
+            h.id,
+            (
                 "variable_data",
                 "groups",
                 "all_groups",
@@ -516,13 +523,12 @@ class Renderer:
                 "smart_inventories",
                 "ad_hoc_commands",
                 "ad_hoc_command_events",
-            )
-        }
+            ),
+        )
         out["related"]["inventory"] = f"{self.p}inventories/{h.inventory}/"
         out["summary_fields"] = {
             "inventory": self._inventory_ref(h.inventory),
-            "created_by": self._user_ref(h.created_by),
-            "modified_by": self._user_ref(h.created_by),
+            **self._author_refs(h.created_by),
             "user_capabilities": {"edit": True, "delete": True},
             "groups": {"count": 0, "results": []},
             "recent_jobs": [],
@@ -548,9 +554,10 @@ class Renderer:
 
     def credential(self, c: Credential) -> dict[str, Any]:
         out = self._base("credential", "credentials", c.id)
-        out["related"] = {
-            name: f"{self.p}credentials/{c.id}/{name}/"
-            for name in (
+        out["related"] = self._links(
+            "credentials",
+            c.id,
+            (
                 "activity_stream",
                 "access_list",
                 "object_roles",
@@ -558,8 +565,8 @@ class Renderer:
                 "owner_teams",
                 "copy",
                 "input_sources",
-            )
-        }
+            ),
+        )
         out["related"]["credential_type"] = f"{self.p}credential_types/{c.credential_type}/"
         summary: dict[str, Any] = {
             "credential_type": {"id": c.credential_type, "name": c.kind, "description": ""},
@@ -587,10 +594,9 @@ class Renderer:
 
     def ee(self, e: ExecutionEnvironment) -> dict[str, Any]:
         out = self._base("execution_environment", "execution_environments", e.id)
-        base = f"{self.p}execution_environments/{e.id}/"
-        out["related"] = {
-            name: f"{base}{name}/" for name in ("activity_stream", "unified_job_templates", "copy")
-        }
+        out["related"] = self._links(
+            "execution_environments", e.id, ("activity_stream", "unified_job_templates", "copy")
+        )
         summary: dict[str, Any] = {
             "user_capabilities": {"edit": True, "delete": True, "copy": True}
         }
@@ -613,10 +619,9 @@ class Renderer:
 
     def instance_group(self, g: InstanceGroup) -> dict[str, Any]:
         out = self._base("instance_group", "instance_groups", g.id)
-        out["related"] = {
-            name: f"{self.p}instance_groups/{g.id}/{name}/"
-            for name in ("jobs", "instances", "access_list", "object_roles")
-        }
+        out["related"] = self._links(
+            "instance_groups", g.id, ("jobs", "instances", "access_list", "object_roles")
+        )
         out["summary_fields"] = {"user_capabilities": {"edit": True, "delete": g.id > 2}}
         out.update(
             {
@@ -647,14 +652,12 @@ class Renderer:
     def project(self, pr: Project) -> dict[str, Any]:
         s = self.s
         out = self._base("project", "projects", pr.id)
-        related = {
-            "created_by": f"{self.p}users/{pr.created_by}/",
-            "modified_by": f"{self.p}users/{pr.created_by}/",
-        }
+        related = self._author_links(pr.created_by)
         related.update(
-            {
-                name: f"{self.p}projects/{pr.id}/{name}/"
-                for name in (
+            self._links(
+                "projects",
+                pr.id,
+                (
                     "teams",
                     "playbooks",
                     "inventory_files",
@@ -669,8 +672,8 @@ class Renderer:
                     "access_list",
                     "object_roles",
                     "copy",
-                )
-            }
+                ),
+            )
         )
         if pr.organization is not None:
             related["organization"] = f"{self.p}organizations/{pr.organization}/"
@@ -684,24 +687,10 @@ class Renderer:
         summary: dict[str, Any] = {}
         self._put_summary(summary, "organization", self._org_ref(pr.organization))
         if last is not None:
-            st = last.status(self.now)
-            summary["last_job"] = {
-                "id": last.id,
-                "name": last.name,
-                "description": last.description,
-                "finished": fmt(last.finished_at(self.now)),
-                "status": st,
-                "failed": st == "failed",
-            }
-            summary["last_update"] = {
-                "id": last.id,
-                "name": last.name,
-                "description": last.description,
-                "status": st,
-                "failed": st == "failed",
-            }
-        summary["created_by"] = self._user_ref(pr.created_by)
-        summary["modified_by"] = self._user_ref(pr.created_by)
+            self._put_last_job(
+                summary, last, last.status(self.now), fmt(last.finished_at(self.now))
+            )
+        summary.update(self._author_refs(pr.created_by))
         summary["object_roles"] = {
             key: {"description": f"{name} of the project", "name": name, "id": pr.role_base + i}
             for i, (key, name) in enumerate(
@@ -762,10 +751,11 @@ class Renderer:
     def project_update(self, u: UnifiedJob) -> dict[str, Any]:
         now = self.now
         out = self._base("project_update", "project_updates", u.id)
-        out["related"] = {
-            name: f"{self.p}project_updates/{u.id}/{name}/"
-            for name in ("stdout", "cancel", "notifications", "scm_inventory_updates", "events")
-        }
+        out["related"] = self._links(
+            "project_updates",
+            u.id,
+            ("stdout", "cancel", "notifications", "scm_inventory_updates", "events"),
+        )
         out["related"]["project"] = f"{self.p}projects/{u.template_id}/"
         out["related"]["unified_job_template"] = f"{self.p}projects/{u.template_id}/"
         summary: dict[str, Any] = {}
@@ -814,11 +804,8 @@ class Renderer:
         s = self.s
         now = self.now
         out = self._base("job_template", "job_templates", jt.id)
-        related = {
-            "created_by": f"{self.p}users/{jt.created_by}/",
-            "modified_by": f"{self.p}users/{jt.created_by}/",
-            "labels": f"{self.p}job_templates/{jt.id}/labels/",
-        }
+        related = self._author_links(jt.created_by)
+        related["labels"] = f"{self.p}job_templates/{jt.id}/labels/"
         if jt.inventory is not None:
             related["inventory"] = f"{self.p}inventories/{jt.inventory}/"
         related["project"] = f"{self.p}projects/{jt.project}/"
@@ -834,47 +821,38 @@ class Renderer:
             related["execution_environment"] = (
                 f"{self.p}execution_environments/{jt.execution_environment}/"
             )
-        for name in ("jobs", "schedules", "activity_stream", "launch", "webhook_key"):
-            related[name] = f"{self.p}job_templates/{jt.id}/{name}/"
+        related.update(
+            self._links(
+                "job_templates",
+                jt.id,
+                ("jobs", "schedules", "activity_stream", "launch", "webhook_key"),
+            )
+        )
         related["webhook_receiver"] = ""
-        for name in (
-            "notification_templates_started",
-            "notification_templates_success",
-            "notification_templates_error",
-            "access_list",
-            "survey_spec",
-            "object_roles",
-            "instance_groups",
-            "slice_workflow_jobs",
-            "copy",
-        ):
-            related[name] = f"{self.p}job_templates/{jt.id}/{name}/"
+        related.update(
+            self._links(
+                "job_templates",
+                jt.id,
+                (
+                    "notification_templates_started",
+                    "notification_templates_success",
+                    "notification_templates_error",
+                    "access_list",
+                    "survey_spec",
+                    "object_roles",
+                    "instance_groups",
+                    "slice_workflow_jobs",
+                    "copy",
+                ),
+            )
+        )
         out["related"] = related
 
         summary: dict[str, Any] = {}
-        self._put_summary(summary, "organization", self._org_ref(jt.organization))
-        self._put_summary(summary, "inventory", self._inventory_ref(jt.inventory))
-        self._put_summary(summary, "execution_environment", self._ee_ref(jt.execution_environment))
-        self._put_summary(summary, "project", self._project_ref(jt.project))
+        self._put_job_refs(summary, jt)
         if last is not None:
-            st = last.final_status
-            summary["last_job"] = {
-                "id": last.id,
-                "name": last.name,
-                "description": last.description,
-                "finished": fmt(last.finished),
-                "status": st,
-                "failed": st == "failed",
-            }
-            summary["last_update"] = {
-                "id": last.id,
-                "name": last.name,
-                "description": last.description,
-                "status": st,
-                "failed": st == "failed",
-            }
-        summary["created_by"] = self._user_ref(jt.created_by)
-        summary["modified_by"] = self._user_ref(jt.created_by)
+            self._put_last_job(summary, last, last.final_status, fmt(last.finished))
+        summary.update(self._author_refs(jt.created_by))
         summary["object_roles"] = {
             key: {"description": desc, "name": name, "id": jt.role_base + i}
             for i, (key, name, desc) in enumerate(JT_ROLE_NAMES)
@@ -886,7 +864,7 @@ class Renderer:
             "schedule": True,
             "copy": True,
         }
-        summary["labels"] = self._labels_ref(jt.label_ids)
+        summary["labels"] = self._labels_ref(tuple(jt.label_ids))
         recent = sorted(jobs, key=lambda j: j.id, reverse=True)[:10]
         summary["recent_jobs"] = [
             {
@@ -988,24 +966,26 @@ class Renderer:
             related["execution_environment"] = (
                 f"{p}execution_environments/{j.execution_environment}/"
             )
-        for name in (
-            "job_events",
-            "job_host_summaries",
-            "activity_stream",
-            "notifications",
-            "create_schedule",
-        ):
-            related[name] = f"{p}jobs/{jid}/{name}/"
+        related.update(
+            self._links(
+                "jobs",
+                jid,
+                (
+                    "job_events",
+                    "job_host_summaries",
+                    "activity_stream",
+                    "notifications",
+                    "create_schedule",
+                ),
+            )
+        )
         related["job_template"] = f"{p}job_templates/{j.template_id}/"
         related["cancel"] = f"{p}jobs/{jid}/cancel/"
         related["relaunch"] = f"{p}jobs/{jid}/relaunch/"
         out["related"] = related
 
         summary: dict[str, Any] = {}
-        self._put_summary(summary, "organization", self._org_ref(j.organization))
-        self._put_summary(summary, "inventory", self._inventory_ref(j.inventory))
-        self._put_summary(summary, "execution_environment", self._ee_ref(j.execution_environment))
-        self._put_summary(summary, "project", self._project_ref(j.project))
+        self._put_job_refs(summary, j)
         summary["job_template"] = {
             "id": j.template_id,
             "name": j.name,
@@ -1154,8 +1134,7 @@ class Renderer:
             "o_auth2_application" if not self.gateway else "application", "applications", a.id
         )
         out["related"] = {
-            "tokens": f"{self.p}applications/{a.id}/tokens/",
-            "activity_stream": f"{self.p}applications/{a.id}/activity_stream/",
+            **self._links("applications", a.id, ("tokens", "activity_stream")),
             "organization": f"{self.p}organizations/{a.organization}/",
         }
         out["summary_fields"] = {

@@ -77,13 +77,7 @@ def controller_routes(gateway: bool) -> list[Route]:
     ]
     if not gateway:
         # AWX 4.5 still carries its own OAuth2 provider.
-        routes += [
-            _r("applications/", **_gp(o.applications)),
-            _r("applications/{id}/", get=o.application_detail, delete=o.application_detail),
-            _r("applications/{id}/tokens/", **_gp(o.tokens)),
-            _r("tokens/", **_gp(o.tokens)),
-            _r("tokens/{id}/", get=o.token_detail, delete=o.token_detail),
-        ]
+        routes += oauth_routes()
     return routes
 
 
@@ -96,6 +90,13 @@ def gateway_routes() -> list[Route]:
         _r("users/{id}/", get=g.user_detail),
         _r("organizations/", **_gp(g.organizations)),
         _r("organizations/{id}/", get=g.organization_detail),
+        *oauth_routes(),
+    ]
+
+
+def oauth_routes() -> list[Route]:
+    """OAuth2 applications and tokens: the controller's on 2.4, the gateway's on 2.5/2.6."""
+    return [
         _r("applications/", **_gp(o.applications)),
         _r("applications/{id}/", get=o.application_detail, delete=o.application_detail),
         _r("applications/{id}/tokens/", **_gp(o.tokens)),

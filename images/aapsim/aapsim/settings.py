@@ -7,8 +7,10 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 VERSIONS = ("2.4", "2.5", "2.6")
+N = TypeVar("N", int, float)
 # AAP's own access-token lifetimes (expires_in of the recorded refresh responses).
 DEFAULT_TOKEN_LIFETIME = {"2.4": 31536000000, "2.5": 31536000, "2.6": 31536000}
 
@@ -55,6 +57,12 @@ def _env(name: str, default: str | None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def _env_number(name: str, kind: Callable[[str], N], default: N | None) -> N | None:
+    """An AAPSIM_* number for an option's default; unset or empty gives `default`."""
+    value = _env(name, None)
+    return kind(value) if value is not None else default
+
+
 def parse_args(argv: Sequence[str] | None = None) -> Settings:
     """Options win over AAPSIM_* environment variables, which win over defaults."""
     parser = argparse.ArgumentParser(prog="python -m aapsim", description=__doc__)
@@ -62,7 +70,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         "--aap-version", choices=VERSIONS, default=_env("AAPSIM_AAP_VERSION", "2.6")
     )
     parser.add_argument("--host", default=_env("AAPSIM_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(_env("AAPSIM_PORT", "8080") or 8080))
+    parser.add_argument("--port", type=int, default=_env_number("AAPSIM_PORT", int, 8080))
     parser.add_argument(
         "--admin-password",
         default=_env("AAPSIM_ADMIN_PASSWORD", None),
@@ -71,20 +79,19 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     parser.add_argument(
         "--job-seconds",
         type=float,
-        default=float(_env("AAPSIM_JOB_SECONDS", "0.3") or 0.3),
+        default=_env_number("AAPSIM_JOB_SECONDS", float, 0.3),
         help="run time of a launched job and of a project update",
     )
-    lifetime = _env("AAPSIM_TOKEN_LIFETIME", None)
     parser.add_argument(
         "--token-lifetime",
         type=int,
-        default=int(lifetime) if lifetime else None,
+        default=_env_number("AAPSIM_TOKEN_LIFETIME", int, None),
         help="access-token lifetime in seconds (default: AAP's own per version)",
     )
     parser.add_argument(
         "--synthetic-jobs",
         type=int,
-        default=int(_env("AAPSIM_SYNTHETIC_JOBS", "0") or 0),
+        default=_env_number("AAPSIM_SYNTHETIC_JOBS", int, 0),
         help="preload this many finished jobs for scale tests",
     )
     args = parser.parse_args(argv)

@@ -15,6 +15,7 @@ import string
 import threading
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from .models import (
     Application,
@@ -262,15 +263,37 @@ class State:
 
     # -- unified jobs --------------------------------------------------------------------
 
+    def new_unified_job(
+        self,
+        kind: str,
+        template: Project | JobTemplate,
+        *,
+        created: datetime,
+        started: datetime,
+        finished: datetime,
+        launched_by: int | None,
+        **fields: Any,
+    ) -> UnifiedJob:
+        """A job or project update of `template` (named after it), with the next id."""
+        return UnifiedJob(
+            id=self.next_id("unified_job"),
+            kind=kind,
+            template_id=template.id,
+            name=template.name,
+            description=template.description,
+            created=created,
+            started=started,
+            finished=finished,
+            launched_by=launched_by,
+            **fields,
+        )
+
     def start_project_update(self, project: Project, user_id: int, now: datetime) -> UnifiedJob:
         last = self.unified_jobs.get(project.update_ids[-1]) if project.update_ids else None
         started, finished = self._plan(now, last.finished if last else None)
-        update = UnifiedJob(
-            id=self.next_id("unified_job"),
-            kind="project_update",
-            template_id=project.id,
-            name=project.name,
-            description=project.description,
+        update = self.new_unified_job(
+            "project_update",
+            project,
             created=now,
             started=started,
             finished=finished,
@@ -289,12 +312,9 @@ class State:
         busy = None if jt.allow_simultaneous else jt.busy_until
         started, finished = self._plan(now, busy)
         inventory = jt.inventory
-        job = UnifiedJob(
-            id=self.next_id("unified_job"),
-            kind="job",
-            template_id=jt.id,
-            name=jt.name,
-            description=jt.description,
+        job = self.new_unified_job(
+            "job",
+            jt,
             created=now,
             started=started,
             finished=finished,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from .models import Host, HostSummary, Inventory, JobTemplate, Label, UnifiedJob, User
+from .models import Host, HostSummary, Inventory, JobTemplate, Label, User
 from .state import JT_ROLES, SCM_REVISION, State
 
 TEMPLATES = 5
@@ -86,12 +86,9 @@ def preload(state: State, count: int) -> None:
         started = finished - timedelta(seconds=rng.uniform(1, 10))
         created = started - timedelta(milliseconds=rng.randrange(100, 900))
         failed = i % 10 == 9
-        job = UnifiedJob(
-            id=state.next_id("unified_job"),
-            kind="job",
-            template_id=jt.id,
-            name=jt.name,
-            description=jt.description,
+        job = state.new_unified_job(
+            "job",
+            jt,
             created=created,
             started=started,
             finished=finished,
