@@ -132,11 +132,13 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="run_dispatcher processes")
     ns = parser.parse_args()
 
-    from imagetest.images import resolved_tags
+    from imagetest.images import ensure_images
     from imagetest.sync import cluster_entry
 
     client = docker.from_env()
-    tags = resolved_tags(["postgres", "redis"], client=client)
+    # Build or pull what is missing, so the benchmark runs on a machine with no images yet.
+    images = ensure_images(["postgres", "redis"], client=client)
+    tags = {name: result.tag for name, result in images.items()}
     db_password = secrets.token_urlsafe(16)
     containers = []
     try:

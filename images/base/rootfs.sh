@@ -1,15 +1,30 @@
 #!/usr/bin/env bash
 # Build a Debian minbase root filesystem and write it as a tarball for `docker import`.
 # Usage: rootfs.sh OUTPUT.tar [CACHE_DIR]
-# Env: DEBIAN_SUITE (bookworm), DEBIAN_MIRROR (http://deb.debian.org/debian),
-#      DEBIAN_SECURITY_MIRROR (http://deb.debian.org/debian-security)
+# Env: DEBIAN_SUITE (bookworm), DEBIAN_MIRROR, DEBIAN_SECURITY_MIRROR. The mirrors default to
+# the ones this host's apt already uses, so the image reaches what the host reaches.
 set -euo pipefail
 
 out=${1:?usage: rootfs.sh OUTPUT.tar [CACHE_DIR]}
 cache=${2:-}
 suite=${DEBIAN_SUITE:-bookworm}
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-security=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+
+# The first apt source URI whose suite matches $1 (a regex), from deb822 or one-line files.
+host_mirror() {
+    local want=$1
+    {
+        awk -v want="$want" '
+            /^URIs:/ { uri = $2 }
+            /^Suites:/ { for (i = 2; i <= NF; i++) if ($i ~ want) { print uri; exit } }
+        ' /etc/apt/sources.list.d/*.sources 2>/dev/null || true
+        awk -v want="$want" '$1 == "deb" && $3 ~ want { print $2; exit }' \
+            /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true
+    } | head -n 1
+}
+mirror=${DEBIAN_MIRROR:-$(host_mirror "^[a-z]+$")}
+security=${DEBIAN_SECURITY_MIRROR:-$(host_mirror "-security$")}
+[[ -n "$mirror" ]] || { echo "rootfs.sh: no Debian mirror in /etc/apt; set DEBIAN_MIRROR" >&2; exit 2; }
+[[ -n "$security" ]] || { echo "rootfs.sh: no Debian security mirror in /etc/apt; set DEBIAN_SECURITY_MIRROR" >&2; exit 2; }
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/imagetest-rootfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
