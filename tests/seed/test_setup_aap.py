@@ -20,9 +20,9 @@ import httpx
 import pytest
 
 from scripts import setup_aap
+from tests.seed.aap_contents import API_ROOT, EXPECTED_IDS, assert_seeded_contents, snapshot
 
 VERSIONS = ("2.4", "2.5", "2.6")
-API_ROOT = {"2.4": "/api/v2", "2.5": "/api/controller/v2", "2.6": "/api/controller/v2"}
 TOKEN_URL = {"2.4": "/api/o/token/", "2.5": "/o/token/", "2.6": "/o/token/"}
 ACCESS_KEYS = {
     "aap_url",
@@ -34,20 +34,6 @@ ACCESS_KEYS = {
     "client_secret",
     "access_token",
     "refresh_token",
-}
-# What real AAP holds after seeding a fresh install (API-FACTS §5, §6).
-EXPECTED_IDS = {
-    "organizations": [1, 2],
-    "labels": [1, 2, 3, 4],
-    "projects": [6, 8, 9, 10],
-    "job_templates": [7, 11, 12],
-    "jobs": [4, 5, 6, 7],
-}
-EXPECTED_JOBS = {
-    4: {"template": 11, "labels": [1], "summaries": 1},
-    5: {"template": 11, "labels": [1], "summaries": 1},
-    6: {"template": 12, "labels": [1, 2], "summaries": 1},
-    7: {"template": 12, "labels": [1, 2], "summaries": 1},
 }
 SEED_TIMEOUT = "60"
 
@@ -78,50 +64,6 @@ def seed_args(url: str, password: str, version: str, output: Path) -> list[str]:
         "--timeout",
         SEED_TIMEOUT,
     ]
-
-
-def list_all(client: httpx.Client, path: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    url: str | None = path
-    while url:
-        resp = client.get(url)
-        assert resp.status_code == 200, f"GET {url}: {resp.status_code}"
-        page = resp.json()
-        items.extend(page["results"])
-        url = page["next"]
-    return items
-
-
-def snapshot(url: str, password: str, version: str) -> dict[str, Any]:
-    """The AAP contents the seeding is responsible for, read as admin through the API."""
-    root = API_ROOT[version]
-    with httpx.Client(base_url=url, auth=("admin", password), timeout=10) as client:
-        state: dict[str, Any] = {
-            kind: sorted(r["id"] for r in list_all(client, f"{root}/{kind}/"))
-            for kind in EXPECTED_IDS
-        }
-        jobs = {}
-        for job in list_all(client, f"{root}/jobs/"):
-            summaries = list_all(client, f"{root}/jobs/{job['id']}/job_host_summaries/")
-            jobs[job["id"]] = {
-                "template": job["job_template"],
-                "labels": sorted(x["id"] for x in job["summary_fields"]["labels"]["results"]),
-                "summaries": len(summaries),
-                "status": job["status"],
-            }
-        state["job_details"] = jobs
-        state["templates"] = {
-            jt["id"]: {
-                "project": jt["project"],
-                "labels": sorted(x["id"] for x in jt["summary_fields"]["labels"]["results"]),
-            }
-            for jt in list_all(client, f"{root}/job_templates/")
-        }
-        state["names"] = {
-            kind: sorted(r["name"] for r in list_all(client, f"{root}/{kind}/"))
-            for kind in ("organizations", "labels", "projects", "job_templates")
-        }
-    return state
 
 
 @dataclass
@@ -175,16 +117,7 @@ def test_first_run_succeeds(seeded: Seeded) -> None:
 
 
 def test_aap_contents_after_seeding(seeded: Seeded) -> None:
-    state = seeded.first_state
-    for kind, ids in EXPECTED_IDS.items():
-        assert state[kind] == ids, kind
-    for job_id, expected in EXPECTED_JOBS.items():
-        assert state["job_details"][job_id] == {**expected, "status": "successful"}
-    assert state["templates"][11] == {"project": 8, "labels": [1]}
-    assert state["templates"][12] == {"project": 9, "labels": [1, 2]}
-    assert state["names"]["labels"] == ["label1-org1", "label2-org1", "label3-org2", "label4-org2"]
-    assert "org2" in state["names"]["organizations"]
-    assert {"project2-org1", "project3-org1", "project4-org2"} <= set(state["names"]["projects"])
+    assert_seeded_contents(seeded.first_state)
 
 
 def test_summary_reports_real_ids(seeded: Seeded) -> None:
