@@ -363,16 +363,19 @@ def build_rootfs_image(
                 out(f"[{spec.name}] | {line}")
             last = tail[-1] if tail else f"exit {proc.returncode}"
             raise ImageBuildError(f"image {spec.name}: rootfs.sh failed: {_one_line(last)}")
-        repo, tag = registry.split_ref(spec.tag)
+        # One label per LABEL line: Podman 4.3 reads "LABEL a=1 b=2" as one label a="1 b=2".
         changes = [
-            f"LABEL {LABEL_INPUTS}={inputs} {LABEL_NAME}={spec.name}",
+            f"LABEL {LABEL_INPUTS}={inputs}",
+            f"LABEL {LABEL_NAME}={spec.name}",
             f"ENV PATH={BASE_PATH}",
             "ENV LANG=C.UTF-8",
             'CMD ["bash"]',
         ]
         out(f"[{spec.name}] docker import {spec.tag}")
         try:
-            client.api.import_image(src=str(tarball), repository=repo, tag=tag, changes=changes)
+            # The tag goes inside `repo` (the API allows it): Podman 4.3 ignores `tag`.
+            repo_tag = "{}:{}".format(*registry.split_ref(spec.tag))
+            client.api.import_image(src=str(tarball), repository=repo_tag, changes=changes)
         except docker.errors.APIError as exc:
             raise ImageBuildError(
                 f"image {spec.name}: docker import failed: {_one_line(str(exc))}"
