@@ -267,9 +267,10 @@ def sigterm_as_interrupt() -> Iterator[None]:
 
 def timed(name: str, fn: Stage, ctx: RunContext) -> Phase:
     """Run one stage between [PHASE] markers. KeyboardInterrupt propagates (phase recorded)."""
-    phase_started(name)
     started = time.monotonic()
     try:
+        # inside the try: a signal landing on the start marker still logs the failure
+        phase_started(name)
         fn(ctx)
     except HarnessError as exc:
         seconds = time.monotonic() - started
@@ -334,8 +335,9 @@ def run_pipeline(
                     break
         except KeyboardInterrupt:
             interrupted = True
-            seconds = time.monotonic() - stage_started
-            phases.append(Phase(chain[len(phases)][0], FAILED, seconds, "interrupted"))
+            if len(phases) < len(chain):  # else it came after the last stage had ended
+                seconds = time.monotonic() - stage_started
+                phases.append(Phase(chain[len(phases)][0], FAILED, seconds, "interrupted"))
         failed = next((p for p in phases if p.status == FAILED), None)
         for name, fn, skip in (
             ("diagnostics", diagnostics, False),

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import time
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from imagetest import pipeline
 from imagetest.config import Config
 from imagetest.errors import HarnessError
-from imagetest.pipeline import RunContext, run_pipeline
+from imagetest.pipeline import Phase, RunContext, run_pipeline
 
 
 class Recorder:
@@ -93,6 +99,82 @@ def test_interrupt_tears_down(tmp_path: Path) -> None:
     assert rec.calls == ["wait", "diagnostics", "teardown"]
     assert result.exit_code == 130
     assert summary["failed_stage"] == "wait"
+
+
+def test_sigterm_during_a_stage_captures_then_tears_down(tmp_path: Path) -> None:
+    received: list[int] = []
+    # stands in for the default action (which would end pytest) if the pipeline lost its handler
+    guard = signal.signal(signal.SIGTERM, lambda signum, _frame: received.append(signum))
+    try:
+        rec = Recorder()
+
+        def wait(ctx: RunContext) -> None:
+            rec.calls.append("wait")
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler interrupts this at once
+            rec.calls.append("wait went on")
+
+        result, summary = rec.run(tmp_path, [("wait", wait), rec.stage("validate")])
+        handler_after = signal.getsignal(signal.SIGTERM)
+    finally:
+        restored = signal.signal(signal.SIGTERM, guard)
+    assert received == []
+    assert rec.calls == ["wait", "diagnostics", "teardown"]
+    assert result.exit_code == 130
+    assert summary["failed_stage"] == "wait"
+    assert summary["error"] == "interrupted"
+    assert "[PHASE] wait failed" in (tmp_path / "harness.log").read_text()
+    assert handler_after is restored  # the run put the previous handler back
+
+
+def test_interrupt_on_the_start_marker_is_logged_and_torn_down(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C right as "[PHASE] seed started" is written, before the stage function runs
+    real_started = pipeline.phase_started
+
+    def phase_started(name: str) -> None:
+        real_started(name)
+        if name == "seed":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "phase_started", phase_started)
+    rec = Recorder()
+    result, summary = rec.run(tmp_path, [rec.stage("up"), rec.stage("seed"), rec.stage("sync")])
+    assert rec.calls == ["up", "diagnostics", "teardown"]
+    assert result.exit_code == 130
+    assert summary["failed_stage"] == "seed"
+    assert "[PHASE] seed failed (0.0 s): interrupted" in (tmp_path / "harness.log").read_text()
+
+
+class InterruptedOnCheck(Phase):
+    """A passed phase whose first status check is where the Ctrl-C lands."""
+
+    armed = True
+
+    def __getattribute__(self, name: str) -> Any:
+        if name == "status" and object.__getattribute__(self, "armed"):
+            self.armed = False
+            raise KeyboardInterrupt
+        return object.__getattribute__(self, name)
+
+
+def test_interrupt_after_the_last_stage_still_tears_down(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_timed = pipeline.timed
+
+    def timed(name: str, fn: pipeline.Stage, ctx: RunContext) -> Phase:
+        phase = real_timed(name, fn, ctx)
+        return InterruptedOnCheck(**asdict(phase)) if name == "validate" else phase
+
+    monkeypatch.setattr(pipeline, "timed", timed)
+    rec = Recorder()
+    result, summary = rec.run(tmp_path, [rec.stage("validate")])
+    assert rec.calls == ["validate", "diagnostics", "teardown"]
+    assert result.exit_code == 130
+    assert summary["verdict"] == "fail"
+    assert [p["status"] for p in summary["phases"]] == ["passed"] * 3
 
 
 def test_failing_teardown_fails_the_run(tmp_path: Path) -> None:
