@@ -119,7 +119,7 @@ class ImageStage:
         self.images = image_list
         self.offline = offline
         self.pull_timeout = pull_timeout
-        self.down: dict[str, str] = {}  # registry -> why it did not answer (ask once per call)
+        self.down: dict[str, str] = {}  # registry -> first ref it did not answer for (ask once)
         self.out = out
         self.results: dict[str, ImageResult] = {}
 
@@ -179,10 +179,13 @@ class ImageStage:
         return False
 
     def _try_pull(self, ref: str) -> str | None:
-        """Pull `ref`; None on success, else why not (the caller builds instead)."""
+        """Pull `ref`; None on success, else a note on why not (the caller builds instead)."""
         host = registry.registry_host(ref)
         if host in self.down:
-            return self.down[host]
+            # The first ref's error would name that ref, not this one.
+            return (
+                f"{ref}: registry {host} unreachable (seen for {self.down[host]}), building locally"
+            )
         try:
             registry.ensure_image(
                 self.client,
@@ -194,8 +197,8 @@ class ImageStage:
             )
         except registry.PullError as exc:
             if exc.unreachable:
-                self.down[host] = str(exc)
-            return str(exc)
+                self.down.setdefault(host, ref)
+            return f"pull {ref} failed: {exc}"
         return None
 
     def _missing_dockerfile(self, spec: ImageSpec) -> str | None:
@@ -208,10 +211,10 @@ class ImageStage:
             if _image(self.client, spec.registry) is not None:
                 return ImageResult(spec.name, spec.registry, "present", detail="registry image")
             if not self.offline:
-                reason = self._try_pull(spec.registry)
-                if reason is None:
+                failure = self._try_pull(spec.registry)
+                if failure is None:
                     return ImageResult(spec.name, spec.registry, "pulled")
-                note = f"pull {spec.registry} failed: {reason}"
+                note = failure
             else:
                 note = "offline"
         else:

@@ -185,6 +185,31 @@ def test_unreachable_registry_falls_back_to_a_local_build(
     assert any("pull 127.0.0.1:9/imagetest/none:1 failed" in line for line in lines)
 
 
+def test_remembered_unreachable_registry_note_names_each_image(
+    base_images: dict[str, str],
+    docker_client: docker.DockerClient,
+    tmp_path: Path,
+    scratch_tags: list[str],
+) -> None:
+    """The second image from a dead registry is not pulled, and its note is about itself."""
+    images = _test_list(tmp_path, scratch_tags)
+    dead = "127.0.0.1:9/imagetest"
+    for name in ("parent", "child"):
+        images.images[name] = replace(images[name], registry=f"{dead}/{name}:1")
+    lines: list[str] = []
+    results = ensure_images(
+        ["child"], client=docker_client, image_list=images, out=lines.append, pull_timeout=3
+    )
+    assert results["child"].action == "built"
+    assert sum("pulling from 127.0.0.1:9" in line for line in lines) == 1
+    [note] = [line for line in lines if line.startswith("[child] building ")]
+    assert note.endswith(
+        f"; {dead}/child:1: registry 127.0.0.1:9 unreachable "
+        f"(seen for {dead}/parent:1), building locally"
+    )
+    assert "while pulling" not in note
+
+
 def test_silent_registry_costs_only_the_pull_timeout(
     base_images: dict[str, str],
     docker_client: docker.DockerClient,
