@@ -49,6 +49,15 @@ def _install(monkeypatch: pytest.MonkeyPatch, pip: FakePip) -> FakePip:
     return pip
 
 
+@pytest.fixture
+def wheels(monkeypatch: pytest.MonkeyPatch, reqs: Path, tmp_path: Path) -> Path:
+    """A wheelhouse already downloaded for REQS (six 1.16.0)."""
+    path = tmp_path / ".wheels"
+    _install(monkeypatch, FakePip(["six-1.16.0-py2.py3-none-any.whl"]))
+    ensure_wheelhouse(reqs, path, PLATFORM)
+    return path
+
+
 def test_first_call_downloads_second_call_does_not(
     monkeypatch: pytest.MonkeyPatch, reqs: Path, tmp_path: Path
 ) -> None:
@@ -78,11 +87,8 @@ def test_pip_is_asked_for_binary_hashed_platform_wheels(
 
 
 def test_changed_requirements_download_again_and_drop_old_wheels(
-    monkeypatch: pytest.MonkeyPatch, reqs: Path, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, reqs: Path, wheels: Path
 ) -> None:
-    wheels = tmp_path / ".wheels"
-    _install(monkeypatch, FakePip(["six-1.16.0-py2.py3-none-any.whl"]))
-    ensure_wheelhouse(reqs, wheels, PLATFORM)
     reqs.write_text("six==1.17.0 --hash=sha256:" + "1" * 64 + "\n")
     pip = _install(monkeypatch, FakePip(["six-1.17.0-py2.py3-none-any.whl"]))
     assert ensure_wheelhouse(reqs, wheels, PLATFORM).downloaded
@@ -92,11 +98,8 @@ def test_changed_requirements_download_again_and_drop_old_wheels(
 
 
 def test_a_deleted_wheel_makes_the_wheelhouse_stale(
-    monkeypatch: pytest.MonkeyPatch, reqs: Path, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, reqs: Path, wheels: Path
 ) -> None:
-    wheels = tmp_path / ".wheels"
-    _install(monkeypatch, FakePip(["six-1.16.0-py2.py3-none-any.whl"]))
-    ensure_wheelhouse(reqs, wheels, PLATFORM)
     key = wheelhouse_key(reqs, PLATFORM)
     assert is_current(wheels, key)
     (wheels / "six-1.16.0-py2.py3-none-any.whl").unlink()
@@ -118,11 +121,8 @@ def test_offline_with_a_stale_wheelhouse_is_a_clear_error(
 
 
 def test_pip_failure_names_the_last_line_and_keeps_the_old_wheelhouse(
-    monkeypatch: pytest.MonkeyPatch, reqs: Path, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, reqs: Path, wheels: Path
 ) -> None:
-    wheels = tmp_path / ".wheels"
-    _install(monkeypatch, FakePip(["six-1.16.0-py2.py3-none-any.whl"]))
-    ensure_wheelhouse(reqs, wheels, PLATFORM)
     reqs.write_text("six==9.9 --hash=sha256:" + "2" * 64 + "\n")
     error = "ERROR: No matching distribution found for six==9.9"
     _install(monkeypatch, FakePip([], returncode=1, stderr=f"Looking in indexes\n{error}\n"))
@@ -132,7 +132,7 @@ def test_pip_failure_names_the_last_line_and_keeps_the_old_wheelhouse(
     assert error in message
     assert "\n" not in message
     assert (wheels / "six-1.16.0-py2.py3-none-any.whl").is_file()
-    assert not (tmp_path / ".wheels.partial").exists()
+    assert not (wheels.parent / ".wheels.partial").exists()
 
 
 def test_missing_requirements_file_is_a_clear_error(tmp_path: Path) -> None:
