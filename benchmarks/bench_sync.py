@@ -33,43 +33,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 DASHBOARD = REPO / "images" / "dashboard"
-LABELS = {"io.imagetest.run": "bench-dashboard"}
 sys.path[:0] = [str(REPO), str(REPO / "images" / "aapsim")]
-
-
-def start_container(client: docker.DockerClient, image: str, port: int, **kw: Any) -> Any:
-    container = client.containers.run(
-        image,
-        detach=True,
-        labels=LABELS,
-        ports={f"{port}/tcp": ("127.0.0.1", None)},
-        name=f"imagetest-bench-{secrets.token_hex(4)}",
-        **kw,
-    )
-    for _ in range(200):
-        container.reload()
-        bound = (container.attrs["NetworkSettings"]["Ports"] or {}).get(f"{port}/tcp")
-        if bound:
-            container.host_port = int(bound[0]["HostPort"])
-            return container
-        time.sleep(0.1)
-    raise RuntimeError(f"{image}: port not published")
-
-
-def wait_postgres(port: int, password: str) -> None:
-    for _ in range(240):
-        with contextlib.suppress(psycopg.Error):
-            psycopg.connect(
-                host="127.0.0.1",
-                port=port,
-                user="dashboard",
-                password=password,
-                dbname="dashboard",
-                connect_timeout=2,
-            ).close()
-            return
-        time.sleep(0.25)
-    raise RuntimeError("postgres did not start")
 
 
 def start_emulator(version: str, jobs: int, password: str) -> tuple[str, Any]:
@@ -134,40 +98,16 @@ def main() -> int:
 
     from imagetest.images import ensure_images
     from imagetest.sync import cluster_entry
+    from tests.data_services import DB_NAME, DB_USER, data_services
 
     client = docker.from_env()
     # Build or pull what is missing, so the benchmark runs on a machine with no images yet.
     images = ensure_images(["postgres", "redis"], client=client)
     tags = {name: result.tag for name, result in images.items()}
-    db_password = secrets.token_urlsafe(16)
-    containers = []
-    try:
-        pg = start_container(
-            client,
-            tags["postgres"],
-            5432,
-            environment={
-                "POSTGRES_USER": "dashboard",
-                "POSTGRES_PASSWORD": db_password,
-                "POSTGRES_DB": "dashboard",
-            },
-            tmpfs={"/var/lib/postgresql/data": "rw"},
-        )
-        containers.append(pg)
-        rd = start_container(client, tags["redis"], 6379)
-        containers.append(rd)
-        wait_postgres(pg.host_port, db_password)
-        env = {
-            **os.environ,
-            "DB_HOST": "127.0.0.1",
-            "DB_PORT": str(pg.host_port),
-            "DB_USER": "dashboard",
-            "DB_PASSWORD": db_password,
-            "DB_NAME": "dashboard",
-            "REDIS_HOST": "127.0.0.1",
-            "REDIS_PORT": str(rd.host_port),
-            "SECRET_KEY": secrets.token_urlsafe(32),
-        }
+    with data_services(
+        client, tags, run="bench-dashboard", name_prefix="imagetest-bench"
+    ) as services:
+        env = {**os.environ, **services.env}
         aap_password = secrets.token_urlsafe(12)
         started = time.monotonic()
         url, _server = start_emulator(ns.aap_version, ns.jobs, aap_password)
@@ -200,19 +140,15 @@ def main() -> int:
         elapsed = time.monotonic() - started
         with psycopg.connect(
             host="127.0.0.1",
-            port=pg.host_port,
-            user="dashboard",
-            password=db_password,
-            dbname="dashboard",
+            port=services.pg_port,
+            user=DB_USER,
+            password=services.password,
+            dbname=DB_NAME,
         ) as conn:
             stored = conn.execute("SELECT count(*) FROM clusters_job").fetchone()[0]
             failed = conn.execute(
                 "SELECT count(*) FROM scheduler_syncjob WHERE status <> 'completed'"
             ).fetchone()[0]
-    finally:
-        for container in containers:
-            with contextlib.suppress(docker.errors.APIError):
-                container.remove(force=True, v=True)
     rate = stored / elapsed if elapsed else 0.0
     print(
         f"synced {stored} jobs in {elapsed:.1f}s: {rate:.0f} jobs/s "

@@ -10,11 +10,9 @@ import contextlib
 import io
 import json
 import os
-import secrets
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +21,10 @@ from typing import Any
 import docker
 import pytest
 
+from tests.data_services import data_services
+
 REPO = Path(__file__).resolve().parents[2]
 DASHBOARD_DIR = REPO / "images" / "dashboard"
-RUN_LABEL = {"io.imagetest.run": "test-dashboard"}
-START_SECONDS = 60.0
 KEEP_TABLES = ("common_currency", "common_settings", "django_migrations")
 
 
@@ -35,95 +33,16 @@ class Services:
     env: dict[str, str]  # DB_* / REDIS_* / SECRET_KEY for subprocesses
 
 
-def _start(client: docker.DockerClient, image: str, port: int, **kwargs: Any) -> Any:
-    return client.containers.run(
-        image,
-        detach=True,
-        labels=RUN_LABEL,
-        name=f"imagetest-dash-{kwargs.pop('role')}-{secrets.token_hex(4)}",
-        ports={f"{port}/tcp": ("127.0.0.1", None)},
-        **kwargs,
-    )
-
-
-def _host_port(container: Any, port: int) -> int:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        container.reload()
-        bound = (container.attrs["NetworkSettings"]["Ports"] or {}).get(f"{port}/tcp")
-        if bound:
-            return int(bound[0]["HostPort"])
-        time.sleep(0.1)
-    raise RuntimeError(f"{container.name}: port {port} was never published")
-
-
-def _wait_for(what: str, check: Callable[[], bool], container: Any) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        with contextlib.suppress(Exception):
-            if check():
-                return
-        time.sleep(0.25)
-    logs = container.logs(tail=20).decode(errors="replace")
-    raise RuntimeError(f"{what} did not become ready:\n{logs}")
-
-
-def _pg_ready(port: int, password: str) -> bool:
-    import psycopg
-
-    with psycopg.connect(
-        host="127.0.0.1",
-        port=port,
-        user="dashboard",
-        password=password,
-        dbname="dashboard",
-        connect_timeout=2,
-    ) as conn:
-        conn.execute("SELECT 1")
-    return True
-
-
-def _redis_ready(port: int) -> bool:
-    import redis
-
-    return bool(redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1).ping())
-
-
 @pytest.fixture(scope="session")
 def dash_services(
     docker_client: docker.DockerClient, base_images: dict[str, str]
 ) -> Iterator[Services]:
     """PostgreSQL 15 and Redis 7 containers; Django configured and migrated against them."""
-    password = secrets.token_urlsafe(16)
-    containers = []
-    try:
-        pg = _start(
-            docker_client,
-            base_images["postgres"],
-            5432,
-            role="pg",
-            environment={
-                "POSTGRES_USER": "dashboard",
-                "POSTGRES_PASSWORD": password,
-                "POSTGRES_DB": "dashboard",
-            },
-            tmpfs={"/var/lib/postgresql/data": "rw"},
-        )
-        containers.append(pg)
-        rd = _start(docker_client, base_images["redis"], 6379, role="redis")
-        containers.append(rd)
-        pg_port, redis_port = _host_port(pg, 5432), _host_port(rd, 6379)
-        _wait_for("postgres", lambda: _pg_ready(pg_port, password), pg)
-        _wait_for("redis", lambda: _redis_ready(redis_port), rd)
+    with data_services(
+        docker_client, base_images, run="test-dashboard", name_prefix="imagetest-dash"
+    ) as services:
         env = {
-            "DB_HOST": "127.0.0.1",
-            "DB_PORT": str(pg_port),
-            "DB_USER": "dashboard",
-            "DB_PASSWORD": password,
-            "DB_NAME": "dashboard",
-            "REDIS_HOST": "127.0.0.1",
-            "REDIS_PORT": str(redis_port),
-            "SECRET_KEY": secrets.token_urlsafe(32),
+            **services.env,
             "DJANGO_SETTINGS_MODULE": "django_config.settings",
             # Fast failure paths in tests: short backoff and timeouts.
             "AAP_RETRY_BACKOFF": "0.05",
@@ -139,10 +58,6 @@ def dash_services(
         django.setup()
         call_command("migrate", verbosity=0)
         yield Services(env=env)
-    finally:
-        for container in containers:
-            with contextlib.suppress(docker.errors.APIError):
-                container.remove(force=True, v=True)
 
 
 @pytest.fixture
