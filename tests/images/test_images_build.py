@@ -38,8 +38,9 @@ def scratch_tags(docker_client: docker.DockerClient) -> Iterator[list[str]]:
             docker_client.images.remove(tag, force=True)
 
 
-def _test_list(tmp_path: Path, tags: list[str], **extra: ImageSpec) -> ImageList:
-    """The real base plus a parent/child pair built on it in tmp_path."""
+@pytest.fixture
+def images(base_images: dict[str, str], tmp_path: Path, scratch_tags: list[str]) -> ImageList:
+    """The real base plus a parent/child pair built on it in tmp_path; their tags are scratch."""
     real = load_image_list()
     token = uuid.uuid4().hex[:10]
     parent_ctx = tmp_path / "parent"
@@ -64,9 +65,8 @@ def _test_list(tmp_path: Path, tags: list[str], **extra: ImageSpec) -> ImageList
         depends=("parent",),
         build_args={"PARENT": "parent"},
     )
-    images = {"base": real["base"], "parent": parent, "child": child, **extra}
-    tags += [s.tag for s in images.values() if s.name != "base"]
-    return ImageList(images, real.wheel_platform)
+    scratch_tags += [parent.tag, child.tag]
+    return ImageList({"base": real["base"], "parent": parent, "child": child}, real.wheel_platform)
 
 
 def test_stack_images_build_offline(
@@ -108,13 +108,8 @@ def test_compose_env_and_resolved_tags_name_the_images(
 
 
 def test_changed_source_rebuilds_the_image_and_its_dependants(
-    base_images: dict[str, str],
-    docker_client: docker.DockerClient,
-    tmp_path: Path,
-    scratch_tags: list[str],
+    docker_client: docker.DockerClient, images: ImageList
 ) -> None:
-    images = _test_list(tmp_path, scratch_tags)
-
     def run() -> dict[str, str]:
         results = ensure_images(["child"], client=docker_client, image_list=images, out=print)
         return {n: r.action for n, r in results.items()}
@@ -122,10 +117,10 @@ def test_changed_source_rebuilds_the_image_and_its_dependants(
     assert run() == {"base": "present", "parent": "built", "child": "built"}
     assert run() == {"base": "present", "parent": "present", "child": "present"}
     # a change in the child only rebuilds the child
-    (tmp_path / "child" / "data.txt").write_text("child v2\n")
+    (images["child"].context / "data.txt").write_text("child v2\n")
     assert run() == {"base": "present", "parent": "present", "child": "built"}
     # a change in the parent rebuilds the parent and, through its new id, the child
-    (tmp_path / "parent" / "data.txt").write_text("parent v2\n")
+    (images["parent"].context / "data.txt").write_text("parent v2\n")
     assert run() == {"base": "present", "parent": "built", "child": "built"}
     output = docker_client.containers.run(
         images["child"].tag, ["cat", "/parent.txt", "/child.txt"], remove=True
@@ -134,24 +129,15 @@ def test_changed_source_rebuilds_the_image_and_its_dependants(
 
 
 def test_registry_image_present_is_used_instead_of_building(
-    base_images: dict[str, str],
     docker_client: docker.DockerClient,
-    tmp_path: Path,
+    images: ImageList,
     scratch_tags: list[str],
 ) -> None:
     fake_registry_tag = f"imagetest-fake-registry/base-{uuid.uuid4().hex[:8]}:1"
     docker_client.images.get("localhost/imagetest/base:bookworm").tag(fake_registry_tag)
     scratch_tags.append(fake_registry_tag)
-    images = _test_list(tmp_path, scratch_tags)
     parent = images["parent"]
-    images.images["parent"] = ImageSpec(
-        parent.name,
-        parent.tag,
-        parent.context,
-        registry=fake_registry_tag,
-        depends=parent.depends,
-        build_args=parent.build_args,
-    )
+    images.images["parent"] = replace(parent, registry=fake_registry_tag)
     results = ensure_images(["parent"], client=docker_client, image_list=images)
     assert results["parent"].action == "present"
     assert results["parent"].tag == fake_registry_tag
@@ -160,22 +146,11 @@ def test_registry_image_present_is_used_instead_of_building(
 
 
 def test_unreachable_registry_falls_back_to_a_local_build(
-    base_images: dict[str, str],
-    docker_client: docker.DockerClient,
-    tmp_path: Path,
-    scratch_tags: list[str],
+    docker_client: docker.DockerClient, images: ImageList
 ) -> None:
-    images = _test_list(tmp_path, scratch_tags)
     parent = images["parent"]
     # Nothing listens on port 9: the pull fails at once and the stage builds instead.
-    images.images["parent"] = ImageSpec(
-        parent.name,
-        parent.tag,
-        parent.context,
-        registry="127.0.0.1:9/imagetest/none:1",
-        depends=parent.depends,
-        build_args=parent.build_args,
-    )
+    images.images["parent"] = replace(parent, registry="127.0.0.1:9/imagetest/none:1")
     lines: list[str] = []
     results = ensure_images(
         ["parent"], client=docker_client, image_list=images, out=lines.append, pull_timeout=3
@@ -186,13 +161,9 @@ def test_unreachable_registry_falls_back_to_a_local_build(
 
 
 def test_remembered_unreachable_registry_note_names_each_image(
-    base_images: dict[str, str],
-    docker_client: docker.DockerClient,
-    tmp_path: Path,
-    scratch_tags: list[str],
+    docker_client: docker.DockerClient, images: ImageList
 ) -> None:
     """The second image from a dead registry is not pulled, and its note is about itself."""
-    images = _test_list(tmp_path, scratch_tags)
     dead = "127.0.0.1:9/imagetest"
     for name in ("parent", "child"):
         images.images[name] = replace(images[name], registry=f"{dead}/{name}:1")
@@ -211,10 +182,7 @@ def test_remembered_unreachable_registry_note_names_each_image(
 
 
 def test_silent_registry_costs_only_the_pull_timeout(
-    base_images: dict[str, str],
-    docker_client: docker.DockerClient,
-    tmp_path: Path,
-    scratch_tags: list[str],
+    docker_client: docker.DockerClient, images: ImageList
 ) -> None:
     """A registry that accepts connections and never answers must not stall the stage."""
     listener = socket.socket()
@@ -222,7 +190,6 @@ def test_silent_registry_costs_only_the_pull_timeout(
     listener.listen(16)
     port = listener.getsockname()[1]
     try:
-        images = _test_list(tmp_path, scratch_tags)
         parent = images["parent"]
         images.images["parent"] = replace(parent, registry=f"127.0.0.1:{port}/imagetest/silent:1")
         lines: list[str] = []
@@ -239,13 +206,9 @@ def test_silent_registry_costs_only_the_pull_timeout(
 
 
 def test_failed_build_names_the_step_and_error(
-    base_images: dict[str, str],
-    docker_client: docker.DockerClient,
-    tmp_path: Path,
-    scratch_tags: list[str],
+    docker_client: docker.DockerClient, images: ImageList
 ) -> None:
-    images = _test_list(tmp_path, scratch_tags)
-    (tmp_path / "parent" / "Dockerfile").write_text(
+    (images["parent"].context / "Dockerfile").write_text(
         "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN echo about to fail && exit 3\n"
     )
     lines: list[str] = []
@@ -260,13 +223,9 @@ def test_failed_build_names_the_step_and_error(
 
 
 def test_missing_dockerfile_fails_only_when_requested(
-    base_images: dict[str, str],
-    docker_client: docker.DockerClient,
-    tmp_path: Path,
-    scratch_tags: list[str],
+    docker_client: docker.DockerClient, images: ImageList
 ) -> None:
-    images = _test_list(tmp_path, scratch_tags)
-    (tmp_path / "child" / "Dockerfile").unlink()
+    (images["child"].context / "Dockerfile").unlink()
     with pytest.raises(HarnessError) as exc_info:
         ensure_images(["child"], client=docker_client, image_list=images)
     message = str(exc_info.value)
