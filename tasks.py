@@ -82,7 +82,11 @@ def images(c: Context, offline: bool = False, verbose: bool = False) -> None:
     help={
         "context": "build a dashboard image from this directory instead of the reference",
         "dockerfile": "Dockerfile for --context (default <context>/Dockerfile)",
-        "image": "tag for the --context build (default localhost/imagetest/dashboard:context)",
+        "image": "tag for the --context build (default localhost/imagetest/dashboard:context, "
+        "or localhost/imagetest/automation-dashboard:public-base with --public-base)",
+        "public-base": "build an automation-reports checkout with images/upstream "
+        "(Debian bases, no Red Hat registry) instead of its own Dockerfile",
+        "no-frontend": "with --public-base: skip the npm frontend build",
         "offline": RUN_HELP["offline"],
         "verbose": RUN_HELP["verbose"],
     },
@@ -92,6 +96,8 @@ def build(
     context: str | None = None,
     dockerfile: str | None = None,
     image: str | None = None,
+    public_base: bool = False,
+    no_frontend: bool = False,
     offline: bool = False,
     verbose: bool = False,
 ) -> None:
@@ -99,7 +105,14 @@ def build(
     from imagetest.imageselect import build_dashboard
 
     config = _config(
-        c, context=context, dockerfile=dockerfile, image=image, offline=offline, verbose=verbose
+        c,
+        context=context,
+        dockerfile=dockerfile,
+        image=image,
+        public_base=public_base,
+        no_frontend=no_frontend,
+        offline=offline,
+        verbose=verbose,
     )
     _guard(lambda: build_dashboard(config, dockerutil.client()))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import docker
 
-from imagetest import images, registry
+from imagetest import images, registry, upstream
 from imagetest.config import REPO_ROOT, Config
 from imagetest.errors import HarnessError
 from imagetest.log import get_logger
@@ -54,6 +54,10 @@ def resolve_images(config: Config, client: docker.DockerClient) -> ResolvedImage
 
 def build_dashboard(config: Config, client: docker.DockerClient) -> str:
     """`invoke build`: the reference images, or a dashboard image from --context."""
+    if config.public_base and not config.context:
+        raise HarnessError(
+            "--public-base needs --context DIR (an automation-reports checkout)", stage="build"
+        )
     if not config.context:
         results = images.ensure_images(
             [DASHBOARD, EMULATOR], offline=config.offline or None, client=client, out=log.info
@@ -62,6 +66,17 @@ def build_dashboard(config: Config, client: docker.DockerClient) -> str:
             log.info("image %s: %s (%s)", name, result.tag, result.action)
         return results[DASHBOARD].tag
     context = Path(config.context)
+    if config.public_base:
+        return upstream.build_public_base(
+            context,
+            config.image or upstream.DEFAULT_TAG,
+            client=client,
+            offline=config.offline,
+            frontend=not config.no_frontend,
+            out=log.info,
+        )
+    if config.no_frontend:
+        raise HarnessError("--no-frontend goes with --public-base", stage="build")
     dockerfile = Path(config.dockerfile) if config.dockerfile else context / "Dockerfile"
     if not dockerfile.is_file():
         raise HarnessError(f"no Dockerfile at {dockerfile}; pass --dockerfile", stage="build")

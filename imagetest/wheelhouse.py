@@ -33,11 +33,11 @@ class WheelhouseResult:
     downloaded: bool
 
 
-def wheelhouse_key(requirements: Path, platform: WheelPlatform) -> str:
+def wheelhouse_key(requirements: Path, platform: WheelPlatform | None) -> str:
     """What the wheelhouse depends on: the requirements text and the target platform."""
     digest = hashlib.sha256()
     digest.update(requirements.read_bytes())
-    digest.update("\0".join(platform.pip_args()).encode())
+    digest.update("\0".join(_binary_args(platform)).encode())
     return digest.hexdigest()
 
 
@@ -56,8 +56,15 @@ def is_current(wheel_dir: Path, key: str) -> bool:
     return all((wheel_dir / name).is_file() for name in files)
 
 
+def _binary_args(platform: WheelPlatform | None) -> list[str]:
+    """Wheels for `platform`; without one, source distributions (compiled in the image)."""
+    if platform is None:
+        return ["--no-binary=:all:", "--no-deps"]
+    return ["--only-binary=:all:", *platform.pip_args()]
+
+
 def pip_download_command(
-    requirements: Path, dest: Path, platform: WheelPlatform, python: str = sys.executable
+    requirements: Path, dest: Path, platform: WheelPlatform | None, python: str = sys.executable
 ) -> list[str]:
     return [
         python,
@@ -66,9 +73,8 @@ def pip_download_command(
         "download",
         "--disable-pip-version-check",
         "--no-input",
-        "--only-binary=:all:",
         "--require-hashes",
-        *platform.pip_args(),
+        *_binary_args(platform),
         "--dest",
         str(dest),
         "-r",
@@ -90,7 +96,7 @@ def _locked(wheel_dir: Path) -> Iterator[None]:
 
 
 def ensure_wheelhouse(
-    requirements: Path, wheel_dir: Path, platform: WheelPlatform, *, offline: bool = False
+    requirements: Path, wheel_dir: Path, platform: WheelPlatform | None, *, offline: bool = False
 ) -> WheelhouseResult:
     """Make `wheel_dir` hold the wheels of `requirements`; skip when already current."""
     if not requirements.is_file():
@@ -110,7 +116,12 @@ def ensure_wheelhouse(
 
 
 def _download(
-    requirements: Path, wheel_dir: Path, platform: WheelPlatform, key: str, *, offline: bool
+    requirements: Path,
+    wheel_dir: Path,
+    platform: WheelPlatform | None,
+    key: str,
+    *,
+    offline: bool,
 ) -> WheelhouseResult:
     if offline:
         raise HarnessError(
