@@ -46,9 +46,12 @@ class Config:
     aap_access: str | None = None
     context: str | None = None
     dockerfile: str | None = None
+    public_base: bool = False  # build --context with images/upstream, not its own Dockerfile
+    no_frontend: bool = False  # public-base: skip the npm frontend build
     offline: bool = False
     web_command: str | None = None
     task_command: str | None = None
+    default_intervals: bool = False  # keep the image's own scheduler intervals (slower)
     since: str = "2026-01-01"
     until: str = "2036-01-01"
     verbose: bool = False

@@ -193,6 +193,7 @@ def stage_sync(ctx: RunContext) -> None:
         since=config.since,
         until=config.until,
         await_first_sync=await_first_sync,
+        fresh_access=lambda: seed.fresh_access(state, config),
     )
 
 

@@ -1,11 +1,14 @@
 """Schema profiles: what the harness knows about an image's database and commands.
 
-A profile is data (``expected/profiles/<name>.yaml``); no code branches on its name.
+A profile is data (``expected/profiles/<name>.yaml``, its templates beside it in
+``expected/profiles/<name>/``); no code branches on its name. Loading checks every key, so a
+typo is one line at preflight rather than a KeyError in the middle of a sync.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import string
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -17,18 +20,16 @@ from imagetest.errors import HarnessError
 PROFILES_DIR = REPO_ROOT / "expected" / "profiles"
 SYNCJOB_COLUMNS = ("type", "status", "started", "finished", "error")
 SYNCJOB_STATUSES = ("active", "success", "failure")
-IMAGE_KEYS = (
-    "workdir",
-    "manage",
-    "web_command",
-    "task_command",
-    "web_healthcheck",
-    "task_healthcheck",
-    "clusters_file",
+SYNCJOB_TYPES = ("sync", "parse")
+# What a sync step may be; "setclusters:no_schedule" registers the cluster without schedules.
+SYNC_STEPS = (
     "setclusters",
+    "setclusters:no_schedule",
     "syncdata",
-    "env",
+    "await_first_sync",
+    "fresh_tokens",
 )
+TOP_KEYS = ("name", "description", "entities", "syncjob", "schedule", "image")
 
 
 @dataclass(frozen=True)
@@ -47,14 +48,52 @@ class SyncJobSchema:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """The schedule registered with the cluster; ``{dtstart}`` in the rule is filled in at
+    registration (UTC, a few seconds ahead), for images that need a DTSTART."""
+
+    name: str = "imagetest"
+    rrule: str = "FREQ=DAILY"
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class ImageSchema:
+    """How the image is run: commands, checks, and what the harness provides to it."""
+
+    workdir: str
+    manage: list[str]
+    web_command: str
+    task_command: str
+    web_healthcheck: str
+    task_healthcheck: str
+    clusters_file: str
+    setclusters: list[str]
+    syncdata: list[str]
+    sync_steps: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    web_port: int = 8000  # the container port the web role serves on
+    migrate: list[str] = field(default_factory=list)  # one-shot service before web and task
+    # container path -> template file under the profile's folder, rendered into the run
+    # directory and mounted read-only in every dashboard container
+    files: dict[str, str] = field(default_factory=dict)
+    tmpfs: list[str] = field(default_factory=list)  # writable run dirs the image expects
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     description: str
     entities: dict[str, str]
     syncjob: SyncJobSchema
-    image: dict[str, Any]
-    schedule: dict[str, Any]
+    image: ImageSchema
+    schedule: Schedule | None
     path: Path
+
+    @property
+    def files_dir(self) -> Path:
+        """Where the profile's templates live: a folder named like the profile."""
+        return self.path.with_suffix("")
 
     def table(self, entity: str) -> str:
         try:
@@ -67,27 +106,152 @@ class Profile:
 
     def command(self, key: str, **values: str) -> list[str]:
         """A command of the image as argv, with {placeholders} filled in."""
-        values = {"clusters_file": self.image["clusters_file"], **values}
+        values = {"clusters_file": self.image.clusters_file, **values}
         argv: list[str] = []
-        for part in self.image[key]:
+        for part in getattr(self.image, key):
             if part == "{manage}":
-                argv.extend(self.image["manage"])
+                argv.extend(self.image.manage)
             else:
                 argv.append(str(part).format(**values))
         return argv
 
+    def render_files(self, values: dict[str, str]) -> dict[str, str]:
+        """container path -> text of each file the image gets (``$name`` placeholders)."""
+        rendered: dict[str, str] = {}
+        for target, source in self.image.files.items():
+            template = string.Template((self.files_dir / source).read_text())
+            try:
+                rendered[target] = template.substitute(values)
+            except (KeyError, ValueError) as exc:
+                raise HarnessError(
+                    f"profile {self.name}: template {source} uses an unknown or malformed "
+                    f"placeholder ({exc}); known: {', '.join(sorted(values))}"
+                ) from None
+        return rendered
 
-def _require(data: dict[str, Any], key: str, where: str) -> Any:
-    if key not in data or data[key] in (None, ""):
-        raise HarnessError(f"profile {where}: missing key {key!r}")
-    return data[key]
+
+def _where(path: Path, key: str) -> str:
+    return f"profile {path.name}: {key}"
+
+
+def _mapping(data: Any, key: str, path: Path) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise HarnessError(f"{_where(path, key)} must be a mapping")
+    return data
+
+
+def _known(data: dict[str, Any], allowed: tuple[str, ...], key: str, path: Path) -> None:
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise HarnessError(
+            f"{_where(path, key)} has unknown key {unknown[0]!r}; known: {', '.join(allowed)}"
+        )
+
+
+def _require(data: dict[str, Any], names: tuple[str, ...], key: str, path: Path) -> None:
+    for name in names:
+        if data.get(name) in (None, "", [], {}):
+            raise HarnessError(f"{_where(path, key)} lacks {name!r}")
+
+
+def _str_map(data: Any, key: str, path: Path) -> dict[str, str]:
+    return {str(k): str(v) for k, v in _mapping(data, key, path).items()}
+
+
+def _argv(value: Any, key: str, path: Path) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+        raise HarnessError(f"{_where(path, key)} must be a list of strings")
+    return [str(v) for v in value]
+
+
+def _image(raw: Any, path: Path) -> ImageSchema:
+    data = _mapping(raw, "image", path)
+    names = tuple(f.name for f in fields(ImageSchema))
+    _known(data, names, "image", path)
+    required = tuple(
+        f.name for f in fields(ImageSchema) if f.default is MISSING and f.default_factory is MISSING
+    )
+    _require(data, required, "image", path)
+    steps = _argv(data["sync_steps"], "image.sync_steps", path)
+    for step in steps:
+        if step not in SYNC_STEPS:
+            raise HarnessError(
+                f"{_where(path, 'image.sync_steps')} has unknown step {step!r}; "
+                f"known: {', '.join(SYNC_STEPS)}"
+            )
+    files = _str_map(data.get("files") or {}, "image.files", path)
+    for source in files.values():
+        if not (path.with_suffix("") / source).is_file():
+            raise HarnessError(
+                f"{_where(path, 'image.files')}: template {path.with_suffix('').name}/{source} "
+                "does not exist"
+            )
+    try:
+        port = int(data.get("web_port", 8000))
+    except (TypeError, ValueError):
+        raise HarnessError(f"{_where(path, 'image.web_port')} must be a port number") from None
+    return ImageSchema(
+        workdir=str(data["workdir"]),
+        manage=_argv(data["manage"], "image.manage", path),
+        web_command=str(data["web_command"]),
+        task_command=str(data["task_command"]),
+        web_healthcheck=str(data["web_healthcheck"]),
+        task_healthcheck=str(data["task_healthcheck"]),
+        clusters_file=str(data["clusters_file"]),
+        setclusters=_argv(data["setclusters"], "image.setclusters", path),
+        syncdata=_argv(data["syncdata"], "image.syncdata", path),
+        sync_steps=steps,
+        env=_str_map(data.get("env") or {}, "image.env", path),
+        web_port=port,
+        migrate=_argv(data.get("migrate") or [], "image.migrate", path),
+        files=files,
+        tmpfs=_argv(data.get("tmpfs") or [], "image.tmpfs", path),
+    )
+
+
+def _syncjob(raw: Any, path: Path) -> SyncJobSchema:
+    sj = _mapping(raw, "syncjob", path)
+    _known(sj, ("table", "columns", "types", "statuses"), "syncjob", path)
+    _require(sj, ("table", "columns", "types", "statuses"), "syncjob", path)
+    columns = _str_map(sj["columns"], "syncjob.columns", path)
+    _require(columns, SYNCJOB_COLUMNS, "syncjob.columns", path)
+    types = _str_map(sj["types"], "syncjob.types", path)
+    _require(types, SYNCJOB_TYPES, "syncjob.types", path)
+    statuses = _mapping(sj["statuses"], "syncjob.statuses", path)
+    _require(statuses, SYNCJOB_STATUSES, "syncjob.statuses", path)
+    return SyncJobSchema(
+        table=str(sj["table"]),
+        columns=columns,
+        types=types,
+        statuses={
+            str(k): [str(s) for s in _argv(v, f"syncjob.statuses.{k}", path)]
+            for k, v in statuses.items()
+        },
+    )
+
+
+def _schedule(raw: Any, path: Path) -> Schedule | None:
+    if not raw:
+        return None
+    data = _mapping(raw, "schedule", path)
+    _known(data, ("name", "rrule", "enabled"), "schedule", path)
+    return Schedule(
+        name=str(data.get("name", "imagetest")),
+        rrule=str(data.get("rrule", "FREQ=DAILY")),
+        enabled=bool(data.get("enabled", True)),
+    )
+
+
+def profile_path(name_or_path: str) -> Path:
+    path = Path(name_or_path)
+    return PROFILES_DIR / f"{name_or_path}.yaml" if not path.suffix else path
 
 
 def load_profile(name_or_path: str) -> Profile:
     """Load a profile by name (``reference``) or by path to a YAML file."""
-    path = Path(name_or_path)
-    if not path.suffix:
-        path = PROFILES_DIR / f"{name_or_path}.yaml"
+    path = profile_path(name_or_path)
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in PROFILES_DIR.glob("*.yaml")))
         raise HarnessError(f"unknown profile {name_or_path!r}; known profiles: {known}")
@@ -95,34 +259,15 @@ def load_profile(name_or_path: str) -> Profile:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
         raise HarnessError(f"profile {path.name} is not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise HarnessError(f"profile {path.name}: expected a mapping at the top")
-    where = path.name
-    entities = _require(data, "entities", where)
-    sj = _require(data, "syncjob", where)
-    columns = _require(sj, "columns", where)
-    for col in SYNCJOB_COLUMNS:
-        _require(columns, col, f"{where} syncjob.columns")
-    statuses = _require(sj, "statuses", where)
-    for status in SYNCJOB_STATUSES:
-        _require(statuses, status, f"{where} syncjob.statuses")
-    types = _require(sj, "types", where)
-    for kind in ("sync", "parse"):
-        _require(types, kind, f"{where} syncjob.types")
-    image = _require(data, "image", where)
-    for key in IMAGE_KEYS:
-        _require(image, key, f"{where} image")
+    data = _mapping(data, "the top level", path)
+    _known(data, TOP_KEYS, "the top level", path)
+    _require(data, ("entities", "syncjob", "image"), "the top level", path)
     return Profile(
         name=str(data.get("name", path.stem)),
         description=str(data.get("description", "")),
-        entities={str(k): str(v) for k, v in entities.items()},
-        syncjob=SyncJobSchema(
-            table=str(_require(sj, "table", where)),
-            columns={str(k): str(v) for k, v in columns.items()},
-            types={str(k): str(v) for k, v in types.items()},
-            statuses={str(k): [str(s) for s in v] for k, v in statuses.items()},
-        ),
-        image=dict(image),
-        schedule=dict(data.get("schedule") or {}),
+        entities=_str_map(data["entities"], "entities", path),
+        syncjob=_syncjob(data["syncjob"], path),
+        image=_image(data["image"], path),
+        schedule=_schedule(data.get("schedule"), path),
         path=path,
     )

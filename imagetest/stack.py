@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import docker
+import yaml
 
 from imagetest import dockerutil
 from imagetest.compose import BASE_FILE, ENGINE25_FILE, Compose
@@ -18,6 +19,7 @@ from imagetest.imageselect import ResolvedImages
 from imagetest.log import get_logger
 from imagetest.profile import Profile
 from imagetest.runstate import (
+    RUN_LABEL,
     RunState,
     choose_ports,
     clear_current,
@@ -34,6 +36,7 @@ START_INTERVAL_API = "1.44"  # Docker Engine 25: healthcheck.start_interval
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 CONTAINER_HOST_ALIAS = "host.docker.internal"
 DB_INTERNAL = {"db_host": "db", "db_port": "5432", "redis_host": "redis", "redis_port": "6379"}
+FAST_SCHEDULE_SECONDS = 1  # the image's periodic tasks, unless --default-intervals
 
 
 def compose_for(state: RunState) -> Compose:
@@ -91,18 +94,80 @@ def new_state(
     )
 
 
-def write_env_files(state: RunState, config: Config, profile: Profile, admin_password: str) -> None:
-    """compose.env (project variables) and dashboard.env (the image's own variable names)."""
-    values = {
+def image_values(state: RunState, config: Config) -> dict[str, str]:
+    """What the profile's env values and file templates may use, for this run."""
+    return {
         **DB_INTERNAL,
         "db_user": state.db["user"],
         "db_password": state.db["password"],
         "db_name": state.db["name"],
         "secret_key": secrets.token_urlsafe(32),
+        "database_key": secrets.token_urlsafe(32),
+        "auth_client_secret": secrets.token_urlsafe(16),
+        "sync_since": config.since,
+        "fast_schedule": str(not config.default_intervals),
+        "schedule_seconds": str(FAST_SCHEDULE_SECONDS),
     }
-    dashboard_env = {k: str(v).format(**values) for k, v in profile.image["env"].items()}
+
+
+def write_profile_files(state: RunState, profile: Profile, values: dict[str, str]) -> list[str]:
+    """Render the profile's files into the run directory; the bind mounts for them."""
+    mounts: list[str] = []
+    folder = state.run_dir / "files"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    for target, text in profile.render_files(values).items():
+        host = folder / target.strip("/").replace("/", "__")
+        write_private(host, text)
+        host.chmod(0o644)  # read by the image's own user; the run directory stays 0700
+        mounts.append(f"{host}:{target}:ro")
+    return mounts
+
+
+def write_override(state: RunState, profile: Profile, mounts: list[str]) -> Path | None:
+    """compose.profile.yml: what the profile adds to the stack (a migrate service, mounts)."""
+    image = profile.image
+    if not (mounts or image.tmpfs or image.migrate):
+        return None
+    labels = {RUN_LABEL: state.run_id}
+    extra: dict[str, object] = {}
+    if mounts:
+        extra["volumes"] = mounts
+    if image.tmpfs:
+        extra["tmpfs"] = list(image.tmpfs)
+    services: dict[str, dict[str, object]] = {"web": dict(extra), "task": dict(extra)}
+    if image.migrate:
+        services["migrate"] = {
+            "image": "${DASHBOARD_IMAGE:?}",
+            "init": True,
+            "labels": labels,
+            "command": profile.command("migrate"),
+            "working_dir": image.workdir,
+            "env_file": ["${DASHBOARD_ENV_FILE:?}"],
+            "restart": "no",
+            "depends_on": {
+                "db": {"condition": "service_healthy"},
+                "redis": {"condition": "service_healthy"},
+            },
+            **({"volumes": mounts} if mounts else {}),
+        }
+        done = {"migrate": {"condition": "service_completed_successfully"}}
+        services["web"]["depends_on"] = done
+        services["task"]["depends_on"] = done
+    path = state.run_dir / "compose.profile.yml"
+    write_private(path, yaml.safe_dump({"services": services}, sort_keys=False))
+    return path
+
+
+def write_env_files(state: RunState, config: Config, profile: Profile, admin_password: str) -> None:
+    """compose.env (project variables), dashboard.env (the image's own variable names) and
+    the profile's files with the compose override that mounts them."""
+    values = image_values(state, config)
+    dashboard_env = {k: v.format(**values) for k, v in profile.image.env.items()}
     dashboard_file = state.run_dir / "dashboard.env"
     write_private(dashboard_file, "".join(f"{k}={v}\n" for k, v in dashboard_env.items()))
+    override = write_override(state, profile, write_profile_files(state, profile, values))
+    if override is not None:
+        state.compose_files.append(str(override))
     image = profile.image
     project_env = {
         "IMAGETEST_RUN_ID": state.run_id,
@@ -116,10 +181,11 @@ def write_env_files(state: RunState, config: Config, profile: Profile, admin_pas
         "AAP_VERSION": state.aap_version,
         "AAP_ADMIN_PASSWORD": admin_password,
         "DASHBOARD_ENV_FILE": str(dashboard_file),
-        "WEB_COMMAND": config.web_command or image["web_command"],
-        "TASK_COMMAND": config.task_command or image["task_command"],
-        "WEB_HEALTHCHECK": image["web_healthcheck"],
-        "TASK_HEALTHCHECK": image["task_healthcheck"],
+        "WEB_COMMAND": config.web_command or image.web_command,
+        "TASK_COMMAND": config.task_command or image.task_command,
+        "WEB_HEALTHCHECK": image.web_healthcheck,
+        "TASK_HEALTHCHECK": image.task_healthcheck,
+        "WEB_CONTAINER_PORT": str(image.web_port),
     }
     # JSON, passed as process environment: no dotenv quoting rules to get wrong
     write_private(state.env_file, json.dumps(project_env, indent=2))
@@ -152,6 +218,7 @@ def up(
     password = secrets.token_urlsafe(16) if not config.external_aap else ""
     state.save()
     write_env_files(state, config, profile, password)
+    state.save()  # with the profile's compose file
     if not config.external_aap:
         write_private(state.run_dir / "aap_admin_password", password)
     if make_current:

@@ -12,6 +12,7 @@ import io
 import tarfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,6 +29,8 @@ from imagetest.runstate import RunState, write_private
 
 log = get_logger("sync")
 TASK_SERVICE = "task"
+DTSTART_AHEAD_S = 2
+SECRET_KEYS = ("access_token", "refresh_token", "client_secret")
 
 
 def clusters_document(
@@ -40,18 +43,18 @@ def clusters_document(
 ) -> dict[str, Any]:
     """The clusters file, pointing at AAP as the containers reach it."""
     schedule = profile.schedule
-    wanted = (
-        [
-            {
-                "name": schedule.get("name", "imagetest"),
-                "rrule": schedule.get("rrule", "FREQ=DAILY"),
-                "enabled": bool(schedule.get("enabled", True)),
-            }
-        ]
-        if schedules and schedule
-        else []
-    )
+    wanted = []
+    if schedules and schedule:
+        rule = schedule_rule(schedule.rrule)
+        wanted.append({"name": schedule.name, "rrule": rule, "enabled": schedule.enabled})
     return {"clusters": [cluster_entry(access, internal_url, verify_ssl, wanted)]}
+
+
+def schedule_rule(rrule: str, now: datetime | None = None) -> str:
+    """The rule with ``{dtstart}`` set a little ahead of now (UTC): an image that computes the
+    next run as the next occurrence after registration then runs it once, shortly after."""
+    start = (now or datetime.now(UTC)) + timedelta(seconds=DTSTART_AHEAD_S)
+    return rrule.format(dtstart=start.strftime("%Y%m%dT%H%M%S"))
 
 
 def cluster_entry(
@@ -92,7 +95,7 @@ def run_manage(
     container: Container, argv: list[str], profile: Profile, secrets: list[str], stage: str
 ) -> str:
     started = time.monotonic()
-    code, output = dockerutil.exec_run(container, argv, workdir=profile.image["workdir"])
+    code, output = dockerutil.exec_run(container, argv, workdir=profile.image.workdir)
     output = mask_text(output, secrets)
     shown = " ".join(argv)
     log.info("%s -> exit %d (%.1f s)", shown, code, time.monotonic() - started)
@@ -114,15 +117,24 @@ def sync(
     since: str,
     until: str,
     await_first_sync: Callable[[], None],
+    fresh_access: Callable[[], dict[str, Any]],
 ) -> None:
-    """Run the profile's sync steps in the task container."""
+    """Run the profile's sync steps in the task container.
+
+    ``fresh_tokens`` asks AAP for a new token pair before a later setclusters: a sync may have
+    refreshed (rotated) the pair, and registering the seeding-time tokens again would hand
+    the image tokens that AAP already revoked.
+    """
     container = dockerutil.service_container(dockerutil.client(), state.run_id, TASK_SERVICE)
-    secrets = [str(access.get(k) or "") for k in ("access_token", "refresh_token", "client_secret")]
-    clusters_path = profile.image["clusters_file"]
-    for step in profile.image.get("sync_steps") or ["setclusters", "syncdata"]:
-        name, _, arg = str(step).partition(":")
+    clusters_path = profile.image.clusters_file
+    for step in profile.image.sync_steps:
+        secrets = [str(access.get(k) or "") for k in SECRET_KEYS]
+        name, _, arg = step.partition(":")
         if name == "await_first_sync":
             await_first_sync()
+            continue
+        if name == "fresh_tokens":
+            access = fresh_access()
             continue
         if name == "setclusters":
             doc = clusters_document(
