@@ -35,6 +35,8 @@ RUN_HELP = {
     "skip-seed": "the AAP already holds the test data: reuse its access file",
     "aap-access": "access file to reuse with --skip-seed (default ./aap_access.json)",
     "offline": "never pull images; build what is missing locally",
+    "default-intervals": "keep the image's own scheduler intervals (the upstream profile "
+    "otherwise shortens them to 1 s; timing bugs may only show with the defaults)",
     "verbose": "debug logging",
 }
 
@@ -132,6 +134,7 @@ UP_HELP = {
         "aap-url",
         "aap-insecure",
         "offline",
+        "default-intervals",
         "verbose",
     )
 }
@@ -147,6 +150,7 @@ def up(
     aap_url: str | None = None,
     aap_insecure: bool = False,
     offline: bool = False,
+    default_intervals: bool = False,
     verbose: bool = False,
 ) -> None:
     """Start the stack (db, redis, emulator, web, task) and wait until healthy; no-op if up."""
@@ -159,6 +163,7 @@ def up(
         aap_url=aap_url,
         aap_insecure=aap_insecure,
         offline=offline,
+        default_intervals=default_intervals,
         verbose=verbose,
     )
 
@@ -336,6 +341,7 @@ def test_image(
     skip_seed: bool = False,
     aap_access: str | None = None,
     offline: bool = False,
+    default_intervals: bool = False,
     verbose: bool = False,
 ) -> None:
     """The whole chain: images, up, seed, sync, wait, validate, diagnostics, teardown."""
@@ -355,7 +361,10 @@ def test_image(
         "jobs": "runs at once (default 3)",
         "artifacts": "combined summary.json and junit.xml here; each run in aap-<V>/ "
         "(default .artifacts/matrix-<time>/)",
-        **{k: RUN_HELP[k] for k in ("image", "profile", "timeout", "offline", "verbose")},
+        **{
+            k: RUN_HELP[k]
+            for k in ("image", "profile", "timeout", "offline", "default-intervals", "verbose")
+        },
     },
 )
 def matrix(
@@ -367,6 +376,7 @@ def matrix(
     profile: str | None = None,
     timeout: str | None = None,
     offline: bool = False,
+    default_intervals: bool = False,
     verbose: bool = False,
 ) -> None:
     """test-image once per AAP version, in parallel; one combined summary and JUnit."""
@@ -377,8 +387,9 @@ def matrix(
     for flag, value in (("--image", image), ("--profile", profile), ("--timeout", timeout)):
         if value:
             extra += [flag, value]
-    if offline:
-        extra.append("--offline")
+    for flag, on in (("--offline", offline), ("--default-intervals", default_intervals)):
+        if on:
+            extra.append(flag)
     root = artifacts or str(REPO_ROOT / ".artifacts" / f"matrix-{new_run_id()}")
     versions = [v.strip() for v in aap_versions.split(",")]
     code = _guard(lambda: run_matrix(versions, jobs, extra, root, cwd=REPO_ROOT))

@@ -22,8 +22,11 @@ ACCESS_KEYS = ("client_id", "client_secret", "access_token")
 log = get_logger("seed")
 
 
-def seed(state: RunState, config: Config) -> dict[str, Any]:
-    """Create the test data and the dashboard's token; keep aap_access.json (mode 0600)."""
+def seed(state: RunState, config: Config, *, tokens_only: bool = False) -> dict[str, Any]:
+    """Create the test data and the dashboard's token; keep aap_access.json (mode 0600).
+
+    ``tokens_only``: the data is there; only rotate the token pair (a fresh one AAP honours).
+    """
     if config.skip_seed:
         return reuse_access(state, config)
     password = admin_password(state, config)
@@ -43,6 +46,8 @@ def seed(state: RunState, config: Config) -> dict[str, Any]:
     ]
     if state.aap_insecure:
         argv.append("--insecure")
+    if tokens_only:
+        argv.append("--tokens-only")
     env = {**os.environ, "AAP_PASSWORD": password}
     log.info("seeding %s (AAP %s) as %s", state.aap_url, state.aap_version, state.aap_username)
     result = run_bounded(argv, what="setup_aap.py", timeout=config.timeout + 10, env=env)
@@ -91,4 +96,4 @@ def fresh_access(state: RunState, config: Config) -> dict[str, Any]:
         log.info("skip-seed: no admin login to rotate tokens with; keeping the access file")
         return load_access(state.access_file)
     log.info("new token pair for the next setclusters")
-    return seed(state, config)
+    return seed(state, config, tokens_only=True)

@@ -123,11 +123,10 @@ def write_profile_files(state: RunState, profile: Profile, values: dict[str, str
     return mounts
 
 
-def write_override(state: RunState, profile: Profile, mounts: list[str]) -> Path | None:
-    """compose.profile.yml: what the profile adds to the stack (a migrate service, mounts)."""
+def write_override(state: RunState, profile: Profile, mounts: list[str]) -> Path:
+    """compose.profile.yml: what the profile adds to the stack (mounts, and who migrates:
+    a one-shot migrate service that web and task wait for, or else web, which task waits for)."""
     image = profile.image
-    if not (mounts or image.tmpfs or image.migrate):
-        return None
     labels = {RUN_LABEL: state.run_id}
     extra: dict[str, object] = {}
     if mounts:
@@ -153,6 +152,8 @@ def write_override(state: RunState, profile: Profile, mounts: list[str]) -> Path
         done = {"migrate": {"condition": "service_completed_successfully"}}
         services["web"]["depends_on"] = done
         services["task"]["depends_on"] = done
+    else:
+        services["task"]["depends_on"] = {"web": {"condition": "service_healthy"}}
     path = state.run_dir / "compose.profile.yml"
     write_private(path, yaml.safe_dump({"services": services}, sort_keys=False))
     return path
@@ -166,8 +167,7 @@ def write_env_files(state: RunState, config: Config, profile: Profile, admin_pas
     dashboard_file = state.run_dir / "dashboard.env"
     write_private(dashboard_file, "".join(f"{k}={v}\n" for k, v in dashboard_env.items()))
     override = write_override(state, profile, write_profile_files(state, profile, values))
-    if override is not None:
-        state.compose_files.append(str(override))
+    state.compose_files.append(str(override))
     image = profile.image
     project_env = {
         "IMAGETEST_RUN_ID": state.run_id,

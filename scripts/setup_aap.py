@@ -175,6 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--insecure", action="store_true", help="do not verify the TLS certificate")
     p.add_argument(
+        "--tokens-only",
+        action="store_true",
+        help="only a new token pair in the access file (the data is already there)",
+    )
+    p.add_argument(
         "--timeout",
         type=float,
         default=DEFAULT_TIMEOUT,
@@ -216,6 +221,7 @@ class Options:
     ee_id: int
     verify: bool
     timeout: float
+    tokens_only: bool = False
 
 
 def parse_args(argv: Sequence[str]) -> Options:
@@ -244,6 +250,7 @@ def parse_args(argv: Sequence[str]) -> Options:
         ee_id=ns.execution_environment,
         verify=not ns.insecure,
         timeout=ns.timeout,
+        tokens_only=ns.tokens_only,
     )
 
 
@@ -830,7 +837,8 @@ def run(opts: Options) -> Report:
         check_login(api, version)
         print(f"{PROG}: AAP {version} at {api.url} as {opts.username}", flush=True)
         setup_oauth(api, version, opts, report)
-        seed_objects(api, version, opts, deadline, report)
+        if not opts.tokens_only:
+            seed_objects(api, version, opts, deadline, report)
     finally:
         api.close()
     return report

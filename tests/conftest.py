@@ -95,3 +95,23 @@ def aapsim_server() -> Iterator[Callable[..., AapsimServer]]:
     yield start
     for server in running:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def upstream_checkout() -> Path:
+    """The ansible/automation-reports checkout the upstream tests build.
+
+    One setting: IMAGETEST_UPSTREAM_CHECKOUT, default ../shared/upstream/automation-reports
+    beside this repository. Absent: skip with that reason, but fail in CI.
+    """
+    default = Path(__file__).resolve().parent.parent.parent / "shared/upstream/automation-reports"
+    path = Path(os.environ.get("IMAGETEST_UPSTREAM_CHECKOUT") or default)
+    if not (path / "docker" / "Dockerfile.backend").is_file():
+        message = (
+            f"no automation-reports checkout at {path}; set IMAGETEST_UPSTREAM_CHECKOUT "
+            "to a checkout of ansible/automation-reports"
+        )
+        if docker_required():
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return path
