@@ -87,7 +87,7 @@ def ping(ctx: Ctx) -> Reply:
 
 def me(ctx: Ctx) -> Reply:
     assert ctx.user is not None
-    return ok({"count": 1, "next": None, "previous": None, "results": [ctx.r.user(ctx.user)]})
+    return ok(list_objects(ctx.query, [ctx.user], F.USER, ctx.r.user, R.USER))
 
 
 def users(ctx: Ctx) -> Reply:

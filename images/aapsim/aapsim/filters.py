@@ -165,7 +165,7 @@ def predicate(fields: Fields, resource: Resource, key: str, raw: str) -> Predica
         try:
             pattern = re.compile(raw, re.IGNORECASE if lookup == "iregex" else 0)
         except re.error as exc:
-            raise bad(str(exc.args[0])) from None
+            raise bad(exc.msg) from None
         return lambda o: get(o) is not None and pattern.search(str(get(o))) is not None
     if lookup in TEXT_LOOKUPS:
         return _text(get, lookup, raw)

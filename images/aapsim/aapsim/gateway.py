@@ -47,7 +47,7 @@ def ping(ctx: Ctx) -> Reply:
 def me(ctx: Ctx) -> Reply:
     assert ctx.user is not None
     return ok(
-        {"count": 1, "next": None, "previous": None, "results": [ctx.r.gateway_user(ctx.user)]}
+        list_objects(ctx.query, [ctx.user], F.GATEWAY_USER, ctx.r.gateway_user, R.GATEWAY_USER)
     )
 
 
