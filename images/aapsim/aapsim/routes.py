@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from . import controller as c
 from . import gateway as g
+from . import jobs as j
 from . import oauth as o
 from . import resources as R
 from . import roots
@@ -93,34 +94,34 @@ def controller_routes(gateway: bool) -> list[Route]:
         ),
         _r("instance_groups/", lst(R.INSTANCE_GROUP), get=c.instance_groups),
         _r("instance_groups/{id}/", det(R.INSTANCE_GROUP), get=c.instance_group_detail),
-        _r("job_templates/", lst(R.JOB_TEMPLATE), **_gp(c.job_templates)),
+        _r("job_templates/", lst(R.JOB_TEMPLATE), **_gp(j.job_templates)),
         _r(
             "job_templates/{id}/",
             det(R.JOB_TEMPLATE),
-            get=c.job_template_detail,
-            patch=c.job_template_detail,
-            put=c.job_template_detail,
+            get=j.job_template_detail,
+            patch=j.job_template_detail,
+            put=j.job_template_detail,
         ),
         _r(
             "job_templates/{id}/labels/",
             View(R.LABEL, "attach", "Job Template Label List"),
-            **_gp(c.job_template_labels),
+            **_gp(j.job_template_labels),
         ),
-        _r("job_templates/{id}/launch/", act("Job Template Launch"), **_gp(c.job_template_launch)),
+        _r("job_templates/{id}/launch/", act("Job Template Launch"), **_gp(j.job_template_launch)),
         _r(
             "job_templates/{id}/jobs/",
             lst(R.JOB, "Job Template Jobs List"),
-            get=c.job_template_jobs,
+            get=j.job_template_jobs,
         ),
-        _r("jobs/", lst(R.JOB), get=c.jobs),
-        _r("jobs/{id}/", det(R.JOB), get=c.job_detail),
-        _r("jobs/{id}/labels/", lst(R.LABEL, "Job Label List"), get=c.job_labels),
+        _r("jobs/", lst(R.JOB), get=j.jobs),
+        _r("jobs/{id}/", det(R.JOB), get=j.job_detail),
+        _r("jobs/{id}/labels/", lst(R.LABEL, "Job Label List"), get=j.job_labels),
         _r(
             "jobs/{id}/job_host_summaries/",
             lst(R.HOST_SUMMARY, "Job Job Host Summaries List"),
-            get=c.job_host_summaries,
+            get=j.job_host_summaries,
         ),
-        _r("job_host_summaries/{id}/", det(R.HOST_SUMMARY), get=c.host_summary_detail),
+        _r("job_host_summaries/{id}/", det(R.HOST_SUMMARY), get=j.host_summary_detail),
     ]
     if not gateway:
         # AWX 4.5 still carries its own OAuth2 provider.
