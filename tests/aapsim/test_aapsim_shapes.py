@@ -157,3 +157,41 @@ def test_refresh_response_keys_match_recordings(make_client, version: str) -> No
     assert response.status_code == (200 if version == "2.4" else 201)
     keys = {"access_token", "expires_in", "token_type", "scope", "refresh_token"}
     assert set(real["json_body"]) <= keys == set(response.json())
+
+
+def type_differences(real: Any, ours: Any, path: str = "") -> list[str]:
+    """Paths where the recorded value and ours have different JSON types (null included)."""
+    if isinstance(real, dict) and isinstance(ours, dict):
+        out: list[str] = []
+        for key in real.keys() & ours.keys():
+            out += type_differences(real[key], ours[key], f"{path}.{key}")
+        return out
+    if isinstance(real, list) and isinstance(ours, list) and real and ours:
+        return type_differences(real[0], ours[0], f"{path}[0]")
+    same = type(real) is type(ours) or {type(real), type(ours)} <= {int, float}
+    return [] if same else [f"{path}: recorded {real!r}, emulator {ours!r}"]
+
+
+@pytest.mark.parametrize("seeded", VERSIONS, indirect=True)
+def test_value_types_match_recordings(seeded) -> None:
+    """Same object, same JSON type for every key (e.g. opa_query_path "" vs null)."""
+    version, client = seeded
+    pages = [
+        ("organizations.json", "organizations/?page_size=100&page=1"),
+        ("job_templates.json", "job_templates/?page_size=200&page=1"),
+        ("jobs-1.json", "jobs/?page_size=100&page=1&order_by=finished"),
+    ]
+    pages += [
+        (f"jobs_{i}_job_host_summaries.json", f"jobs/{i}/job_host_summaries/?order_by=modified")
+        for i in (4, 5, 6, 7)
+    ]
+    compared = 0
+    for fixture, path in pages:
+        real = recorded(version, fixture)["json_body"]["results"]
+        ours = client.get(api_root(version) + path).json()["results"]
+        # Same object: same name and position in the same query (ids differ on 2.5/2.6).
+        assert [r.get("name") for r in ours] == [r.get("name") for r in real], fixture
+        for theirs, mine in zip(real, ours, strict=True):
+            assert type_differences(theirs, mine) == [], (fixture, mine["id"])
+            compared += 1
+    assert compared == 2 + 3 + 4 + 4

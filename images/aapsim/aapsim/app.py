@@ -18,9 +18,19 @@ from starlette.routing import Route as StarletteRoute
 from .auth import authenticate, unauthorized
 from .context import Ctx, Reply
 from .errors import ApiError
+from .fields import filterable
 from .listing import Query
+from .metadata import options
 from .render import Renderer
-from .routes import Route, controller_routes, gateway_routes, match, token_routes
+from .resources import JOB, JOB_DETAIL_EXTRA
+from .routes import (
+    Route,
+    controller_routes,
+    gateway_routes,
+    match,
+    site_routes,
+    token_routes,
+)
 from .settings import Settings
 from .state import AWX_VERSION, NODE, State
 from .synthetic import preload
@@ -54,11 +64,14 @@ def families(settings: Settings) -> list[Family]:
                 "controller", "/api/controller/v2/", controller_routes(True), CONTROLLER_PRODUCT
             ),
             Family("gateway", "/api/gateway/v1/", gateway_routes(), GATEWAY_PRODUCT),
-            Family("oauth", "/o/", token_routes(), GATEWAY_PRODUCT),
+            Family("oauth", "/o/", token_routes(False), GATEWAY_PRODUCT),
+            # Last: it only answers its exact roots; anything else is the gateway's 404.
+            Family("site", "/api/", site_routes(True), GATEWAY_PRODUCT),
         ]
     return [
         Family("controller", "/api/v2/", controller_routes(False), CONTROLLER_PRODUCT),
-        Family("oauth", "/api/o/", token_routes(), CONTROLLER_PRODUCT),
+        Family("oauth", "/api/o/", token_routes(True), CONTROLLER_PRODUCT),
+        Family("site", "/api/", site_routes(False), CONTROLLER_PRODUCT),
     ]
 
 
@@ -129,6 +142,8 @@ class Emulator:
         self, method: str, path: str, raw_query: str, headers: dict[str, str], raw_body: bytes
     ) -> Response:
         family, rest = self.find(path)
+        if family is not None and family.name == "site" and match(family.routes, rest) is None:
+            family = None  # /api/<anything else>: not an API root, the platform's own 404
         if family is None:
             if self.settings.gateway:
                 return Response(NOT_FOUND_HTML, 404, media_type="text/html; charset=utf-8")
@@ -171,19 +186,10 @@ class Emulator:
         route, params = found
         allowed = sorted(route.methods)
         verb = "GET" if method == "HEAD" else method
-        if verb == "OPTIONS":
-            return Reply(
-                200,
-                {
-                    "name": rest.strip("/") or "root",
-                    "description": "",
-                    "renders": ["application/json"],
-                    "parses": ["application/json", "application/x-www-form-urlencoded"],
-                },
-                {"Allow": ", ".join([*allowed, "HEAD", "OPTIONS"])},
-            )
+        if verb == "OPTIONS" and route.public:
+            return self._options(family, route, allowed)
         handler = route.methods.get(verb)
-        if handler is None:
+        if handler is None and verb != "OPTIONS":
             raise ApiError(
                 405, {"detail": f'Method "{method}" not allowed.'}, {"Allow": ", ".join(allowed)}
             )
@@ -197,6 +203,8 @@ class Emulator:
                 if user is None:
                     raise unauthorized()
                 out_headers["X-API-Product-Version"] = AWX_VERSION[self.settings.aap_version]
+            if verb == "OPTIONS":
+                return self._options(family, route, allowed)
             data, form = (None, {})
             if verb in ("POST", "PUT", "PATCH"):
                 data, form = _parse_body(raw_body, headers.get("content-type", ""))
@@ -215,7 +223,21 @@ class Emulator:
                 form=form,
                 authorization=authorization,
             )
+            assert handler is not None
             return handler(ctx, **params)
+
+    def _options(self, family: Family, route: Route, allowed: list[str]) -> Reply:
+        """AWX's metadata for the route; POST/PUT only where this caller may write."""
+        view = route.view
+        gateway = self.settings.gateway
+        usable = [m for m in allowed if m in ("GET", "POST", "PUT")]
+        resource = view.resource
+        if resource is not None and resource.gateway_managed and family.name == "controller":
+            usable = [m for m in usable if not gateway or m == "GET"]
+        extra = JOB_DETAIL_EXTRA if resource is JOB and view.kind == "detail" else ""
+        body = options(view, gateway, usable, filterable(resource) if resource else set(), extra)
+        allow = ", ".join([*allowed, "HEAD", "OPTIONS"])
+        return Reply(200, body, {"Allow": allow})
 
 
 def create_app(settings: Settings) -> Starlette:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,8 @@ from .errors import ApiError
 from .listing import Query
 from .models import User
 from .render import Renderer
+from .resources import CREDENTIAL_KINDS
+from .schema import Resource, read_body
 from .state import State
 from .validate import Body
 
@@ -39,6 +42,24 @@ class Ctx:
                 400, {"non_field_errors": [f"Invalid data. Expected a dictionary, but got {kind}."]}
             )
         return Body(self.data, partial)
+
+    def read(
+        self,
+        resource: Resource,
+        partial: bool = False,
+        current: dict[str, Any] | None = None,
+        skip: tuple[str, ...] = (),
+    ) -> tuple[Body, dict[str, Any]]:
+        """The body checked against the resource's writable fields (errors kept in Body)."""
+        body = self.body(partial)
+        gateway = self.state.settings.gateway
+        return body, read_body(body, resource, self.table, gateway, current, skip)
+
+    def table(self, name: str) -> Mapping[int, Any]:
+        if name == "credential_types":
+            return CREDENTIAL_KINDS
+        table: Mapping[int, Any] = getattr(self.state, name)
+        return table
 
     @property
     def user_id(self) -> int:

@@ -2,38 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 from . import fields as F
-from .context import Ctx, Reply, created, no_content, ok
+from . import resources as R
+from .context import Ctx, Reply, created, ok
 from .errors import ApiError, get_or_404, not_found
-from .listing import jobs_fast_path, list_objects
+from .listing import list_objects
 from .models import (
     Credential,
     ExecutionEnvironment,
     Host,
     Inventory,
-    JobTemplate,
     Label,
     Organization,
     Project,
     UnifiedJob,
     User,
 )
-from .state import JT_ROLES, ORG_ROLES
-from .validate import Body, duplicate
+from .resources import CREDENTIAL_KINDS
+from .schema import Resource
+from .state import ORG_ROLES
+from .validate import duplicate
 
 LOCAL_RESOURCE = (
     "Creation of this resource is not allowed. Create this resource via the platform ingress."
 )
-SCM_TYPES = ("", "git", "svn", "insights", "archive")
-JOB_TYPES = ("run", "check")
-CREDENTIAL_KINDS = {1: "ssh", 2: "scm", 18: "galaxy_api_token"}
-MAX_LABELS = 100
 
 
-def _unified_job_or_404(ctx: Ctx, obj_id: str, kind: str) -> UnifiedJob:
+def unified_job_or_404(ctx: Ctx, obj_id: str, kind: str) -> UnifiedJob:
     """A job or a project update: both share one id sequence and table."""
     job = ctx.state.unified_jobs.get(int(obj_id))
     if job is None or job.kind != kind:
@@ -87,38 +82,33 @@ def ping(ctx: Ctx) -> Reply:
 
 def me(ctx: Ctx) -> Reply:
     assert ctx.user is not None
-    return ok({"count": 1, "next": None, "previous": None, "results": [ctx.r.user(ctx.user)]})
+    return ok(list_objects(ctx.query, [ctx.user], F.USER, ctx.r.user, R.USER))
 
 
 def users(ctx: Ctx) -> Reply:
     if ctx.method == "POST":
         _gateway_owned(ctx)
         return created(ctx.r.user(create_user(ctx)))
-    return ok(list_objects(ctx.query, list(ctx.state.users.values()), F.USER, ctx.r.user))
+    rows = list(ctx.state.users.values())
+    return ok(list_objects(ctx.query, rows, F.USER, ctx.r.user, R.USER))
 
 
-def create_user(ctx: Ctx) -> User:
-    body = ctx.body()
-    username = body.string("username", required=True, blank=False, max_len=150)
-    password = body.string("password", required=True, blank=False)
-    first = body.string("first_name", max_len=150)
-    last = body.string("last_name", max_len=150)
-    email = body.string("email", max_len=254)
-    superuser = body.boolean("is_superuser")
+def create_user(ctx: Ctx, resource: Resource = R.USER) -> User:
+    body, v = ctx.read(resource)
     body.check()
-    if any(u.username == username for u in ctx.state.users.values()):
+    if any(u.username == v["username"] for u in ctx.state.users.values()):
         raise ApiError(400, {"username": ["A user with that username already exists."]})
     s = ctx.state
     user = User(
         id=s.next_id("user"),
         gateway_id=s.next_id("gateway_user"),
-        username=username,
-        password=password,
+        username=v["username"],
+        password=v["password"],
         created=ctx.now,
-        first_name=first,
-        last_name=last,
-        email=email,
-        is_superuser=superuser,
+        first_name=v["first_name"],
+        last_name=v["last_name"],
+        email=v["email"],
+        is_superuser=v["is_superuser"],
     )
     s.users[user.id] = user
     return user
@@ -135,27 +125,26 @@ def organizations(ctx: Ctx) -> Reply:
     if ctx.method == "POST":
         _gateway_owned(ctx)
         return created(ctx.r.org(create_org(ctx)))
-    return ok(list_objects(ctx.query, list(ctx.state.orgs.values()), F.ORG, ctx.r.org))
+    return ok(
+        list_objects(ctx.query, list(ctx.state.orgs.values()), F.ORG, ctx.r.org, R.ORGANIZATION)
+    )
 
 
-def create_org(ctx: Ctx) -> Organization:
-    body = ctx.body()
-    name = body.string("name", required=True, blank=False)
-    description = body.string("description", nullable=True)
-    max_hosts = body.integer("max_hosts")
+def create_org(ctx: Ctx, resource: Resource = R.ORGANIZATION) -> Organization:
+    body, v = ctx.read(resource)
     body.check()
     s = ctx.state
-    if any(o.name == name for o in s.orgs.values()):
+    if any(o.name == v["name"] for o in s.orgs.values()):
         raise ApiError(400, {"name": ["Organization with this Name already exists."]})
     org = Organization(
         id=s.next_id("org"),
-        name=name,
-        description=description,
+        name=v["name"],
+        description=v["description"],
         created=ctx.now,
         modified=ctx.now,
         ansible_id=s.new_ansible_id(),
         role_base=s.new_roles(ORG_ROLES),
-        max_hosts=max_hosts,
+        max_hosts=v.get("max_hosts", 0),
     )
     s.orgs[org.id] = org
     return org
@@ -170,16 +159,17 @@ def organization_detail(ctx: Ctx, id: str) -> Reply:
 
 def labels(ctx: Ctx) -> Reply:
     if ctx.method == "POST":
-        return created(ctx.r.label(create_label(ctx, ctx.body())))
-    return ok(list_objects(ctx.query, list(ctx.state.labels.values()), F.LABEL, ctx.r.label))
+        return created(ctx.r.label(create_label(ctx)))
+    return ok(
+        list_objects(ctx.query, list(ctx.state.labels.values()), F.LABEL, ctx.r.label, R.LABEL)
+    )
 
 
-def create_label(ctx: Ctx, body: Body) -> Label:
+def create_label(ctx: Ctx) -> Label:
     s = ctx.state
-    name = body.string("name", required=True, blank=False)
-    org = body.fk("organization", s.orgs, required=True, nullable=False)
+    body, v = ctx.read(R.LABEL)
     body.check()
-    assert org is not None
+    name, org = v["name"], v["organization"]
     if any(lb.name == name and lb.organization == org for lb in s.labels.values()):
         raise duplicate("Label")
     label = Label(
@@ -199,49 +189,32 @@ def label_detail(ctx: Ctx, id: str) -> Reply:
 def projects(ctx: Ctx) -> Reply:
     if ctx.method == "POST":
         return created(ctx.r.project(create_project(ctx)))
-    return ok(list_objects(ctx.query, list(ctx.state.projects.values()), F.PROJECT, ctx.r.project))
+    return ok(
+        list_objects(
+            ctx.query, list(ctx.state.projects.values()), F.PROJECT, ctx.r.project, R.PROJECT
+        )
+    )
 
 
 def create_project(ctx: Ctx) -> Project:
     s = ctx.state
-    body = ctx.body()
-    name = body.string("name", required=True, blank=False)
-    description = body.string("description", nullable=True)
-    org = body.fk("organization", s.orgs, required=True, nullable=False)
-    scm_type = body.choice("scm_type", SCM_TYPES, "")
-    scm_url = body.string("scm_url", max_len=1024)
-    scm_branch = body.string("scm_branch", max_len=256)
-    credential = body.fk("credential", s.credentials)
-    default_ee = body.fk("default_environment", s.ees)
-    allow_override = body.boolean("allow_override")
-    update_on_launch = body.boolean("scm_update_on_launch")
-    timeout = body.integer("timeout")
-    local_path = body.string("local_path", max_len=1024)
-    if scm_type and not scm_url and "scm_url" not in body.errors:
+    body, v = ctx.read(R.PROJECT)
+    if v["scm_type"] and not v["scm_url"] and "scm_url" not in body.errors:
         body.errors.setdefault("scm_url", []).append("SCM URL is required.")
     body.check()
-    if any(p.name == name and p.organization == org for p in s.projects.values()):
+    if any(
+        p.name == v["name"] and p.organization == v["organization"] for p in s.projects.values()
+    ):
         raise duplicate("Project")
     project = Project(
         id=s.next_id("ujt"),
-        name=name,
-        description=description,
-        organization=org,
         created=ctx.now,
         role_base=s.new_roles(4),
-        scm_type=scm_type,
-        scm_url=scm_url,
-        scm_branch=scm_branch,
-        credential=credential,
-        default_environment=default_ee,
-        allow_override=allow_override,
-        scm_update_on_launch=update_on_launch,
-        timeout=timeout,
-        local_path=local_path,
         created_by=ctx.user_id,
+        **v,
     )
     s.projects[project.id] = project
-    if scm_type:
+    if project.scm_type:
         # AWX launches an update when an SCM project is saved; it takes a unified-job id.
         s.start_project_update(project, ctx.user_id, ctx.now)
     return project
@@ -274,11 +247,19 @@ def project_updates(ctx: Ctx, id: str | None = None) -> Reply:
     if id is not None:
         get_or_404(s.projects, id)
         rows = [j for j in rows if j.template_id == int(id)]
-    return ok(list_objects(ctx.query, rows, F.unified_job(ctx.now), ctx.r.project_update))
+    return ok(
+        list_objects(
+            ctx.query,
+            rows,
+            F.unified_job(ctx.now, R.PROJECT_UPDATE),
+            ctx.r.project_update,
+            R.PROJECT_UPDATE,
+        )
+    )
 
 
 def project_update_detail(ctx: Ctx, id: str) -> Reply:
-    return ok(ctx.r.project_update(_unified_job_or_404(ctx, id, "project_update")))
+    return ok(ctx.r.project_update(unified_job_or_404(ctx, id, "project_update")))
 
 
 # -- inventories and hosts ----------------------------------------------------------------
@@ -287,27 +268,21 @@ def project_update_detail(ctx: Ctx, id: str) -> Reply:
 def inventories(ctx: Ctx) -> Reply:
     s = ctx.state
     if ctx.method == "POST":
-        body = ctx.body()
-        name = body.string("name", required=True, blank=False)
-        description = body.string("description", nullable=True)
-        org = body.fk("organization", s.orgs, required=True, nullable=False)
-        variables = body.string("variables", max_len=65536)
+        body, v = ctx.read(R.INVENTORY)
         body.check()
-        assert org is not None
-        if any(i.name == name and i.organization == org for i in s.inventories.values()):
+        if any(
+            i.name == v["name"] and i.organization == v["organization"]
+            for i in s.inventories.values()
+        ):
             raise duplicate("Inventory")
-        inv = Inventory(
-            id=s.next_id("inventory"),
-            name=name,
-            description=description,
-            organization=org,
-            created=ctx.now,
-            variables=variables,
-            created_by=ctx.user_id,
-        )
+        inv = Inventory(id=s.next_id("inventory"), created=ctx.now, created_by=ctx.user_id, **v)
         s.inventories[inv.id] = inv
         return created(ctx.r.inventory(inv))
-    return ok(list_objects(ctx.query, list(s.inventories.values()), F.WITH_ORG, ctx.r.inventory))
+    return ok(
+        list_objects(
+            ctx.query, list(s.inventories.values()), F.INVENTORY, ctx.r.inventory, R.INVENTORY
+        )
+    )
 
 
 def inventory_detail(ctx: Ctx, id: str) -> Reply:
@@ -318,31 +293,17 @@ def hosts(ctx: Ctx, id: str | None = None) -> Reply:
     s = ctx.state
     inventory_id = get_or_404(s.inventories, id).id if id is not None else None
     if ctx.method == "POST":
-        body = ctx.body()
-        name = body.string("name", required=True, blank=False)
-        description = body.string("description", nullable=True)
-        if inventory_id is None:
-            inventory_id = body.fk("inventory", s.inventories, required=True, nullable=False)
-        enabled = body.boolean("enabled", True)
-        variables = body.string("variables", max_len=65536)
+        nested = ("inventory",) if inventory_id is not None else ()
+        body, v = ctx.read(R.HOST, skip=nested)
         body.check()
-        assert inventory_id is not None
-        if any(h.name == name and h.inventory == inventory_id for h in s.hosts.values()):
+        v["inventory"] = inventory_id if inventory_id is not None else v["inventory"]
+        if any(h.name == v["name"] and h.inventory == v["inventory"] for h in s.hosts.values()):
             raise duplicate("Host", "Inventory")
-        host = Host(
-            id=s.next_id("host"),
-            name=name,
-            description=description,
-            inventory=inventory_id,
-            created=ctx.now,
-            enabled=enabled,
-            variables=variables,
-            created_by=ctx.user_id,
-        )
+        host = Host(id=s.next_id("host"), created=ctx.now, created_by=ctx.user_id, **v)
         s.hosts[host.id] = host
         return created(ctx.r.host(host))
     rows = [h for h in s.hosts.values() if inventory_id is None or h.inventory == inventory_id]
-    return ok(list_objects(ctx.query, rows, F.HOST, ctx.r.host))
+    return ok(list_objects(ctx.query, rows, F.HOST, ctx.r.host, R.HOST))
 
 
 def host_detail(ctx: Ctx, id: str) -> Reply:
@@ -355,37 +316,29 @@ def host_detail(ctx: Ctx, id: str) -> Reply:
 def credentials(ctx: Ctx) -> Reply:
     s = ctx.state
     if ctx.method == "POST":
-        body = ctx.body()
-        name = body.string("name", required=True, blank=False)
-        description = body.string("description", nullable=True)
-        org = body.fk("organization", s.orgs)
-        ctype = body.fk(
-            "credential_type", {k: k for k in CREDENTIAL_KINDS}, required=True, nullable=False
-        )
-        inputs = body.data.get("inputs", {})
-        if not isinstance(inputs, dict):
-            body.errors.setdefault("inputs", []).append("Must be a JSON object.")
+        body, v = ctx.read(R.CREDENTIAL)
         body.check()
-        assert ctype is not None
         if any(
-            c.name == name and c.organization == org and c.credential_type == ctype
+            c.name == v["name"]
+            and c.organization == v["organization"]
+            and c.credential_type == v["credential_type"]
             for c in s.credentials.values()
         ):
             raise duplicate("Credential")
         cred = Credential(
             id=s.next_id("credential"),
-            name=name,
-            description=description,
-            organization=org,
-            credential_type=ctype,
-            kind=CREDENTIAL_KINDS[ctype],
-            inputs=dict(inputs),
+            kind=CREDENTIAL_KINDS[v["credential_type"]],
             created=ctx.now,
             created_by=ctx.user_id,
+            **v,
         )
         s.credentials[cred.id] = cred
         return created(ctx.r.credential(cred))
-    return ok(list_objects(ctx.query, list(s.credentials.values()), F.CREDENTIAL, ctx.r.credential))
+    return ok(
+        list_objects(
+            ctx.query, list(s.credentials.values()), F.CREDENTIAL, ctx.r.credential, R.CREDENTIAL
+        )
+    )
 
 
 def credential_detail(ctx: Ctx, id: str) -> Reply:
@@ -395,25 +348,14 @@ def credential_detail(ctx: Ctx, id: str) -> Reply:
 def execution_environments(ctx: Ctx) -> Reply:
     s = ctx.state
     if ctx.method == "POST":
-        body = ctx.body()
-        name = body.string("name", required=True, blank=False)
-        description = body.string("description", nullable=True)
-        image = body.string("image", required=True, blank=False, max_len=1024)
-        org = body.fk("organization", s.orgs)
-        pull = body.choice("pull", ("", "always", "missing", "never"), "")
+        body, v = ctx.read(R.EXECUTION_ENVIRONMENT)
         body.check()
-        ee = ExecutionEnvironment(
-            id=s.next_id("ee"),
-            name=name,
-            description=description,
-            image=image,
-            created=ctx.now,
-            organization=org,
-            pull=pull,
-        )
+        ee = ExecutionEnvironment(id=s.next_id("ee"), created=ctx.now, **v)
         s.ees[ee.id] = ee
         return created(ctx.r.ee(ee))
-    return ok(list_objects(ctx.query, list(s.ees.values()), F.EE, ctx.r.ee))
+    return ok(
+        list_objects(ctx.query, list(s.ees.values()), F.EE, ctx.r.ee, R.EXECUTION_ENVIRONMENT)
+    )
 
 
 def execution_environment_detail(ctx: Ctx, id: str) -> Reply:
@@ -427,263 +369,10 @@ def instance_groups(ctx: Ctx) -> Reply:
             list(ctx.state.instance_groups.values()),
             F.INSTANCE_GROUP,
             ctx.r.instance_group,
+            R.INSTANCE_GROUP,
         )
     )
 
 
 def instance_group_detail(ctx: Ctx, id: str) -> Reply:
     return ok(ctx.r.instance_group(get_or_404(ctx.state.instance_groups, id)))
-
-
-# -- job templates ------------------------------------------------------------------------
-
-
-def job_templates(ctx: Ctx) -> Reply:
-    s = ctx.state
-    if ctx.method == "POST":
-        jt = save_job_template(ctx, ctx.body(), None)
-        return created(ctx.r.job_template(jt))
-    return ok(
-        list_objects(ctx.query, list(s.job_templates.values()), F.JOB_TEMPLATE, ctx.r.job_template)
-    )
-
-
-def save_job_template(ctx: Ctx, body: Body, jt: JobTemplate | None) -> JobTemplate:
-    """Create (jt None) or update (PATCH) a job template with AWX's checks."""
-    s = ctx.state
-    partial = jt is not None
-    name = body.string("name", required=True, blank=False, default=jt.name if jt else "")
-    description = body.string("description", nullable=True, default=jt.description if jt else "")
-    project_id = body.fk(
-        "project", s.projects, required=True, nullable=False, default=jt.project if jt else None
-    )
-    ask_inventory = body.boolean(
-        "ask_inventory_on_launch", jt.ask_inventory_on_launch if jt else False
-    )
-    inventory = body.fk("inventory", s.inventories, default=jt.inventory if jt else None)
-    playbook = body.string(
-        "playbook", required=True, blank=False, max_len=1024, default=jt.playbook if jt else ""
-    )
-    ee = body.fk("execution_environment", s.ees, default=jt.execution_environment if jt else None)
-    job_type = body.choice("job_type", JOB_TYPES, jt.job_type if jt else "run")
-    extra_vars = _extra_vars(body, jt.extra_vars if jt else "")
-    allow_sim = body.boolean("allow_simultaneous", jt.allow_simultaneous if jt else False)
-    ask_vars = body.boolean("ask_variables_on_launch", jt.ask_variables_on_launch if jt else False)
-    limit = body.string("limit", max_len=1024, default=jt.limit if jt else "")
-    forks = body.integer("forks", jt.forks if jt else 0)
-    verbosity = body.integer("verbosity", jt.verbosity if jt else 0)
-    timeout = body.integer("timeout", jt.timeout if jt else 0)
-    if inventory is None and not ask_inventory and "inventory" not in body.errors:
-        body.errors.setdefault("inventory", []).append(
-            "Job Template must provide 'inventory' or allow prompting for it."
-        )
-    project = s.projects.get(project_id) if project_id is not None else None
-    if (
-        project is not None
-        and playbook
-        and "playbook" not in body.errors
-        and (not partial or body.has("playbook") or body.has("project"))
-        and playbook not in project.playbooks
-    ):
-        body.errors.setdefault("playbook", []).append("Playbook not found for project.")
-    body.check()
-    assert project is not None
-    org = project.organization
-    if any(
-        o.name == name and o.organization == org and o is not jt for o in s.job_templates.values()
-    ):
-        raise duplicate("Job Template")
-    if jt is None:
-        jt = JobTemplate(
-            id=s.next_id("ujt"),
-            name=name,
-            description=description,
-            organization=org,
-            inventory=inventory,
-            project=project.id,
-            playbook=playbook,
-            created=ctx.now,
-            modified=ctx.now,
-            role_base=s.new_roles(JT_ROLES),
-            created_by=ctx.user_id,
-        )
-        s.job_templates[jt.id] = jt
-    jt.name, jt.description, jt.organization = name, description, org
-    jt.inventory, jt.project, jt.playbook = inventory, project.id, playbook
-    jt.execution_environment, jt.job_type, jt.extra_vars = ee, job_type, extra_vars
-    jt.allow_simultaneous, jt.ask_inventory_on_launch = allow_sim, ask_inventory
-    jt.ask_variables_on_launch, jt.limit = ask_vars, limit
-    jt.forks, jt.verbosity, jt.timeout = forks, verbosity, timeout
-    jt.modified = ctx.now
-    return jt
-
-
-def _extra_vars(body: Body, default: str) -> str:
-    if not body.has("extra_vars"):
-        return default
-    value = body.data["extra_vars"]
-    if isinstance(value, dict):
-        import json
-
-        return json.dumps(value)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        body.errors.setdefault("extra_vars", []).append("Must be valid JSON or YAML.")
-        return default
-    return value
-
-
-def job_template_detail(ctx: Ctx, id: str) -> Reply:
-    jt: JobTemplate = get_or_404(ctx.state.job_templates, id)
-    if ctx.method in ("PATCH", "PUT"):
-        jt = save_job_template(ctx, ctx.body(partial=ctx.method == "PATCH"), jt)
-    return ok(ctx.r.job_template(jt))
-
-
-def job_template_labels(ctx: Ctx, id: str) -> Reply:
-    """AWX's attach/detach sub-list: by id, or by name+organization (created when missing)."""
-    s = ctx.state
-    jt: JobTemplate = get_or_404(s.job_templates, id)
-    if ctx.method == "GET":
-        return _label_list(ctx, jt.label_ids)
-    body = ctx.body()
-    data = body.data
-    if "id" not in data:
-        if data.get("disassociate"):
-            raise ApiError(400, {"msg": "'id' is required to disassociate"})
-        existing = next(
-            (
-                lb
-                for lb in s.labels.values()
-                if lb.name == data.get("name")
-                and str(lb.organization) == str(data.get("organization"))
-            ),
-            None,
-        )
-        if existing is None:
-            _check_label_room(jt)
-            label = create_label(ctx, body)
-            jt.label_ids.append(label.id)
-            return created(ctx.r.label(label))
-        data = {"id": existing.id}
-    raw_id = data["id"]
-    if isinstance(raw_id, bool) or not isinstance(raw_id, int | str) or not str(raw_id).isdigit():
-        raise ApiError(400, {"msg": '"id" field must be an integer.'})
-    label_id = int(raw_id)
-    if label_id not in s.labels:
-        raise not_found()
-    if data.get("disassociate"):
-        if label_id in jt.label_ids:
-            jt.label_ids.remove(label_id)
-        if not _label_in_use(ctx, label_id):
-            del s.labels[label_id]
-        return no_content()
-    if label_id not in jt.label_ids:
-        _check_label_room(jt)
-        jt.label_ids.append(label_id)
-    return no_content()
-
-
-def _label_list(ctx: Ctx, label_ids: Sequence[int]) -> Reply:
-    rows = [ctx.state.labels[i] for i in label_ids if i in ctx.state.labels]
-    return ok(list_objects(ctx.query, rows, F.LABEL, ctx.r.label))
-
-
-def _check_label_room(jt: JobTemplate) -> None:
-    if len(jt.label_ids) >= MAX_LABELS:
-        raise ApiError(400, {"msg": "Maximum number of labels for job_template reached."})
-
-
-def _label_in_use(ctx: Ctx, label_id: int) -> bool:
-    s = ctx.state
-    if any(label_id in jt.label_ids for jt in s.job_templates.values()):
-        return True
-    return any(label_id in s.unified_jobs[i].label_ids for i in s.job_ids)
-
-
-def job_template_launch(ctx: Ctx, id: str) -> Reply:
-    s = ctx.state
-    jt: JobTemplate = get_or_404(s.job_templates, id)
-    if ctx.method == "GET":
-        return ok(_launch_info(ctx, jt))
-    data = ctx.body().data
-    if jt.inventory is None or jt.inventory not in s.inventories:
-        raise ApiError(400, {"inventory": ["Job Template 'inventory' is missing or undefined."]})
-    project = s.projects.get(jt.project)
-    if project is None or jt.playbook not in project.playbooks:
-        raise ApiError(400, {"playbook": ["Playbook not found for project."]})
-    job = s.launch(jt, ctx.user_id, ctx.now)
-    body = ctx.r.job(job, detail=True)
-    accepted = {"extra_vars"} if jt.ask_variables_on_launch else set()
-    ignored = {k: v for k, v in data.items() if k not in accepted}
-    reply = {"job": job.id, "ignored_fields": ignored, **body}
-    return Reply(201, reply, {"Location": body["url"]})
-
-
-def _launch_info(ctx: Ctx, jt: JobTemplate) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "can_start_without_user_input": jt.inventory is not None,
-        "passwords_needed_to_start": [],
-        "ask_inventory_on_launch": jt.ask_inventory_on_launch,
-        "ask_variables_on_launch": jt.ask_variables_on_launch,
-        "survey_enabled": False,
-        "variables_needed_to_start": [],
-        "credential_needed_to_start": False,
-        "inventory_needed_to_start": jt.inventory is None,
-        "job_template_data": {"name": jt.name, "id": jt.id, "description": jt.description},
-    }
-    defaults: dict[str, Any] = {"extra_vars": jt.extra_vars, "limit": jt.limit}
-    inv = ctx.state.inventories.get(jt.inventory) if jt.inventory else None
-    if inv is not None:
-        defaults["inventory"] = {"name": inv.name, "id": inv.id}
-    out["defaults"] = defaults
-    return out
-
-
-def job_template_jobs(ctx: Ctx, id: str) -> Reply:
-    s = ctx.state
-    jt: JobTemplate = get_or_404(s.job_templates, id)
-    rows = [s.unified_jobs[i] for i in jt.job_ids]
-    return ok(list_objects(ctx.query, rows, F.unified_job(ctx.now), ctx.r.job))
-
-
-# -- jobs ---------------------------------------------------------------------------------
-
-
-def jobs(ctx: Ctx) -> Reply:
-    s = ctx.state
-    now = ctx.now
-    fast = jobs_fast_path(
-        ctx.query,
-        s.job_ids,
-        s.finished_index,
-        lambda: [i for i in s.job_ids if not s.unified_jobs[i].done],
-        s.unified_jobs.__getitem__,
-        ctx.r.job,
-    )
-    if fast is not None:
-        return ok(fast)
-    return ok(list_objects(ctx.query, s.jobs(), F.unified_job(now), ctx.r.job))
-
-
-def _job(ctx: Ctx, id: str) -> UnifiedJob:
-    return _unified_job_or_404(ctx, id, "job")
-
-
-def job_detail(ctx: Ctx, id: str) -> Reply:
-    return ok(ctx.r.job(_job(ctx, id), detail=True))
-
-
-def job_labels(ctx: Ctx, id: str) -> Reply:
-    return _label_list(ctx, _job(ctx, id).label_ids)
-
-
-def job_host_summaries(ctx: Ctx, id: str) -> Reply:
-    job = _job(ctx, id)
-    rows = ctx.state.summaries_by_job.get(job.id, [])
-    return ok(list_objects(ctx.query, rows, F.HOST_SUMMARY, ctx.r.host_summary))
-
-
-def host_summary_detail(ctx: Ctx, id: str) -> Reply:
-    return ok(ctx.r.host_summary(get_or_404(ctx.state.summaries, id)))

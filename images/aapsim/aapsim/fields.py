@@ -1,10 +1,36 @@
-"""Filterable/orderable fields per resource (name -> type and getter)."""
+"""Filterable/orderable fields per resource (name -> type and getter).
+
+Hand-written getters cover computed values (a job's status at the request instant, a
+gateway user's id); every other model attribute the resource renders is added from the
+model's dataclass, so `filterable` in OPTIONS and the filter backend agree by construction.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import dataclasses
+from datetime import UTC, datetime
+from operator import attrgetter
 
-from .listing import Field, Fields
+from . import models as M
+from . import resources as R
+from .filters import PASSWORD_FIELDS, PREVENT_SEARCH, Field, Fields
+from .schema import Resource
+
+KINDS = {
+    "string": "str",
+    "choice": "str",
+    "integer": "int",
+    "id": "int",
+    "boolean": "bool",
+    "datetime": "datetime",
+    "float": "float",
+}
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+NEVER_FILTERED = PASSWORD_FIELDS | PREVENT_SEARCH
+
+
+def fk(getter: str) -> Field:
+    return Field("int", attrgetter(getter), related=True)
 
 
 def common(created: bool = True) -> Fields:
@@ -23,57 +49,58 @@ def with_desc(fields: Fields) -> Fields:
     return fields
 
 
-USER: Fields = {
-    "id": Field("int", lambda u: u.id),
-    "username": Field("str", lambda u: u.username),
-    "email": Field("str", lambda u: u.email),
-    "first_name": Field("str", lambda u: u.first_name),
-    "last_name": Field("str", lambda u: u.last_name),
-    "is_superuser": Field("bool", lambda u: u.is_superuser),
-    "created": Field("datetime", lambda u: u.created),
-    "modified": Field("datetime", lambda u: u.modified or u.created),
-}
-ORG = with_desc(common())
-ORG["max_hosts"] = Field("int", lambda o: o.max_hosts)
-LABEL = common()
-LABEL["organization"] = Field("int", lambda o: o.organization)
-SIMPLE = with_desc(common())
-WITH_ORG = with_desc(common())
-WITH_ORG["organization"] = Field("int", lambda o: o.organization)
-PROJECT = dict(WITH_ORG)
-PROJECT["scm_type"] = Field("str", lambda o: o.scm_type)
-PROJECT["scm_url"] = Field("str", lambda o: o.scm_url)
-HOST = with_desc(common())
-HOST["inventory"] = Field("int", lambda o: o.inventory)
-HOST["enabled"] = Field("bool", lambda o: o.enabled)
-CREDENTIAL = dict(WITH_ORG)
-CREDENTIAL["credential_type"] = Field("int", lambda o: o.credential_type)
-CREDENTIAL["kind"] = Field("str", lambda o: o.kind)
-EE = dict(WITH_ORG)
-EE["image"] = Field("str", lambda o: o.image)
-INSTANCE_GROUP = common()
-INSTANCE_GROUP["is_container_group"] = Field("bool", lambda o: o.is_container_group)
-JOB_TEMPLATE = dict(WITH_ORG)
-for _name in ("inventory", "project", "execution_environment"):
-    JOB_TEMPLATE[_name] = Field("int", lambda o, n=_name: getattr(o, n))
-JOB_TEMPLATE["playbook"] = Field("str", lambda o: o.playbook)
-JOB_TEMPLATE["allow_simultaneous"] = Field("bool", lambda o: o.allow_simultaneous)
-APPLICATION = dict(WITH_ORG)
-APPLICATION["client_id"] = Field("str", lambda o: o.client_id)
-APPLICATION["client_type"] = Field("str", lambda o: o.client_type)
-TOKEN: Fields = {
-    "id": Field("int", lambda t: t.id),
-    "description": Field("str", lambda t: t.description),
-    "application": Field("int", lambda t: t.application_id),
-    "user": Field("int", lambda t: t.user_id),
-    "scope": Field("str", lambda t: t.scope),
-    "created": Field("datetime", lambda t: t.created),
-    "modified": Field("datetime", lambda t: t.created),
-    "expires": Field("datetime", lambda t: t.expires),
-}
+def complete(base: Fields, resource: Resource, model: type) -> Fields:
+    """Add every rendered, scalar model attribute the hand-written getters leave out."""
+    attrs = {f.name for f in dataclasses.fields(model)}
+    out = dict(base)
+    for name, kind in resource.read_only_fields(gateway=True):
+        if name in out or name not in attrs or kind not in KINDS or name in NEVER_FILTERED:
+            continue
+        out[name] = fk(name) if kind == "id" else Field(KINDS[kind], attrgetter(name))
+    return out
 
 
-def unified_job(now: datetime) -> Fields:
+USER = complete(
+    {
+        "id": Field("int", lambda u: u.id),
+        "username": Field("str", lambda u: u.username),
+        "created": Field("datetime", lambda u: u.created),
+        "modified": Field("datetime", lambda u: u.modified or u.created),
+    },
+    R.USER,
+    M.User,
+)
+GATEWAY_USER = {**USER, "id": Field("int", lambda u: u.gateway_id)}
+ORG = complete(with_desc(common()), R.ORGANIZATION, M.Organization)
+LABEL = complete({**common(), "organization": fk("organization")}, R.LABEL, M.Label)
+PROJECT = complete(with_desc(common()), R.PROJECT, M.Project)
+INVENTORY = complete(with_desc(common()), R.INVENTORY, M.Inventory)
+HOST = complete(with_desc(common()), R.HOST, M.Host)
+CREDENTIAL = complete(with_desc(common()), R.CREDENTIAL, M.Credential)
+EE = complete(with_desc(common()), R.EXECUTION_ENVIRONMENT, M.ExecutionEnvironment)
+INSTANCE_GROUP = complete(common(), R.INSTANCE_GROUP, M.InstanceGroup)
+JOB_TEMPLATE = complete(with_desc(common()), R.JOB_TEMPLATE, M.JobTemplate)
+APPLICATION = complete(
+    {**with_desc(common()), "organization": fk("organization")}, R.APPLICATION, M.Application
+)
+TOKEN = complete(
+    {
+        "id": Field("int", lambda t: t.id),
+        "description": Field("str", lambda t: t.description),
+        "application": Field("int", lambda t: t.application_id, related=True),
+        "user": Field("int", lambda t: t.user_id, related=True),
+        "scope": Field("str", lambda t: t.scope),
+        "created": Field("datetime", lambda t: t.created),
+        "modified": Field("datetime", lambda t: t.created),
+        "expires": Field("datetime", lambda t: t.expires),
+    },
+    R.TOKEN,
+    M.Token,
+)
+GATEWAY_ORG = dict(ORG)
+
+
+def unified_job(now: datetime, resource: Resource = R.JOB) -> Fields:
     """Job fields; status and times depend on the instant of the request."""
     out: Fields = {
         "id": Field("int", lambda j: j.id),
@@ -86,30 +113,54 @@ def unified_job(now: datetime) -> Fields:
         "status": Field("str", lambda j: j.status(now)),
         "failed": Field("bool", lambda j: j.status(now) == "failed"),
         "elapsed": Field("float", lambda j: j.elapsed(now)),
-        "launch_type": Field("str", lambda j: j.launch_type),
-        "job_type": Field("str", lambda j: j.job_type),
-        "unified_job_template": Field("int", lambda j: j.template_id),
-        "job_template": Field("int", lambda j: j.template_id),
-        "organization": Field("int", lambda j: j.organization),
-        "inventory": Field("int", lambda j: j.inventory),
-        "project": Field("int", lambda j: j.project),
-        "execution_environment": Field("int", lambda j: j.execution_environment),
-        "playbook": Field("str", lambda j: j.playbook),
-        "launched_by": Field("int", lambda j: j.launched_by),
-        "created_by": Field("int", lambda j: j.launched_by),
+        "unified_job_template": Field("int", lambda j: j.template_id, related=True),
+        "launched_by": Field("int", lambda j: j.launched_by, related=True),
+        "created_by": Field("int", lambda j: j.launched_by, related=True),
     }
-    return out
+    if resource is R.JOB:
+        out["job_template"] = Field("int", lambda j: j.template_id, related=True)
+    else:
+        out["project"] = Field("int", lambda j: j.template_id, related=True)
+    return complete(out, resource, M.UnifiedJob)
 
 
-HOST_SUMMARY: Fields = {
-    "id": Field("int", lambda h: h.id),
-    "job": Field("int", lambda h: h.job_id),
-    "host": Field("int", lambda h: h.host_id),
-    "host_name": Field("str", lambda h: h.host_name),
-    "created": Field("datetime", lambda h: h.created),
-    "modified": Field("datetime", lambda h: h.created),
-    "failed": Field("bool", lambda h: h.failed),
-    "changed": Field("int", lambda h: h.changed),
-    "ok": Field("int", lambda h: h.ok),
-    "failures": Field("int", lambda h: h.failures),
+HOST_SUMMARY = complete(
+    {
+        "id": Field("int", lambda h: h.id),
+        "job": Field("int", lambda h: h.job_id, related=True),
+        "host": Field("int", lambda h: h.host_id, related=True),
+        "created": Field("datetime", lambda h: h.created),
+        "modified": Field("datetime", lambda h: h.created),
+        "failed": Field("bool", lambda h: h.failed),
+    },
+    R.HOST_SUMMARY,
+    M.HostSummary,
+)
+
+# Filter field names per resource, for OPTIONS' `filterable` (read without a request).
+BY_RESOURCE: dict[int, Fields] = {
+    id(R.USER): USER,
+    id(R.GATEWAY_USER): GATEWAY_USER,
+    id(R.ORGANIZATION): ORG,
+    id(R.GATEWAY_ORGANIZATION): GATEWAY_ORG,
+    id(R.LABEL): LABEL,
+    id(R.PROJECT): PROJECT,
+    id(R.PROJECT_UPDATE): unified_job(EPOCH, R.PROJECT_UPDATE),
+    id(R.INVENTORY): INVENTORY,
+    id(R.HOST): HOST,
+    id(R.CREDENTIAL): CREDENTIAL,
+    id(R.EXECUTION_ENVIRONMENT): EE,
+    id(R.INSTANCE_GROUP): INSTANCE_GROUP,
+    id(R.JOB_TEMPLATE): JOB_TEMPLATE,
+    id(R.JOB): unified_job(EPOCH),
+    id(R.HOST_SUMMARY): HOST_SUMMARY,
+    id(R.APPLICATION): APPLICATION,
+    id(R.TOKEN): TOKEN,
 }
+
+
+def filterable(resource: Resource) -> set[str]:
+    names = set(BY_RESOURCE.get(id(resource), {}))
+    if resource.polymorphic:
+        names.add("type")
+    return names

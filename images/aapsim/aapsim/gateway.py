@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from . import fields as F
+from . import resources as R
 from .context import Ctx, Reply, created, ok
 from .controller import create_org, create_user
 from .errors import get_or_404, not_found
-from .listing import Field, list_objects
+from .listing import list_objects
 from .timeutil import fmt
 
 
@@ -46,16 +47,15 @@ def ping(ctx: Ctx) -> Reply:
 def me(ctx: Ctx) -> Reply:
     assert ctx.user is not None
     return ok(
-        {"count": 1, "next": None, "previous": None, "results": [ctx.r.gateway_user(ctx.user)]}
+        list_objects(ctx.query, [ctx.user], F.GATEWAY_USER, ctx.r.gateway_user, R.GATEWAY_USER)
     )
 
 
 def users(ctx: Ctx) -> Reply:
     if ctx.method == "POST":
-        return created(ctx.r.gateway_user(create_user(ctx)))
-    fields = dict(F.USER)
-    fields["id"] = Field("int", lambda u: u.gateway_id)
-    return ok(list_objects(ctx.query, list(ctx.state.users.values()), fields, ctx.r.gateway_user))
+        return created(ctx.r.gateway_user(create_user(ctx, R.GATEWAY_USER)))
+    users = list(ctx.state.users.values())
+    return ok(list_objects(ctx.query, users, F.GATEWAY_USER, ctx.r.gateway_user, R.GATEWAY_USER))
 
 
 def user_detail(ctx: Ctx, id: str) -> Reply:
@@ -68,8 +68,16 @@ def user_detail(ctx: Ctx, id: str) -> Reply:
 def organizations(ctx: Ctx) -> Reply:
     if ctx.method == "POST":
         # The gateway owns organizations and pushes them to the controller (shared id here).
-        return created(ctx.r.gateway_org(create_org(ctx)))
-    return ok(list_objects(ctx.query, list(ctx.state.orgs.values()), F.ORG, ctx.r.gateway_org))
+        return created(ctx.r.gateway_org(create_org(ctx, R.GATEWAY_ORGANIZATION)))
+    return ok(
+        list_objects(
+            ctx.query,
+            list(ctx.state.orgs.values()),
+            F.GATEWAY_ORG,
+            ctx.r.gateway_org,
+            R.GATEWAY_ORGANIZATION,
+        )
+    )
 
 
 def organization_detail(ctx: Ctx, id: str) -> Reply:

@@ -1,4 +1,4 @@
-"""List envelopes as AWX/DRF write them: filters, order_by, page links."""
+"""List envelopes as AWX/DRF write them: page links, counts; filters live in filters.py."""
 
 from __future__ import annotations
 
@@ -10,39 +10,12 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from . import timeutil
 from .errors import ApiError
+from .filters import RESERVED, Field, Fields, convert, parse_filters, parse_order
+from .schema import Resource
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 200
-CONTROL_PARAMS = {"page", "page_size", "order_by", "order", "search", "count_disabled", "format"}
-LOOKUPS = {
-    "exact",
-    "iexact",
-    "contains",
-    "icontains",
-    "startswith",
-    "istartswith",
-    "endswith",
-    "iendswith",
-    "in",
-    "isnull",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-}
-TRUE = {"true", "1", "yes", "on"}
-FALSE = {"false", "0", "no", "off"}
-
-
-@dataclass(frozen=True)
-class Field:
-    kind: str  # int, str, bool, datetime, float
-    get: Callable[[Any], Any]
-
-
-Fields = dict[str, Field]
 
 
 @dataclass
@@ -58,149 +31,6 @@ class Query:
             if k == key:
                 return v
         return None
-
-
-def _bad(detail: str) -> ApiError:
-    return ApiError(400, {"detail": detail})
-
-
-def _convert(kind: str, name: str, raw: str) -> Any:
-    try:
-        if kind == "int":
-            return int(raw)
-        if kind == "float":
-            return float(raw)
-        if kind == "bool":
-            low = raw.strip().lower()
-            if low in TRUE:
-                return True
-            if low in FALSE:
-                return False
-            raise ValueError(raw)
-        if kind == "datetime":
-            return timeutil.parse(raw)
-    except ValueError:
-        raise _bad(f"Invalid value {raw!r} for field {name!r} ({kind} expected).") from None
-    return raw
-
-
-def _predicate(fields: Fields, key: str, raw: str) -> tuple[str, Callable[[Any], bool]]:
-    """Return (group, predicate) where group is 'and' or 'or'."""
-    group = "and"
-    negate = False
-    parts = key.split("__")
-    while parts and parts[0] in ("not", "or", "chain"):
-        prefix = parts.pop(0)
-        if prefix == "not":
-            negate = True
-        elif prefix == "or":
-            group = "or"
-    lookup = "exact"
-    if len(parts) > 1 and parts[-1] in LOOKUPS:
-        lookup = parts.pop()
-    name = "__".join(parts)
-    if name == "pk":
-        name = "id"
-    field = fields.get(name)
-    if field is None:
-        raise _bad(f"Invalid field name: {name!r}. Choices are: {', '.join(sorted(fields))}.")
-    get = field.get
-    kind = field.kind
-    test: Callable[[Any], bool]
-    if lookup == "isnull":
-        want = _convert("bool", name, raw)
-        test = lambda v: (v is None) == want  # noqa: E731
-    elif lookup == "in":
-        values = {_convert(kind, name, part) for part in raw.split(",") if part != ""}
-        test = lambda v: v in values  # noqa: E731
-    elif lookup in ("contains", "icontains", "startswith", "istartswith", "endswith", "iendswith"):
-        fold = lookup.startswith("i")
-        needle = raw.lower() if fold else raw
-        op = lookup[1:] if fold else lookup
-
-        def test(v: Any) -> bool:
-            if v is None:
-                return False
-            text = str(v).lower() if fold else str(v)
-            if op == "contains":
-                return needle in text
-            if op == "startswith":
-                return text.startswith(needle)
-            return text.endswith(needle)
-
-    elif lookup == "iexact":
-        low = raw.lower()
-        test = lambda v: v is not None and str(v).lower() == low  # noqa: E731
-    else:
-        if raw.lower() in ("none", "null") and kind != "str" and lookup == "exact":
-            target = None
-        else:
-            target = _convert(kind, name, raw)
-        test = _compare(lookup, target)
-
-    def predicate(obj: Any) -> bool:
-        return test(get(obj)) != negate
-
-    return group, predicate
-
-
-def _compare(lookup: str, target: Any) -> Callable[[Any], bool]:
-    if lookup == "exact":
-        return lambda v: v == target
-    if lookup == "gt":
-        return lambda v: v is not None and v > target
-    if lookup == "gte":
-        return lambda v: v is not None and v >= target
-    if lookup == "lt":
-        return lambda v: v is not None and v < target
-    return lambda v: v is not None and v <= target
-
-
-def parse_filters(fields: Fields, query: Query) -> Callable[[Any], bool] | None:
-    ands: list[Callable[[Any], bool]] = []
-    ors: list[Callable[[Any], bool]] = []
-    for key, raw in query.params:
-        if key in CONTROL_PARAMS:
-            continue
-        group, pred = _predicate(fields, key, raw)
-        (ors if group == "or" else ands).append(pred)
-    search = query.first("search")
-    if search:
-        needle = search.lower()
-        name_get = fields["name"].get if "name" in fields else None
-        if name_get is not None:
-            ands.append(lambda o: needle in str(name_get(o) or "").lower())
-    if not ands and not ors:
-        return None
-
-    def combined(obj: Any) -> bool:
-        if not all(p(obj) for p in ands):
-            return False
-        return not ors or any(p(obj) for p in ors)
-
-    return combined
-
-
-def parse_order(fields: Fields, query: Query, default: str = "id") -> list[tuple[str, bool]]:
-    raw = query.first("order_by") or query.first("order") or ""
-    order: list[tuple[str, bool]] = []
-    for item in raw.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        desc = item.startswith("-")
-        name = item.lstrip("-")
-        if name == "pk":
-            name = "id"
-        if name not in fields:
-            raise _bad(
-                f"Cannot resolve keyword {name!r} into field. "
-                f"Choices are: {', '.join(sorted(fields))}"
-            )
-        order.append((name, desc))
-    if not any(name == default for name, _ in order):
-        order.append((default, False))
-    return order
 
 
 def sort_items(fields: Fields, items: list[Any], order: list[tuple[str, bool]]) -> list[Any]:
@@ -283,10 +113,11 @@ def list_objects(
     items: Sequence[Any],
     fields: Fields,
     render: Callable[[Any], dict[str, Any]],
+    resource: Resource,
 ) -> dict[str, Any]:
     """The general path: filter and sort in Python (fine for up to ~10^5 rows per request)."""
-    predicate = parse_filters(fields, query)
-    order = parse_order(fields, query)
+    predicate = parse_filters(fields, resource, query.params)
+    order = parse_order(fields, resource, query.params)
     rows = [o for o in items if predicate(o)] if predicate else list(items)
     if order != [("id", False)]:
         sort_items(fields, rows, order)
@@ -295,6 +126,7 @@ def list_objects(
     return envelope(query, len(rows), lambda a, b: rows[a:b], render)
 
 
+FINISHED = Field("datetime", lambda j: j.finished)
 FINISHED_LOOKUPS = {"finished__gt", "finished__gte", "finished__lt", "finished__lte"}
 
 
@@ -311,8 +143,8 @@ def jobs_fast_path(
     Applies to: no filters, or only finished__gt/gte/lt/lte; ordered by id (default),
     finished or -finished (id as tiebreaker).
     """
-    filters = [(k, v) for k, v in query.params if k not in CONTROL_PARAMS]
-    if query.first("search"):
+    filters = [(k, v) for k, v in query.params if k not in RESERVED]
+    if any(k in ("search", "type") for k, _ in query.params):
         return None
     if any(k not in FINISHED_LOOKUPS for k, _ in filters):
         return None
@@ -326,7 +158,7 @@ def jobs_fast_path(
     lo, hi = 0, len(finished_index)
     has_bound = bool(filters)
     for key, raw in filters:
-        bound = _convert("datetime", "finished", raw)
+        bound = convert(FINISHED, "finished", raw)
         if key == "finished__gt":
             lo = max(lo, bisect.bisect_right(finished_index, (bound, math.inf)))
         elif key == "finished__gte":
@@ -356,3 +188,6 @@ def jobs_fast_path(
         return out
 
     return envelope(query, count, fetch, render)
+
+
+__all__ = ["Field", "Fields", "Query", "envelope", "jobs_fast_path", "list_objects"]

@@ -216,6 +216,8 @@ class JobTemplate:
     job_ids: list[int] = field(default_factory=list)
     busy_until: datetime | None = None  # finish of the last queued job (no simultaneous runs)
     created_by: int = 1
+    # 2.5/2.6: "" when saved through the API, null on the Demo Job Template (FX job_templates).
+    opa_query_path: str | None = ""
 
 
 @dataclass(slots=True)

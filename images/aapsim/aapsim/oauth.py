@@ -6,6 +6,7 @@ import hmac
 from typing import Any
 
 from . import fields as F
+from . import resources as R
 from .auth import decode_basic
 from .context import Ctx, Reply, created, no_content, ok
 from .errors import ApiError, get_or_404
@@ -13,8 +14,6 @@ from .listing import list_objects
 from .models import Application, Token
 from .validate import duplicate
 
-CLIENT_TYPES = ("confidential", "public")
-GRANT_TYPES = ("authorization-code", "password")
 SCOPES = {"read", "write"}
 REFRESH_TOKEN_SECONDS = 2628000  # AWX/DAB REFRESH_TOKEN_EXPIRE_SECONDS
 
@@ -22,34 +21,17 @@ REFRESH_TOKEN_SECONDS = 2628000  # AWX/DAB REFRESH_TOKEN_EXPIRE_SECONDS
 def applications(ctx: Ctx) -> Reply:
     s = ctx.state
     if ctx.method == "POST":
-        body = ctx.body()
-        name = body.string("name", required=True, blank=False, max_len=255)
-        description = body.string("description", nullable=True)
-        org = body.fk("organization", s.orgs, required=True, nullable=False)
-        client_type = body.choice("client_type", CLIENT_TYPES, "confidential", required=True)
-        grant = body.choice("authorization_grant_type", GRANT_TYPES, "password", required=True)
-        redirect_uris = body.string("redirect_uris", nullable=True, max_len=4096)
-        app_url = body.string("app_url", nullable=True, max_len=1024)
-        skip = body.boolean("skip_authorization")
+        body, v = ctx.read(R.APPLICATION)
         body.check()
-        if any(a.name == name and a.organization == org for a in s.applications.values()):
+        if any(
+            a.name == v["name"] and a.organization == v["organization"]
+            for a in s.applications.values()
+        ):
             raise duplicate("Application")
-        app = s.new_application(
-            name=name,
-            description=description,
-            organization=org,
-            client_type=client_type,
-            authorization_grant_type=grant,
-            redirect_uris=redirect_uris,
-            user_id=ctx.user_id,
-            created=ctx.now,
-            app_url=app_url,
-            skip_authorization=skip,
-        )
+        app = s.new_application(user_id=ctx.user_id, created=ctx.now, **v)
         return created(ctx.r.application(app, secret=True))
-    return ok(
-        list_objects(ctx.query, list(s.applications.values()), F.APPLICATION, ctx.r.application)
-    )
+    apps = list(s.applications.values())
+    return ok(list_objects(ctx.query, apps, F.APPLICATION, ctx.r.application, R.APPLICATION))
 
 
 def application_detail(ctx: Ctx, id: str) -> Reply:
@@ -66,11 +48,9 @@ def tokens(ctx: Ctx, id: str | None = None) -> Reply:
     s = ctx.state
     app_id = get_or_404(s.applications, id).id if id is not None else None
     if ctx.method == "POST":
-        body = ctx.body()
-        description = body.string("description", nullable=True)
-        if app_id is None:
-            app_id = body.fk("application", s.applications)
-        scope = body.string("scope", default="write", blank=False)
+        body, v = ctx.read(R.TOKEN, skip=("application",) if app_id is not None else ())
+        app_id = app_id if app_id is not None else v["application"]
+        scope, description = v["scope"], v["description"]
         if scope and not set(scope.split()) <= SCOPES and "scope" not in body.errors:
             body.errors.setdefault("scope", []).append(
                 "Must be a simple space-separated string with allowed scopes ['read', 'write']."
@@ -80,7 +60,7 @@ def tokens(ctx: Ctx, id: str | None = None) -> Reply:
         token = s.issue_token(ctx.user_id, app_id, scope, description, ctx.now)
         return created(ctx.r.token(token, secret=True))
     rows = [t for t in s.tokens.values() if app_id is None or t.application_id == app_id]
-    return ok(list_objects(ctx.query, rows, F.TOKEN, ctx.r.token))
+    return ok(list_objects(ctx.query, rows, F.TOKEN, ctx.r.token, R.TOKEN))
 
 
 def token_detail(ctx: Ctx, id: str) -> Reply:

@@ -929,7 +929,7 @@ class Renderer:
             }
         )
         if self.gateway:
-            out["opa_query_path"] = None
+            out["opa_query_path"] = jt.opa_query_path
         return out
 
     # -- jobs ----------------------------------------------------------------------------

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import controller as c
 from . import gateway as g
+from . import jobs as j
 from . import oauth as o
+from . import resources as R
+from . import roots
 from .context import Ctx, Reply
+from .metadata import View
+from .schema import Resource
 
 Handler = Callable[..., Reply]
 
@@ -19,11 +24,29 @@ class Route:
     pattern: re.Pattern[str]
     methods: dict[str, Handler]
     public: bool = False  # answers without credentials (ping, API roots)
+    view: View = field(default_factory=lambda: View(None))  # what OPTIONS describes
 
 
-def _r(path: str, public: bool = False, **methods: Handler) -> Route:
+def _r(path: str, view: View | None = None, public: bool = False, **methods: Handler) -> Route:
     regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[0-9]+)", path)
-    return Route(re.compile(f"^{regex}$"), {m.upper(): h for m, h in methods.items()}, public)
+    handlers = {m.upper(): h for m, h in methods.items()}
+    return Route(re.compile(f"^{regex}$"), handlers, public, view or View(None, "action", path))
+
+
+def _title(resource: Resource) -> str:
+    return resource.verbose.title()
+
+
+def lst(resource: Resource, title: str = "") -> View:
+    return View(resource, "list", title or f"{_title(resource)} List")
+
+
+def det(resource: Resource) -> View:
+    return View(resource, "detail", f"{_title(resource)} Detail")
+
+
+def act(title: str) -> View:
+    return View(None, "action", title)
 
 
 def _gp(handler: Handler) -> dict[str, Handler]:
@@ -32,48 +55,73 @@ def _gp(handler: Handler) -> dict[str, Handler]:
 
 def controller_routes(gateway: bool) -> list[Route]:
     routes = [
-        _r("", public=True, get=c.root),
-        _r("ping/", public=True, get=c.ping),
-        _r("me/", get=c.me),
-        _r("users/", **_gp(c.users)),
-        _r("users/{id}/", get=c.user_detail),
-        _r("organizations/", **_gp(c.organizations)),
-        _r("organizations/{id}/", get=c.organization_detail),
-        _r("labels/", **_gp(c.labels)),
-        _r("labels/{id}/", get=c.label_detail),
-        _r("projects/", **_gp(c.projects)),
-        _r("projects/{id}/", get=c.project_detail),
-        _r("projects/{id}/update/", **_gp(c.project_update_launch)),
-        _r("projects/{id}/playbooks/", get=c.project_playbooks),
-        _r("projects/{id}/project_updates/", get=c.project_updates),
-        _r("project_updates/", get=c.project_updates),
-        _r("project_updates/{id}/", get=c.project_update_detail),
-        _r("inventories/", **_gp(c.inventories)),
-        _r("inventories/{id}/", get=c.inventory_detail),
-        _r("inventories/{id}/hosts/", **_gp(c.hosts)),
-        _r("hosts/", **_gp(c.hosts)),
-        _r("hosts/{id}/", get=c.host_detail),
-        _r("credentials/", **_gp(c.credentials)),
-        _r("credentials/{id}/", get=c.credential_detail),
-        _r("execution_environments/", **_gp(c.execution_environments)),
-        _r("execution_environments/{id}/", get=c.execution_environment_detail),
-        _r("instance_groups/", get=c.instance_groups),
-        _r("instance_groups/{id}/", get=c.instance_group_detail),
-        _r("job_templates/", **_gp(c.job_templates)),
+        _r("", act("Version 2"), public=True, get=c.root),
+        _r("ping/", act("Ping"), public=True, get=c.ping),
+        _r("me/", lst(R.USER, "Me"), get=c.me),
+        _r("users/", lst(R.USER), **_gp(c.users)),
+        _r("users/{id}/", det(R.USER), get=c.user_detail),
+        _r("organizations/", lst(R.ORGANIZATION), **_gp(c.organizations)),
+        _r("organizations/{id}/", det(R.ORGANIZATION), get=c.organization_detail),
+        _r("labels/", lst(R.LABEL), **_gp(c.labels)),
+        _r("labels/{id}/", det(R.LABEL), get=c.label_detail),
+        _r("projects/", lst(R.PROJECT), **_gp(c.projects)),
+        _r("projects/{id}/", det(R.PROJECT), get=c.project_detail),
+        _r("projects/{id}/update/", act("Project Update"), **_gp(c.project_update_launch)),
+        _r("projects/{id}/playbooks/", act("Project Playbooks"), get=c.project_playbooks),
+        _r(
+            "projects/{id}/project_updates/",
+            lst(R.PROJECT_UPDATE, "Project Project Updates List"),
+            get=c.project_updates,
+        ),
+        _r("project_updates/", lst(R.PROJECT_UPDATE), get=c.project_updates),
+        _r("project_updates/{id}/", det(R.PROJECT_UPDATE), get=c.project_update_detail),
+        _r("inventories/", lst(R.INVENTORY), **_gp(c.inventories)),
+        _r("inventories/{id}/", det(R.INVENTORY), get=c.inventory_detail),
+        _r("inventories/{id}/hosts/", lst(R.HOST, "Inventory Hosts List"), **_gp(c.hosts)),
+        _r("hosts/", lst(R.HOST), **_gp(c.hosts)),
+        _r("hosts/{id}/", det(R.HOST), get=c.host_detail),
+        _r("credentials/", lst(R.CREDENTIAL), **_gp(c.credentials)),
+        _r("credentials/{id}/", det(R.CREDENTIAL), get=c.credential_detail),
+        _r(
+            "execution_environments/",
+            lst(R.EXECUTION_ENVIRONMENT),
+            **_gp(c.execution_environments),
+        ),
+        _r(
+            "execution_environments/{id}/",
+            det(R.EXECUTION_ENVIRONMENT),
+            get=c.execution_environment_detail,
+        ),
+        _r("instance_groups/", lst(R.INSTANCE_GROUP), get=c.instance_groups),
+        _r("instance_groups/{id}/", det(R.INSTANCE_GROUP), get=c.instance_group_detail),
+        _r("job_templates/", lst(R.JOB_TEMPLATE), **_gp(j.job_templates)),
         _r(
             "job_templates/{id}/",
-            get=c.job_template_detail,
-            patch=c.job_template_detail,
-            put=c.job_template_detail,
+            det(R.JOB_TEMPLATE),
+            get=j.job_template_detail,
+            patch=j.job_template_detail,
+            put=j.job_template_detail,
         ),
-        _r("job_templates/{id}/labels/", **_gp(c.job_template_labels)),
-        _r("job_templates/{id}/launch/", **_gp(c.job_template_launch)),
-        _r("job_templates/{id}/jobs/", get=c.job_template_jobs),
-        _r("jobs/", get=c.jobs),
-        _r("jobs/{id}/", get=c.job_detail),
-        _r("jobs/{id}/labels/", get=c.job_labels),
-        _r("jobs/{id}/job_host_summaries/", get=c.job_host_summaries),
-        _r("job_host_summaries/{id}/", get=c.host_summary_detail),
+        _r(
+            "job_templates/{id}/labels/",
+            View(R.LABEL, "attach", "Job Template Label List"),
+            **_gp(j.job_template_labels),
+        ),
+        _r("job_templates/{id}/launch/", act("Job Template Launch"), **_gp(j.job_template_launch)),
+        _r(
+            "job_templates/{id}/jobs/",
+            lst(R.JOB, "Job Template Jobs List"),
+            get=j.job_template_jobs,
+        ),
+        _r("jobs/", lst(R.JOB), get=j.jobs),
+        _r("jobs/{id}/", det(R.JOB), get=j.job_detail),
+        _r("jobs/{id}/labels/", lst(R.LABEL, "Job Label List"), get=j.job_labels),
+        _r(
+            "jobs/{id}/job_host_summaries/",
+            lst(R.HOST_SUMMARY, "Job Job Host Summaries List"),
+            get=j.job_host_summaries,
+        ),
+        _r("job_host_summaries/{id}/", det(R.HOST_SUMMARY), get=j.host_summary_detail),
     ]
     if not gateway:
         # AWX 4.5 still carries its own OAuth2 provider.
@@ -83,13 +131,13 @@ def controller_routes(gateway: bool) -> list[Route]:
 
 def gateway_routes() -> list[Route]:
     return [
-        _r("", public=True, get=g.root),
-        _r("ping/", public=True, get=g.ping),
-        _r("me/", get=g.me),
-        _r("users/", **_gp(g.users)),
-        _r("users/{id}/", get=g.user_detail),
-        _r("organizations/", **_gp(g.organizations)),
-        _r("organizations/{id}/", get=g.organization_detail),
+        _r("", act("Gateway API V1 Root"), public=True, get=g.root),
+        _r("ping/", act("Ping"), public=True, get=g.ping),
+        _r("me/", lst(R.GATEWAY_USER, "Me"), get=g.me),
+        _r("users/", lst(R.GATEWAY_USER), **_gp(g.users)),
+        _r("users/{id}/", det(R.GATEWAY_USER), get=g.user_detail),
+        _r("organizations/", lst(R.GATEWAY_ORGANIZATION), **_gp(g.organizations)),
+        _r("organizations/{id}/", det(R.GATEWAY_ORGANIZATION), get=g.organization_detail),
         *oauth_routes(),
     ]
 
@@ -97,16 +145,40 @@ def gateway_routes() -> list[Route]:
 def oauth_routes() -> list[Route]:
     """OAuth2 applications and tokens: the controller's on 2.4, the gateway's on 2.5/2.6."""
     return [
-        _r("applications/", **_gp(o.applications)),
-        _r("applications/{id}/", get=o.application_detail, delete=o.application_detail),
-        _r("applications/{id}/tokens/", **_gp(o.tokens)),
-        _r("tokens/", **_gp(o.tokens)),
-        _r("tokens/{id}/", get=o.token_detail, delete=o.token_detail),
+        _r("applications/", lst(R.APPLICATION), **_gp(o.applications)),
+        _r(
+            "applications/{id}/",
+            det(R.APPLICATION),
+            get=o.application_detail,
+            delete=o.application_detail,
+        ),
+        _r(
+            "applications/{id}/tokens/",
+            lst(R.TOKEN, "Application Token List"),
+            **_gp(o.tokens),
+        ),
+        _r("tokens/", lst(R.TOKEN), **_gp(o.tokens)),
+        _r("tokens/{id}/", det(R.TOKEN), get=o.token_detail, delete=o.token_detail),
     ]
 
 
-def token_routes() -> list[Route]:
-    return [_r("token/", public=True, post=o.token_endpoint)]
+def token_routes(with_root: bool) -> list[Route]:
+    """/o/ (2.5/2.6) or /api/o/ (2.4): the token endpoint; 2.4 also answers the OAuth root."""
+    routes = [_r("token/", act("Token"), public=True, post=o.token_endpoint)]
+    if with_root:
+        routes.append(_r("", act("API OAuth 2 Authorization Root"), public=True, get=roots.oauth))
+    return routes
+
+
+def site_routes(gateway: bool) -> list[Route]:
+    """/api/ and the per-service roots the platform serves above the versioned APIs."""
+    if not gateway:
+        return [_r("", act("REST API"), public=True, get=roots.awx_root)]
+    return [
+        _r("", act("REST API"), public=True, get=roots.platform_root),
+        _r("controller/", act("REST API"), public=True, get=roots.controller_root),
+        _r("gateway/", act("REST API"), public=True, get=roots.gateway_root),
+    ]
 
 
 def match(routes: list[Route], rest: str) -> tuple[Route, dict[str, str]] | None:
@@ -119,4 +191,12 @@ def match(routes: list[Route], rest: str) -> tuple[Route, dict[str, str]] | None
     return None
 
 
-__all__ = ["Ctx", "Route", "controller_routes", "gateway_routes", "match", "token_routes"]
+__all__ = [
+    "Ctx",
+    "Route",
+    "controller_routes",
+    "gateway_routes",
+    "match",
+    "site_routes",
+    "token_routes",
+]

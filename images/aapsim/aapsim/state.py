@@ -213,6 +213,7 @@ class State:
             modified=t,
             role_base=self.new_roles(JT_ROLES),
             credential_ids=[1],
+            opa_query_path=None,
         )
         self.job_templates[demo_jt.id] = demo_jt
         # labels, unified jobs, host summaries, applications and tokens all start at 1

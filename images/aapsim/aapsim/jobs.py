@@ -1,0 +1,246 @@
+"""Controller handlers for job templates (labels, launch) and jobs (labels, host summaries)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from . import fields as F
+from . import resources as R
+from .context import Ctx, Reply, created, no_content, ok
+from .controller import create_label, unified_job_or_404
+from .errors import ApiError, get_or_404, not_found
+from .listing import jobs_fast_path, list_objects
+from .models import JobTemplate, UnifiedJob
+from .state import JT_ROLES
+from .validate import duplicate
+
+MAX_LABELS = 100
+
+
+# -- job templates ------------------------------------------------------------------------
+
+
+def job_templates(ctx: Ctx) -> Reply:
+    s = ctx.state
+    if ctx.method == "POST":
+        jt = save_job_template(ctx, None)
+        return created(ctx.r.job_template(jt))
+    return ok(
+        list_objects(
+            ctx.query,
+            list(s.job_templates.values()),
+            F.JOB_TEMPLATE,
+            ctx.r.job_template,
+            R.JOB_TEMPLATE,
+        )
+    )
+
+
+def save_job_template(ctx: Ctx, jt: JobTemplate | None, partial: bool = False) -> JobTemplate:
+    """Create (jt None) or update (PUT/PATCH) a job template with AWX's checks."""
+    s = ctx.state
+    current = None
+    if jt is not None:
+        current = {spec.name: getattr(jt, spec.name) for spec in R.JOB_TEMPLATE.writable}
+    body, v = ctx.read(R.JOB_TEMPLATE, partial=partial, current=current)
+    if (
+        v["inventory"] is None
+        and not v["ask_inventory_on_launch"]
+        and "inventory" not in body.errors
+    ):
+        body.errors.setdefault("inventory", []).append(
+            "Job Template must provide 'inventory' or allow prompting for it."
+        )
+    project = s.projects.get(v["project"]) if v["project"] is not None else None
+    if (
+        project is not None
+        and v["playbook"]
+        and "playbook" not in body.errors
+        and (jt is None or body.has("playbook") or body.has("project"))
+        and v["playbook"] not in project.playbooks
+    ):
+        body.errors.setdefault("playbook", []).append("Playbook not found for project.")
+    body.check()
+    assert project is not None
+    org = project.organization
+    if any(
+        o.name == v["name"] and o.organization == org and o is not jt
+        for o in s.job_templates.values()
+    ):
+        raise duplicate("Job Template")
+    if jt is None:
+        jt = JobTemplate(
+            id=s.next_id("ujt"),
+            name=v["name"],
+            description=v["description"],
+            organization=org,
+            inventory=v["inventory"],
+            project=project.id,
+            playbook=v["playbook"],
+            created=ctx.now,
+            modified=ctx.now,
+            role_base=s.new_roles(JT_ROLES),
+            created_by=ctx.user_id,
+        )
+        s.job_templates[jt.id] = jt
+    for name, value in v.items():
+        setattr(jt, name, value)
+    jt.organization = org
+    jt.modified = ctx.now
+    return jt
+
+
+def job_template_detail(ctx: Ctx, id: str) -> Reply:
+    jt: JobTemplate = get_or_404(ctx.state.job_templates, id)
+    if ctx.method in ("PATCH", "PUT"):
+        jt = save_job_template(ctx, jt, partial=ctx.method == "PATCH")
+    return ok(ctx.r.job_template(jt))
+
+
+def job_template_labels(ctx: Ctx, id: str) -> Reply:
+    """AWX's attach/detach sub-list: by id, or by name+organization (created when missing)."""
+    s = ctx.state
+    jt: JobTemplate = get_or_404(s.job_templates, id)
+    if ctx.method == "GET":
+        return _label_list(ctx, jt.label_ids)
+    body = ctx.body()
+    data = body.data
+    if "id" not in data:
+        if data.get("disassociate"):
+            raise ApiError(400, {"msg": "'id' is required to disassociate"})
+        existing = next(
+            (
+                lb
+                for lb in s.labels.values()
+                if lb.name == data.get("name")
+                and str(lb.organization) == str(data.get("organization"))
+            ),
+            None,
+        )
+        if existing is None:
+            _check_label_room(jt)
+            label = create_label(ctx)
+            jt.label_ids.append(label.id)
+            return created(ctx.r.label(label))
+        data = {"id": existing.id}
+    raw_id = data["id"]
+    if isinstance(raw_id, bool) or not isinstance(raw_id, int | str) or not str(raw_id).isdigit():
+        raise ApiError(400, {"msg": '"id" field must be an integer.'})
+    label_id = int(raw_id)
+    if label_id not in s.labels:
+        raise not_found()
+    if data.get("disassociate"):
+        if label_id in jt.label_ids:
+            jt.label_ids.remove(label_id)
+        if not _label_in_use(ctx, label_id):
+            del s.labels[label_id]
+        return no_content()
+    if label_id not in jt.label_ids:
+        _check_label_room(jt)
+        jt.label_ids.append(label_id)
+    return no_content()
+
+
+def _label_list(ctx: Ctx, label_ids: Sequence[int]) -> Reply:
+    rows = [ctx.state.labels[i] for i in label_ids if i in ctx.state.labels]
+    return ok(list_objects(ctx.query, rows, F.LABEL, ctx.r.label, R.LABEL))
+
+
+def _check_label_room(jt: JobTemplate) -> None:
+    if len(jt.label_ids) >= MAX_LABELS:
+        raise ApiError(400, {"msg": "Maximum number of labels for job_template reached."})
+
+
+def _label_in_use(ctx: Ctx, label_id: int) -> bool:
+    s = ctx.state
+    if any(label_id in jt.label_ids for jt in s.job_templates.values()):
+        return True
+    return any(label_id in s.unified_jobs[i].label_ids for i in s.job_ids)
+
+
+def job_template_launch(ctx: Ctx, id: str) -> Reply:
+    s = ctx.state
+    jt: JobTemplate = get_or_404(s.job_templates, id)
+    if ctx.method == "GET":
+        return ok(_launch_info(ctx, jt))
+    data = ctx.body().data
+    if jt.inventory is None or jt.inventory not in s.inventories:
+        raise ApiError(400, {"inventory": ["Job Template 'inventory' is missing or undefined."]})
+    project = s.projects.get(jt.project)
+    if project is None or jt.playbook not in project.playbooks:
+        raise ApiError(400, {"playbook": ["Playbook not found for project."]})
+    job = s.launch(jt, ctx.user_id, ctx.now)
+    body = ctx.r.job(job, detail=True)
+    accepted = {"extra_vars"} if jt.ask_variables_on_launch else set()
+    ignored = {k: v for k, v in data.items() if k not in accepted}
+    reply = {"job": job.id, "ignored_fields": ignored, **body}
+    return Reply(201, reply, {"Location": body["url"]})
+
+
+def _launch_info(ctx: Ctx, jt: JobTemplate) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "can_start_without_user_input": jt.inventory is not None,
+        "passwords_needed_to_start": [],
+        "ask_inventory_on_launch": jt.ask_inventory_on_launch,
+        "ask_variables_on_launch": jt.ask_variables_on_launch,
+        "survey_enabled": False,
+        "variables_needed_to_start": [],
+        "credential_needed_to_start": False,
+        "inventory_needed_to_start": jt.inventory is None,
+        "job_template_data": {"name": jt.name, "id": jt.id, "description": jt.description},
+    }
+    defaults: dict[str, Any] = {"extra_vars": jt.extra_vars, "limit": jt.limit}
+    inv = ctx.state.inventories.get(jt.inventory) if jt.inventory else None
+    if inv is not None:
+        defaults["inventory"] = {"name": inv.name, "id": inv.id}
+    out["defaults"] = defaults
+    return out
+
+
+def job_template_jobs(ctx: Ctx, id: str) -> Reply:
+    s = ctx.state
+    jt: JobTemplate = get_or_404(s.job_templates, id)
+    rows = [s.unified_jobs[i] for i in jt.job_ids]
+    return ok(list_objects(ctx.query, rows, F.unified_job(ctx.now), ctx.r.job, R.JOB))
+
+
+# -- jobs ---------------------------------------------------------------------------------
+
+
+def jobs(ctx: Ctx) -> Reply:
+    s = ctx.state
+    now = ctx.now
+    fast = jobs_fast_path(
+        ctx.query,
+        s.job_ids,
+        s.finished_index,
+        lambda: [i for i in s.job_ids if not s.unified_jobs[i].done],
+        s.unified_jobs.__getitem__,
+        ctx.r.job,
+    )
+    if fast is not None:
+        return ok(fast)
+    return ok(list_objects(ctx.query, s.jobs(), F.unified_job(now), ctx.r.job, R.JOB))
+
+
+def _job(ctx: Ctx, id: str) -> UnifiedJob:
+    return unified_job_or_404(ctx, id, "job")
+
+
+def job_detail(ctx: Ctx, id: str) -> Reply:
+    return ok(ctx.r.job(_job(ctx, id), detail=True))
+
+
+def job_labels(ctx: Ctx, id: str) -> Reply:
+    return _label_list(ctx, _job(ctx, id).label_ids)
+
+
+def job_host_summaries(ctx: Ctx, id: str) -> Reply:
+    job = _job(ctx, id)
+    rows = ctx.state.summaries_by_job.get(job.id, [])
+    return ok(list_objects(ctx.query, rows, F.HOST_SUMMARY, ctx.r.host_summary, R.HOST_SUMMARY))
+
+
+def host_summary_detail(ctx: Ctx, id: str) -> Reply:
+    return ok(ctx.r.host_summary(get_or_404(ctx.state.summaries, id)))
