@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from invoke import Collection
+from invoke.parser import ParseError, Parser
 from workflow_support import (
     ACTION,
     ACTION_SCRIPT,
@@ -24,6 +26,7 @@ from workflow_support import (
     write_json,
 )
 
+import tasks
 from imagetest.config import AAP_VERSIONS
 
 CONTEXT_TAG = "localhost/imagetest/dashboard:context"
@@ -265,6 +268,35 @@ def test_inputs_map_to_invoke_arguments(run: Run, case: dict[str, Any]) -> None:
     assert [c["argv"] for c in calls] == expected_calls(run, case)
     assert all(c["cwd"] == str(run.harness) for c in calls)  # invoke finds tasks.py there
     assert run.outputs_dict() == {"exit-code": "0", "artifacts": str(run.artifacts)}
+
+
+def task_parser() -> Parser:
+    return Parser(contexts=Collection.from_module(tasks).to_contexts())
+
+
+def pending_flags(parser: Parser) -> set[str]:
+    """Flags the action passes that tasks.py does not have yet.
+
+    `invoke build --public-base` is being added with the public-base recipe; until it is
+    in tasks.py the flag is left out of the parse below (the mapping test still checks
+    that the action passes it). Once it lands, this set is empty and the parse is strict.
+    """
+    return set() if "--public-base" in parser.contexts["build"].flags else {"--public-base"}
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=list(CASES))
+def test_the_real_tasks_accept_the_arguments(run: Run, case: dict[str, Any]) -> None:
+    """Each mapped call parses against tasks.py: no misspelt or missing option."""
+    parser = task_parser()
+    pending = pending_flags(parser)
+    for argv in expected_calls(run, case):
+        parsed = parser.parse_argv([a for a in argv if a not in pending])
+        assert [c.name for c in parsed] == [argv[0]]
+
+
+def test_the_task_parse_can_fail() -> None:
+    with pytest.raises(ParseError):
+        task_parser().parse_argv(["test-image", "--aap-versoin", "2.6"])
 
 
 BAD_INPUTS = {
