@@ -38,7 +38,7 @@ say() { echo "[action] $*"; }
 fail() {
     local code=$1 message=$2
     echo "::error title=imagetest::$message" >&2
-    append_summary "### imagetest: ERROR" "" "$message"
+    append_summary "### ❌ imagetest: ERROR (exit $code)" "" "$message"
     write_outputs "$code"
     exit "$code"
 }
