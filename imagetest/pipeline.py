@@ -194,6 +194,7 @@ def stage_sync(ctx: RunContext) -> None:
         until=config.until,
         await_first_sync=await_first_sync,
         fresh_access=lambda: seed.fresh_access(state, config),
+        connect=connector(state),
     )
 
 

@@ -55,6 +55,14 @@ class Schedule:
     name: str = "imagetest"
     rrule: str = "FREQ=DAILY"
     enabled: bool = True
+    # where the image keeps schedules and their next run: with a {dtstart} rule the harness
+    # checks that registration happened before DTSTART
+    table: str = ""
+    next_run: str = ""
+
+    @property
+    def timed(self) -> bool:
+        return "{dtstart}" in self.rrule
 
 
 @dataclass(frozen=True)
@@ -236,12 +244,17 @@ def _schedule(raw: Any, path: Path) -> Schedule | None:
     if not raw:
         return None
     data = _mapping(raw, "schedule", path)
-    _known(data, ("name", "rrule", "enabled"), "schedule", path)
-    return Schedule(
+    _known(data, ("name", "rrule", "enabled", "table", "next_run"), "schedule", path)
+    schedule = Schedule(
         name=str(data.get("name", "imagetest")),
         rrule=str(data.get("rrule", "FREQ=DAILY")),
         enabled=bool(data.get("enabled", True)),
+        table=str(data.get("table") or ""),
+        next_run=str(data.get("next_run") or ""),
     )
+    if schedule.timed:
+        _require(data, ("table", "next_run"), "schedule (a {dtstart} rule)", path)
+    return schedule
 
 
 def profile_path(name_or_path: str) -> Path:

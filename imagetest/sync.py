@@ -26,6 +26,7 @@ from imagetest.log import get_logger
 from imagetest.masking import mask_text
 from imagetest.profile import Profile
 from imagetest.runstate import RunState, write_private
+from imagetest.wait import Connect, status_counts
 
 log = get_logger("sync")
 TASK_SERVICE = "task"
@@ -41,25 +42,22 @@ def clusters_document(
     *,
     verify_ssl: bool,
     schedules: bool,
-    ahead: float = MIN_DTSTART_AHEAD_S,
+    dtstart: datetime | None = None,
 ) -> dict[str, Any]:
     """The clusters file, pointing at AAP as the containers reach it."""
     schedule = profile.schedule
     wanted = []
     if schedules and schedule:
-        rule = schedule_rule(schedule.rrule, ahead=ahead)
+        rule = schedule.rrule.format(dtstart=(dtstart or dtstart_in()).strftime("%Y%m%dT%H%M%S"))
         wanted.append({"name": schedule.name, "rrule": rule, "enabled": schedule.enabled})
     return {"clusters": [cluster_entry(access, internal_url, verify_ssl, wanted)]}
 
 
-def schedule_rule(
-    rrule: str, now: datetime | None = None, ahead: float = MIN_DTSTART_AHEAD_S
-) -> str:
-    """The rule with ``{dtstart}`` set `ahead` seconds from now (UTC): an image that computes
+def dtstart_in(seconds: float = MIN_DTSTART_AHEAD_S, now: datetime | None = None) -> datetime:
+    """A DTSTART `seconds` from now (UTC, whole seconds, never earlier): an image that computes
     the next run as the next occurrence after registration then runs it once, shortly after."""
-    start = (now or datetime.now(UTC)) + timedelta(seconds=ahead)
-    start = start.replace(microsecond=0) + timedelta(seconds=1)  # whole seconds, never earlier
-    return rrule.format(dtstart=start.strftime("%Y%m%dT%H%M%S"))
+    start = (now or datetime.now(UTC)) + timedelta(seconds=seconds)
+    return start.replace(microsecond=0) + timedelta(seconds=1)
 
 
 def cluster_entry(
@@ -123,6 +121,7 @@ def sync(
     until: str,
     await_first_sync: Callable[[], None],
     fresh_access: Callable[[], dict[str, Any]],
+    connect: Connect,
 ) -> None:
     """Run the profile's sync steps in the task container.
 
@@ -146,6 +145,7 @@ def sync(
                 access,
                 schedules=arg != "no_schedule",
                 previous_seconds=last_setclusters,
+                connect=connect,
             )
         else:
             argv = profile.command(name, since=since, until=until)
@@ -164,40 +164,70 @@ def setclusters(
     *,
     schedules: bool,
     previous_seconds: float,
+    connect: Connect,
 ) -> float:
     """Register the cluster; returns how long the command took.
 
     A rule with ``{dtstart}`` must reach the image's database before DTSTART, or its one run
-    moves to the next day. DTSTART is set ahead by twice the last setclusters' time; if the
-    command took longer than that, it is registered again with twice the margin.
+    moves to the next day. DTSTART is set ahead by twice the last setclusters' time plus a
+    second; the database then says whether it made it (next run at DTSTART, or already run).
+    If not, the schedule is registered again with twice the margin.
     """
-    timed = schedules and profile.schedule is not None and "{dtstart}" in profile.schedule.rrule
+    timed = schedules and profile.schedule is not None and profile.schedule.timed
     margin = max(MIN_DTSTART_AHEAD_S, 2 * previous_seconds + 1)
+    took = 0.0
     for _attempt in range(DTSTART_ATTEMPTS):
         started = time.monotonic()
+        syncs_before = sync_count(connect, profile) if timed else 0
+        dtstart = dtstart_in(margin)
         doc = clusters_document(
             access,
             state.aap_internal_url,
             profile,
             verify_ssl=not state.aap_insecure,
             schedules=schedules,
-            ahead=margin,
+            dtstart=dtstart,
         )
         text = yaml.safe_dump(doc, sort_keys=False)
         write_private(state.clusters_file, text)
         copy_into(container, text, profile.image.clusters_file)
         run_manage(container, profile.command("setclusters"), profile, secrets_of(access), "sync")
         took = time.monotonic() - started
-        if not timed or took < margin:
+        if not timed or registered_in_time(connect, profile, dtstart, syncs_before):
             return took
         log.warning(
-            "setclusters took %.1f s, past the schedule's DTSTART (+%.0f s); registering again",
+            "setclusters took %.1f s and saved the schedule after its DTSTART (+%.0f s); "
+            "registering it again with more time",
             took,
             margin,
         )
         margin *= 2
     raise HarnessError(
-        f"setclusters took longer than the schedule's DTSTART margin {DTSTART_ATTEMPTS} times "
-        f"(last {took:.1f} s); the host is overloaded: run fewer stacks at once",
+        f"setclusters saved the schedule after its DTSTART {DTSTART_ATTEMPTS} times "
+        f"(last took {took:.1f} s); the host is overloaded: run fewer stacks at once",
         stage="sync",
     )
+
+
+def sync_count(connect: Connect, profile: Profile) -> int:
+    with connect() as conn:
+        counts = status_counts(conn, profile)
+    return sum(n for (kind, _status), n in counts.items() if kind == "sync")
+
+
+def registered_in_time(
+    connect: Connect, profile: Profile, dtstart: datetime, syncs_before: int
+) -> bool:
+    """The schedule's next run is its DTSTART, or it has run already (one more sync)."""
+    schedule = profile.schedule
+    assert schedule is not None
+    with connect() as conn:
+        row = conn.execute(
+            f'SELECT "{schedule.next_run}" FROM "{schedule.table}" WHERE name = %s',
+            [schedule.name],
+        ).fetchone()
+    next_run = row[0] if row else None
+    if next_run is not None and abs((next_run - dtstart).total_seconds()) < 1:
+        return True
+    # read after next_run: a run that moved next_run on is counted here
+    return sync_count(connect, profile) > syncs_before
