@@ -1,0 +1,158 @@
+"""The real ansible/automation-reports image, built with the public-base recipe and run as a
+user runs the harness (subprocesses of `invoke`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+import yaml
+
+from imagetest.config import REPO_ROOT
+from imagetest.dockerutil import leftovers
+from imagetest.expected import load_expected
+
+pytestmark = [pytest.mark.docker, pytest.mark.e2e, pytest.mark.slow]
+TAG = "localhost/imagetest/automation-dashboard:public-base-test"
+BUILD_TIMEOUT = 1800
+RUN_TIMEOUT = 900
+NOTHING = {"containers": [], "networks": [], "volumes": []}
+
+
+def invoke(*args: str, timeout: float = RUN_TIMEOUT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", *args],
+        cwd=REPO_ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def upstream_image(docker_client: docker.DockerClient, upstream_checkout: Path) -> str:
+    """`invoke build --context CHECKOUT --public-base` (warm: nothing to build)."""
+    result = invoke(
+        "build",
+        "--context",
+        str(upstream_checkout),
+        "--public-base",
+        "--image",
+        TAG,
+        timeout=BUILD_TIMEOUT,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    labels = docker_client.images.get(TAG).labels
+    assert labels["io.imagetest.recipe"] == "public-base"
+    assert labels["com.redhat.component"] == "automation-dashboard"
+    return TAG
+
+
+def test_a_second_build_builds_nothing(upstream_image: str, upstream_checkout: Path) -> None:
+    result = invoke("build", "--context", str(upstream_checkout), "--public-base", "--image", TAG)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "inputs unchanged, nothing to build" in result.stderr
+
+
+@pytest.mark.usefixtures("private_runs_dir")
+def test_matrix_passes_on_every_version(
+    docker_client: docker.DockerClient, upstream_image: str, tmp_path: Path
+) -> None:
+    result = invoke(
+        "matrix",
+        "--image",
+        upstream_image,
+        "--profile",
+        "upstream",
+        "--artifacts",
+        str(tmp_path),
+    )
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert result.returncode == 0, (result.stderr[-3000:], summary)
+    assert summary["verdict"] == "pass"
+    assert [r["aap_version"] for r in summary["runs"]] == ["2.4", "2.5", "2.6"]
+    for run in summary["runs"]:
+        expected = load_expected(REPO_ROOT / "expected" / f"aap-{run['aap_version']}.yaml")
+        assert run["counts"] == {e.id: e.count for e in expected.entries}, run["aap_version"]
+        run_summary = json.loads((tmp_path / run["artifacts"] / "summary.json").read_text())
+        assert leftovers(docker_client, run_summary["run_id"]) == NOTHING
+
+
+def run_test_image(artifacts: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], Any]:
+    result = invoke("test-image", "--artifacts", str(artifacts), "--profile", "upstream", *args)
+    summary = json.loads((artifacts / "summary.json").read_text())
+    return result, summary
+
+
+@pytest.mark.usefixtures("private_runs_dir")
+def test_wrong_count_is_exit_1_with_the_contract_message(
+    docker_client: docker.DockerClient, upstream_image: str, tmp_path: Path
+) -> None:
+    data = yaml.safe_load((REPO_ROOT / "expected" / "aap-2.6.yaml").read_text())
+    for entry in data["entities"]:
+        if entry["entity"] == "JobTemplate":
+            entry["count"] = 4
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(yaml.safe_dump(data))
+    result, summary = run_test_image(
+        tmp_path / "artifacts", "--image", upstream_image, "--expected", str(wrong)
+    )
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert summary["failed_stage"] == "validate"
+    assert "Expected 4 JobTemplate objects, got 3" in result.stderr
+    assert leftovers(docker_client, summary["run_id"]) == NOTHING
+
+
+@pytest.mark.usefixtures("private_runs_dir")
+def test_unreachable_aap_is_exit_2_naming_the_syncjob_error(
+    docker_client: docker.DockerClient, upstream_image: str, tmp_path: Path
+) -> None:
+    """The AAP goes away after the cluster is registered: the image's sync job fails, and
+    `invoke wait` stops at once with the SyncJob's own explanation."""
+    profile = tmp_path / "upstream.yaml"
+    data = yaml.safe_load((REPO_ROOT / "expected" / "profiles" / "upstream.yaml").read_text())
+    data["image"]["sync_steps"] = ["setclusters:no_schedule"]
+    profile.write_text(yaml.safe_dump(data))
+    (tmp_path / "upstream").symlink_to(REPO_ROOT / "expected" / "profiles" / "upstream")
+    up = invoke("up", "--image", upstream_image, "--profile", str(profile))
+    assert up.returncode == 0, up.stderr[-3000:]
+    state = json.loads(
+        next(Path(os.environ["IMAGETEST_RUNS_DIR"]).glob("*/state.json")).read_text()
+    )
+    run_id = state["run_id"]
+    try:
+        for stage in ("seed", "sync"):
+            step = invoke(stage)
+            assert step.returncode == 0, (stage, step.stderr[-3000:])
+        containers = {
+            c.labels["com.docker.compose.service"]: c
+            for c in docker_client.containers.list(filters={"label": f"io.imagetest.run={run_id}"})
+        }
+        containers["aap"].kill()
+        code, out = containers["task"].exec_run(
+            [
+                "/venv/bin/python",
+                "manage.py",
+                "syncdata",
+                "--since=2026-01-01",
+                "--until=2036-01-01",
+            ],
+            workdir="/code/src/backend",
+        )
+        assert code == 0, out.decode()
+        wait = invoke("wait", "--timeout", "60")
+        assert wait.returncode == 2, wait.stderr[-3000:]
+        assert "(sync) failed" in wait.stderr
+        assert "Error connecting to AAP API" in wait.stderr
+    finally:
+        down = invoke("teardown", "--run-id", run_id)
+        assert down.returncode == 0, down.stderr[-3000:]
+    assert leftovers(docker_client, run_id) == NOTHING
