@@ -4,6 +4,10 @@ Warms the images first (`python -m imagetest.images`), then runs the pipeline N 
 user would and reads each run's summary.json. The phase table is the benchmark.
 
     .venv/bin/python benchmarks/bench_pipeline.py [--runs 3] [--aap-version 2.6] [--budget 60]
+        [--image TAG --profile upstream --budget 45] [--default-intervals]
+
+The upstream image's figure: build it first (invoke build --context CHECKOUT --public-base),
+then pass its tag with --profile upstream.
 
 Exits 1 when a run fails or the median total exceeds --budget seconds.
 """
@@ -22,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def one_run(version: str, artifacts: Path) -> tuple[int, float, dict]:
+def one_run(version: str, artifacts: Path, extra: list[str]) -> tuple[int, float, dict]:
     started = time.monotonic()
     result = subprocess.run(
         [
@@ -34,6 +38,7 @@ def one_run(version: str, artifacts: Path) -> tuple[int, float, dict]:
             version,
             "--artifacts",
             str(artifacts),
+            *extra,
         ],
         cwd=REPO,
         capture_output=True,
@@ -52,7 +57,15 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--aap-version", default="2.6")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds (median wall time)")
+    parser.add_argument("--image", help="image under test (default: the reference dashboard)")
+    parser.add_argument("--profile", help="schema profile (reference, upstream or a path)")
+    parser.add_argument(
+        "--default-intervals", action="store_true", help="the image's own scheduler intervals"
+    )
     args = parser.parse_args()
+    extra = [f"--{k}={v}" for k, v in (("image", args.image), ("profile", args.profile)) if v]
+    if args.default_intervals:
+        extra.append("--default-intervals")
     subprocess.run(
         [sys.executable, "-m", "imagetest.images"], cwd=REPO, check=True, capture_output=True
     )
@@ -61,7 +74,7 @@ def main() -> int:
     failed = False
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp:
         for i in range(args.runs):
-            code, wall, summary = one_run(args.aap_version, Path(tmp) / f"run{i}")
+            code, wall, summary = one_run(args.aap_version, Path(tmp) / f"run{i}", extra)
             failed |= code != 0
             walls.append(wall)
             for p in summary["phases"]:
