@@ -57,10 +57,16 @@ def exit_text(code: int, oom: bool) -> str:
 
 
 def with_tail(head: str, container: Container, secrets: list[str]) -> str:
+    """``head`` (one line that names the container), then the last lines of its log."""
+    service = service_of(container)
     tail = log_tail(container, secrets)
     if not tail:
         return f"{head}; its log is empty"
-    return f"{head}; last {len(tail)} lines of its log:\n" + "\n".join(f"  | {t}" for t in tail)
+    lines = "\n".join(f"  | {t}" for t in tail)
+    return (
+        f"{head}; full log in containers/{service}.log\n"
+        f"last {len(tail)} lines of the {service} log:\n{lines}"
+    )
 
 
 class ContainerWatch:
@@ -72,7 +78,7 @@ class ContainerWatch:
         self.dead_on_arrival: list[Container] = []
         for container in dockerutil.run_containers(client, run_id):
             state = container.attrs.get("State", {})
-            if container.status == "running":
+            if container.status in ("running", "paused"):  # paused: check() says so
                 self.watched.append(
                     Watched(
                         service_of(container),
@@ -84,6 +90,8 @@ class ContainerWatch:
             elif int(state.get("ExitCode") or 0) != 0:
                 # a one-shot service that ended well (exit 0) is fine; anything else is not
                 self.dead_on_arrival.append(container)
+        names = ", ".join(sorted(w.service for w in self.watched)) or "none"
+        log.info("watching containers %s (a death ends the stage at once)", names)
 
     def check(self, stage: str | None = None) -> None:
         """Raise ContainerDied for the first container that is no longer as it was."""
