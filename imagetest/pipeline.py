@@ -211,6 +211,7 @@ def stage_seed(ctx: RunContext) -> None:
 
 def stage_sync(ctx: RunContext) -> None:
     state, profile, config = ctx.need_state(), ctx.need_profile(), ctx.config
+    alive = ctx.alive("sync")  # the containers as the stage starts
     access = ctx.access or seed.load_access(state.access_file)
 
     def await_first_sync() -> None:
@@ -221,7 +222,7 @@ def stage_sync(ctx: RunContext) -> None:
             timeout=config.timeout,
             poll_interval=config.poll_interval,
             stage="sync",
-            alive=ctx.alive("sync"),
+            alive=alive,
         )
 
     sync.sync(
