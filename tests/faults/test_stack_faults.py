@@ -100,6 +100,14 @@ def test_wait_passes_on_the_synced_stack(stack: Stack) -> None:
     assert stage(stack, "wait").returncode == 0
 
 
+@pytest.mark.parametrize("task", [["logs", "--service", "web"], ["images"], ["doctor"], ["up"]])
+def test_tasks_exit_0_on_a_healthy_stack(stack: Stack, task: list[str]) -> None:
+    result = stage(stack, *task)
+    assert result.returncode == 0, result.stderr[-2000:]
+    if task == ["up"]:
+        assert result.stdout.startswith(f"already up: imagetest-{stack.run_id}")
+
+
 def test_interrupted_wait_exits_130(stack: Stack) -> None:
     run = Streamed("wait", "--expected", str(stack.three_syncs), env=stack.env)
     try:
