@@ -43,6 +43,12 @@ def service_of(container: Container) -> str:
     return str(container.labels.get("com.docker.compose.service", container.name))
 
 
+def long_running(container: Container) -> bool:
+    """A service with a health check is meant to stay up (a one-shot job has none)."""
+    check = (container.attrs.get("Config") or {}).get("Healthcheck") or {}
+    return bool(check.get("Test")) and check.get("Test") != ["NONE"]
+
+
 def log_tail(container: Container, secrets: list[str], lines: int = LOG_LINES) -> list[str]:
     try:
         raw = container.logs(tail=lines).decode(errors="replace")
@@ -87,7 +93,7 @@ class ContainerWatch:
                         int(container.attrs.get("RestartCount") or 0),
                     )
                 )
-            elif int(state.get("ExitCode") or 0) != 0:
+            elif int(state.get("ExitCode") or 0) != 0 or long_running(container):
                 # a one-shot service that ended well (exit 0) is fine; anything else is not
                 self.dead_on_arrival.append(container)
         names = ", ".join(sorted(w.service for w in self.watched)) or "none"

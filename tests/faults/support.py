@@ -92,7 +92,9 @@ class Streamed:
         """When the first line holding ``needle`` was read (monotonic clock)."""
         return next((t for t, line in self.lines if needle in line), None)
 
-    def wait_for(self, needle: str, timeout: float = 300) -> None:
+    def wait_for(self, needle: str | tuple[str, ...], timeout: float = 300) -> None:
+        """Until a line holds ``needle`` (or one of them); fail if the task ends first."""
+        needles = (needle,) if isinstance(needle, str) else needle
         deadline = time.monotonic() + timeout
         while (left := deadline - time.monotonic()) > 0:
             try:
@@ -101,7 +103,7 @@ class Streamed:
                 break
             if line is None:
                 pytest.fail(f"ended before {needle!r}:\n{self.output[-4000:]}")
-            if needle in line:
+            if any(n in line for n in needles):
                 return
         pytest.fail(f"no {needle!r} within {timeout} s:\n{self.output[-4000:]}")
 
