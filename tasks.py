@@ -12,10 +12,10 @@ from typing import Any
 
 from invoke import Context, Exit, task
 
-from imagetest import dockerutil, pipeline, stack
+from imagetest import dockerutil, pipeline, stack, upcmd
 from imagetest import doctor as doctor_mod
 from imagetest.config import REPO_ROOT, Config, resolve_config
-from imagetest.errors import HarnessError
+from imagetest.errors import EXIT_INTERRUPTED, HarnessError
 from imagetest.log import setup_logging
 from imagetest.runstate import load_state, new_run_id
 
@@ -53,11 +53,14 @@ def _config(c: Context, **flags: Any) -> Config:
 
 
 def _guard(fn: Callable[[], Any]) -> Any:
+    """The one way every task ends: the outcome's message, no traceback, its exit code."""
     try:
         return fn()
     except HarnessError as exc:
         where = f" (stage {exc.stage})" if exc.stage else ""
-        raise Exit(f"error{where}: {exc}", code=2) from None
+        raise Exit(f"error{where}: {exc}", code=exc.exit_code) from None
+    except KeyboardInterrupt:
+        raise Exit("error: interrupted", code=EXIT_INTERRUPTED) from None
 
 
 def _stage(c: Context, name: str, **flags: Any) -> None:
@@ -68,15 +71,22 @@ def _stage(c: Context, name: str, **flags: Any) -> None:
 def doctor(c: Context, verbose: bool = False) -> None:
     """Check Python, the Docker engine, Compose v2 and free disk."""
     setup_logging(verbose)
-    if not doctor_mod.run_checks():
-        raise Exit("error: the host is not ready (see FAIL lines)", code=2)
+
+    def run() -> None:
+        if not doctor_mod.run_checks():
+            raise HarnessError("the host is not ready (see the FAIL lines for the fix)")
+
+    _guard(run)
 
 
 @task(auto_shortflags=False, help={"offline": RUN_HELP["offline"], "verbose": RUN_HELP["verbose"]})
 def images(c: Context, offline: bool = False, verbose: bool = False) -> None:
     """Make the stack's images exist: use, pull or build them (warm: no work)."""
-    config = _config(c, offline=offline, verbose=verbose)
-    _guard(lambda: pipeline.timed("images", pipeline.stage_images, _ctx(config)))
+    _guard(
+        lambda: pipeline.run_alone(
+            "images", pipeline.stage_images, _ctx(_config(c, offline=offline, verbose=verbose))
+        )
+    )
 
 
 @task(
@@ -106,17 +116,15 @@ def build(
     """Build the reference dashboard and emulator images, or a dashboard from --context."""
     from imagetest.imageselect import build_dashboard
 
-    config = _config(
-        c,
-        context=context,
-        dockerfile=dockerfile,
-        image=image,
-        public_base=public_base,
-        no_frontend=no_frontend,
-        offline=offline,
-        verbose=verbose,
-    )
-    _guard(lambda: build_dashboard(config, dockerutil.client()))
+    flags = {
+        "context": context,
+        "dockerfile": dockerfile,
+        "image": image,
+        "public_base": public_base,
+        "no_frontend": no_frontend,
+        "offline": offline,
+    }
+    _guard(lambda: build_dashboard(_config(c, verbose=verbose, **flags), dockerutil.client()))
 
 
 def _ctx(config: Config) -> pipeline.RunContext:
@@ -153,22 +161,14 @@ def up(
     default_intervals: bool = False,
     verbose: bool = False,
 ) -> None:
-    """Start the stack (db, redis, emulator, web, task) and wait until healthy; no-op if up."""
-    config = _config(
-        c,
-        image=image,
-        aap_version=aap_version,
-        timeout=timeout,
-        profile=profile,
-        aap_url=aap_url,
-        aap_insecure=aap_insecure,
-        offline=offline,
-        default_intervals=default_intervals,
-        verbose=verbose,
-    )
+    """Start the stack (db, redis, emulator, web, task) and wait until healthy; no-op if up.
+
+    A current stack that is not up (a failed `up`) is torn down first."""
+    flags = dict(locals())
+    flags.pop("c")
 
     def run() -> None:
-        state, fresh = pipeline.bring_up(config)
+        state, fresh = upcmd.bring_up(_config(c, **flags))
         print(
             f"{'up' if fresh else 'already up'}: {state.project}"
             f"  db 127.0.0.1:{state.ports['db']}  web 127.0.0.1:{state.ports['web']}"
@@ -276,19 +276,15 @@ def validate(
     verbose: bool = False,
 ) -> None:
     """Assert the exact row counts (scripts/validate_results.py); exit 1 on a mismatch."""
-    config = _config(
+    _stage(
         c,
+        "validate",
         expected=expected,
         profile=profile,
         aap_version=aap_version,
         timeout=timeout,
         verbose=verbose,
     )
-    try:
-        pipeline.run_single("validate", config)
-    except HarnessError as exc:
-        code = 1 if exc.stage == "validate" and "Expected" in str(exc) else 2
-        raise Exit(f"error (stage validate): {exc}", code=code) from None
 
 
 @task(
@@ -347,11 +343,14 @@ def test_image(
     """The whole chain: images, up, seed, sync, wait, validate, diagnostics, teardown."""
     flags = dict(locals())
     flags.pop("c")
-    config = _guard(lambda: _config(c, **flags))
-    result = pipeline.run_pipeline(config)
-    print(pipeline.render(result))
-    if result.exit_code != 0:
-        raise Exit(f"error (stage {result.failed_stage}): {result.error}", code=result.exit_code)
+
+    def run() -> None:
+        result = pipeline.run_pipeline(_config(c, **flags))
+        print(pipeline.render(result))
+        if result.exit_code != 0:
+            raise HarnessError(result.error, stage=result.failed_stage, exit_code=result.exit_code)
+
+    _guard(run)
 
 
 @task(
@@ -392,6 +391,12 @@ def matrix(
             extra.append(flag)
     root = artifacts or str(REPO_ROOT / ".artifacts" / f"matrix-{new_run_id()}")
     versions = [v.strip() for v in aap_versions.split(",")]
-    code = _guard(lambda: run_matrix(versions, jobs, extra, root, cwd=REPO_ROOT))
-    if code != 0:
-        raise Exit(f"error: the matrix failed; see {root}/summary.json", code=code)
+
+    def run() -> None:
+        # the runs' own options are checked here, before any run starts
+        _config(c, image=image, profile=profile, timeout=timeout, artifacts=root, verbose=verbose)
+        code = run_matrix(versions, jobs, extra, root, cwd=REPO_ROOT)
+        if code != 0:
+            raise HarnessError(f"the matrix failed; see {root}/summary.json", exit_code=code)
+
+    _guard(run)

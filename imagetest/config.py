@@ -7,13 +7,14 @@ Precedence, highest first: command-line flag, environment (``IMAGETEST_*``), the
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imagetest.errors import HarnessError
+from imagetest.errors import OptionError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 AAP_VERSIONS = ("2.4", "2.5", "2.6")
@@ -23,6 +24,7 @@ ENV_ALIASES: dict[str, tuple[str, ...]] = {"aap_password": ("AAP_PASSWORD",)}
 SECRET_FIELDS = frozenset({"aap_password"})
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+MAX_SECONDS = 86400.0  # a day: any longer wait is a typo, and sleep() overflows on huge values
 
 
 @dataclass(frozen=True)
@@ -92,16 +94,19 @@ def _to_bool(value: Any, name: str) -> bool:
         return True
     if text in FALSE_WORDS:
         return False
-    raise HarnessError(f"option {name}: {value!r} is not a boolean; use true or false")
+    raise OptionError(f"option {name}: {value!r} is not a boolean; use true or false")
 
 
 def _to_float(value: Any, name: str) -> float:
     try:
         number = float(value)
-    except (TypeError, ValueError):
-        raise HarnessError(f"option {name}: {value!r} is not a number of seconds") from None
-    if number <= 0:
-        raise HarnessError(f"option {name}: must be greater than 0, got {value!r}")
+    except (TypeError, ValueError, OverflowError):
+        raise OptionError(f"option {name}: {value!r} is not a number of seconds") from None
+    if not math.isfinite(number) or not 0 < number <= MAX_SECONDS:
+        raise OptionError(
+            f"option {name}: {value!r} is out of range; use a number of seconds above 0 "
+            f"and at most {MAX_SECONDS:.0f}"
+        )
     return number
 
 
@@ -141,7 +146,7 @@ def resolve_config(
     known = {f.name: f for f in dataclasses.fields(Config)}
     unknown = sorted(set(file_config) - set(known))
     if unknown:
-        raise HarnessError(f"invoke.yaml imagetest: unknown option(s) {', '.join(unknown)}")
+        raise OptionError(f"invoke.yaml imagetest: unknown option(s) {', '.join(unknown)}")
     values: dict[str, Any] = {}
     for name, f in known.items():
         raw = flags.get(name)
@@ -158,10 +163,42 @@ def resolve_config(
 
 def validate_config(config: Config) -> None:
     if config.aap_version not in AAP_VERSIONS:
-        raise HarnessError(
+        raise OptionError(
             f"unknown AAP version {config.aap_version!r}; use one of {', '.join(AAP_VERSIONS)}"
         )
     if config.skip_seed and not config.external_aap:
-        raise HarnessError("--skip-seed needs --aap-url: the emulator starts empty every run")
+        raise OptionError("--skip-seed needs --aap-url: the emulator starts empty every run")
     if config.external_aap and not str(config.aap_url).startswith(("http://", "https://")):
-        raise HarnessError(f"--aap-url {config.aap_url!r} must start with http:// or https://")
+        raise OptionError(f"--aap-url {config.aap_url!r} must start with http:// or https://")
+    if config.artifacts:
+        check_artifacts_path(Path(config.artifacts))
+
+
+def check_artifacts_path(path: Path) -> None:
+    """--artifacts must be a directory or creatable as one (checked, not created, here)."""
+    if path.is_dir():
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise OptionError(f"--artifacts {path}: the directory is not writable; pick another")
+        return
+    if path.exists():
+        raise OptionError(f"--artifacts {path}: a file is in the way; pass a directory path")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise OptionError(
+            f"--artifacts {path}: cannot create a directory under {parent}; "
+            "pass a writable directory path"
+        )
+
+
+def make_artifacts_dir(path: Path) -> Path:
+    """Create the artifacts directory, or one OptionError naming it (e.g. under /proc)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OptionError(
+            f"--artifacts {path}: cannot create the directory ({exc.strerror or 'refused'}); "
+            "pass a writable directory path"
+        ) from None
+    return path

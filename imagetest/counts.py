@@ -40,6 +40,13 @@ def count_rows(conn: psycopg.Connection[Any], profile: Profile, entry: Expectati
             f"table {profile.table(entry.entity)} of {entry.entity} does not exist; "
             f"did migrations run, and is --profile {profile.name} right for this image?"
         ) from None
+    except psycopg.errors.UndefinedColumn as exc:
+        conn.rollback()
+        column = (exc.diag.message_primary or "a column").removeprefix("column ")
+        raise HarnessError(
+            f"{entry.label}: column {column} (filter of the expected file); "
+            f"is --profile {profile.name} right for this image?"
+        ) from None
     return int(row[0]) if row else 0
 
 

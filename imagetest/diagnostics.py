@@ -30,7 +30,7 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text)
 
 
-def _secrets(state: RunState) -> list[str]:
+def run_secrets(state: RunState) -> list[str]:
     found = [state.db.get("password", "")]
     for name in ("aap_admin_password",):
         p = state.run_dir / name
@@ -82,7 +82,7 @@ def database_state(state: RunState, profile: Profile, out: Path) -> None:
                 rows = [{"error": str(exc).splitlines()[0]}]
             _write(out / "syncjobs.json", json.dumps(rows, indent=2, default=str))
     except psycopg.Error as exc:
-        _write(out / "database-unavailable.txt", f"{exc.__class__.__name__}: {exc}\n")
+        _write(out / "database-unavailable.txt", f"database not reachable: {exc}\n")
 
 
 def run_files(state: RunState, out: Path, secrets: list[str]) -> None:
@@ -108,7 +108,7 @@ def compose_ps(state: RunState, out: Path, secrets: list[str]) -> None:
 def capture(state: RunState, profile: Profile, out: Path) -> Path:
     """Write everything into ``out`` in parallel; never raises for a missing part."""
     out.mkdir(parents=True, exist_ok=True)
-    secrets = _secrets(state)
+    secrets = run_secrets(state)
     jobs: list[tuple[Any, ...]] = [
         (compose_ps, state, out, secrets),
         (database_state, state, profile, out),

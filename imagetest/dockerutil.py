@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from typing import Any
 
 import docker
@@ -22,10 +23,11 @@ def client() -> docker.DockerClient:
     try:
         c = docker.from_env(timeout=120)
         c.ping()
-    except Exception as exc:
+    except Exception:  # any failure to reach the engine has the same fix
+        where = os.environ.get("DOCKER_HOST") or "the default socket"
         raise HarnessError(
-            "no Docker engine answers (is it running, and is DOCKER_HOST right?): "
-            f"{exc.__class__.__name__}"
+            f"no Docker engine answers at {where}: start Docker, or point DOCKER_HOST at a "
+            "running engine (`docker info` shows which)"
         ) from None
     return c
 

@@ -1,14 +1,63 @@
-"""The one error type the harness raises for problems a user can fix."""
+"""The outcomes of a run as types: each failure a user can fix carries its exit code.
+
+Tasks print the message without a traceback and exit with ``exit_code`` (README: 0 all
+counts match, 1 a count is wrong, 2 a stage could not run, 130 interrupted). Nothing
+decides an exit code by reading a message.
+"""
 
 from __future__ import annotations
 
+EXIT_OK = 0
+EXIT_MISMATCH = 1
+EXIT_STAGE = 2
+EXIT_INTERRUPTED = 130
+
 
 class HarnessError(Exception):
-    """A failure with a one-line message that names the problem and the fix.
+    """A stage could not run: a one-line message that names the problem and the fix."""
 
-    Tasks print the message without a traceback and exit non-zero.
-    """
+    exit_code = EXIT_STAGE
 
-    def __init__(self, message: str, *, stage: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, stage: str | None = None, exit_code: int | None = None
+    ) -> None:
         super().__init__(message)
         self.stage = stage
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class OptionError(HarnessError):
+    """An option value that cannot work; raised before anything starts."""
+
+
+class CountMismatch(HarnessError):
+    """The stack ran and a count in the database differs from the expected file."""
+
+    exit_code = EXIT_MISMATCH
+
+
+class ContainerDied(HarnessError):
+    """A container of the stack exited, restarted or was paused while a stage needed it."""
+
+    def __init__(self, message: str, *, service: str, stage: str | None = None) -> None:
+        super().__init__(message, stage=stage)
+        self.service = service
+
+
+class Interrupted(HarnessError):
+    """Ctrl-C or SIGTERM: the outcome a KeyboardInterrupt ends in."""
+
+    exit_code = EXIT_INTERRUPTED
+
+    def __init__(self, message: str = "interrupted", *, stage: str | None = None) -> None:
+        super().__init__(message, stage=stage)
+
+
+def exit_code_of(exc: BaseException) -> int:
+    """The exit code of any way a task can end (one path for every task)."""
+    if isinstance(exc, HarnessError):
+        return exc.exit_code
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    return EXIT_STAGE

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from imagetest.errors import HarnessError
+from imagetest.profile import Profile
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,10 @@ def load_expected(path: str | Path) -> ExpectedCounts:
     try:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else "parse error"
-        raise _bad(path, f"not valid YAML ({first})") from None
+        raise _bad(path, yaml_problem(exc)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+        raise HarnessError(f"expected file {path} cannot be read: {reason}") from None
     if not isinstance(data, dict) or not isinstance(data.get("entities"), list):
         raise _bad(path, "needs a top-level 'entities:' list")
     entries = [_entry(path, i, raw) for i, raw in enumerate(data["entities"], 1)]
@@ -90,3 +93,47 @@ def load_expected(path: str | Path) -> ExpectedCounts:
         raise _bad(path, f"duplicate entries {', '.join(dupes)}")
     version = data.get("aap_version")
     return ExpectedCounts(str(version) if version is not None else None, entries, path)
+
+
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """The YAML error with its line and column (1-based), as an editor shows them."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or "parse error"
+    if mark is None:
+        return f"not valid YAML ({problem})"
+    return f"not valid YAML at line {mark.line + 1}, column {mark.column + 1}: {problem}"
+
+
+def check_against_profile(expected: ExpectedCounts, profile: Profile, aap_version: str) -> None:
+    """Preflight: every entity has a table, every filter key a column, the version matches."""
+    path = expected.path
+    if expected.aap_version is not None and expected.aap_version != aap_version:
+        raise HarnessError(
+            f"expected file {path} is for AAP {expected.aap_version}, the run is for AAP "
+            f"{aap_version}; pass --expected expected/aap-{aap_version}.yaml or "
+            f"--aap-version {expected.aap_version}"
+        )
+    known = ", ".join(sorted(profile.entities))
+    for entry in expected.entries:
+        if entry.entity not in profile.entities:
+            raise _bad(
+                path,
+                f"{entry.id}: unknown entity {entry.entity!r}; profile {profile.name} knows "
+                f"{known} (a typo in the expected file, or a table missing in the profile)",
+            )
+        columns = filter_columns(profile, entry.entity)
+        for key in entry.filter:
+            if key not in columns:
+                allowed = ", ".join(sorted(columns)) or "none"
+                raise _bad(
+                    path,
+                    f"{entry.id}: cannot filter {entry.entity} on {key!r}; profile "
+                    f"{profile.name} maps these filter keys: {allowed}",
+                )
+
+
+def filter_columns(profile: Profile, entity: str) -> dict[str, str]:
+    """Filter key -> column the profile maps for ``entity`` (only SyncJob has them)."""
+    if profile.entities.get(entity) == profile.syncjob.table:
+        return dict(profile.syncjob.columns)
+    return {}

@@ -400,7 +400,7 @@ def _client(client: docker.DockerClient | None) -> docker.DockerClient:
         found.ping()
     except Exception as exc:  # any failure to reach the engine
         raise HarnessError(
-            f"no Docker engine answers ({exc.__class__.__name__}); run scripts/setup.sh",
+            "no Docker engine answers; start it or run scripts/setup.sh (check DOCKER_HOST)",
             stage=STAGE,
         ) from exc
     return found

@@ -47,6 +47,12 @@ def resolve_images(config: Config, client: docker.DockerClient) -> ResolvedImage
     wanted = {n: r for n, r in results.items() if n in needed_images(config)}
     env = images.compose_env(wanted)
     ref = config.image or env["DASHBOARD_IMAGE"]
+    if config.offline and registry.local_image(client, ref) is None:
+        raise HarnessError(
+            f"image {ref} is not present locally and --offline never pulls: load or build it "
+            "(`docker load`, `invoke build --context DIR --image TAG`) or drop --offline",
+            stage="images",
+        )
     under_test = registry.ensure_image(client, ref, log=log.info)
     env["DASHBOARD_IMAGE"] = ref
     return ResolvedImages(env=env, image=ref, image_id=under_test.id, digest=under_test.digest)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from imagetest.config import AAP_VERSIONS
-from imagetest.errors import HarnessError
+from imagetest.errors import EXIT_INTERRUPTED, EXIT_MISMATCH, EXIT_OK, EXIT_STAGE, HarnessError
 from imagetest.log import get_logger
 
 SUMMARY_NAME = "summary.json"
@@ -85,8 +85,9 @@ def run_matrix(
     cwd:           working directory of the runs (default: the current one).
     out:           where each run's output goes, one line at a time prefixed `[aap-V]`.
 
-    Returns 0 when every version passed, 1 otherwise. Raises HarnessError for bad input
-    or when `prepare` fails.
+    Returns the worst outcome of the runs: 130 if one was interrupted, 2 if one could not
+    run (or ended without a usable summary), 1 if counts were wrong, 0 when all passed.
+    Raises HarnessError for bad input or when `prepare` fails.
     """
     chosen = _check_versions(versions)
     if jobs < 1:
@@ -132,7 +133,22 @@ def run_matrix(
             note,
         )
     _log.info("matrix: %s in %.1f s; %s", summary["verdict"], total, root / SUMMARY_NAME)
-    return 0 if summary["verdict"] == PASS else 1
+    return matrix_exit_code(results)
+
+
+def matrix_exit_code(results: Sequence[RunResult]) -> int:
+    """The worst outcome: interrupted, then could-not-run, then wrong counts."""
+    codes = set()
+    for r in results:
+        known = r.exit_code in (EXIT_OK, EXIT_MISMATCH, EXIT_STAGE, EXIT_INTERRUPTED)
+        code = r.exit_code if known else EXIT_STAGE
+        if code == EXIT_OK and r.verdict != PASS:
+            code = EXIT_STAGE  # exit 0 without a passing summary is no pass
+        codes.add(code)
+    for code in (EXIT_INTERRUPTED, EXIT_STAGE, EXIT_MISMATCH):
+        if code in codes:
+            return code
+    return EXIT_OK
 
 
 def _default_prepare(extra_args: Sequence[str]) -> list[str]:

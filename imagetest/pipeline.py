@@ -10,23 +10,29 @@ import dataclasses
 import json
 import logging
 import os
-import signal
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
-from imagetest import compose, dockerutil, imageselect, seed, stack, sync, validate, wait
-from imagetest.config import Config
-from imagetest.diagnostics import capture
-from imagetest.errors import HarnessError
-from imagetest.expected import ExpectedCounts, load_expected
+from imagetest import bringup, compose, dockerutil, imageselect, seed, stack, sync, validate, wait
+from imagetest.boundary import translate
+from imagetest.config import Config, make_artifacts_dir
+from imagetest.diagnostics import capture, run_secrets
+from imagetest.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_MISMATCH,
+    EXIT_OK,
+    EXIT_STAGE,
+    HarnessError,
+)
+from imagetest.expected import ExpectedCounts, check_against_profile, load_expected
 from imagetest.imageselect import ResolvedImages
+from imagetest.liveness import ContainerWatch
 from imagetest.log import DATEFMT, FORMAT, get_logger, phase_failed, phase_passed, phase_started
 from imagetest.profile import Profile, load_profile
 from imagetest.runstate import (
@@ -38,12 +44,14 @@ from imagetest.runstate import (
     require_state,
     runs_dir,
 )
+from imagetest.signals import interrupts_deferred, sigterm_as_interrupt, teardown_hint
 
 log = get_logger("pipeline")
 PASS, FAIL = "pass", "fail"
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
-EXIT_OK, EXIT_VALIDATION, EXIT_STAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+__all__ = ["EXIT_INTERRUPTED", "EXIT_MISMATCH", "EXIT_OK", "EXIT_STAGE"]
 SUMMARY_NAME = "summary.json"
+STACK_STAGES = ("seed", "sync", "wait", "validate")  # a dead container may explain a failure
 
 
 @dataclass
@@ -52,6 +60,15 @@ class Phase:
     status: str
     seconds: float
     reason: str = ""
+    exit_code: int = EXIT_OK  # of the outcome this phase ended in
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "seconds": round(self.seconds, 2),
+            "reason": self.reason,
+        }
 
 
 @dataclass
@@ -67,6 +84,18 @@ class RunContext:
     state: RunState | None = None
     access: dict[str, Any] | None = None
     indicators: dict[str, Any] = field(default_factory=dict)
+    watch: ContainerWatch | None = None
+
+    def need_watch(self) -> ContainerWatch:
+        """The stack's containers as they are now; later checks compare against this."""
+        if self.watch is None:
+            state = self.need_state()
+            self.watch = ContainerWatch(dockerutil.client(), state.run_id, run_secrets(state))
+        return self.watch
+
+    def alive(self, stage: str) -> Callable[[], None]:
+        watch = self.need_watch()
+        return lambda: watch.check(stage)
 
     def need_state(self) -> RunState:
         """This run's stack (never another one that happens to be current)."""
@@ -112,7 +141,7 @@ class PipelineResult:
             "image_id": self.image_id,
             "digest": self.digest,
             "aap_version": self.aap_version,
-            "phases": [{**asdict(p), "seconds": round(p.seconds, 2)} for p in self.phases],
+            "phases": [p.summary() for p in self.phases],
             "seconds": round(sum(p.seconds for p in self.phases), 2),
             "counts": self.indicators.get("counts", {}),
             "syncjobs": self.indicators.get("syncjobs", []),
@@ -140,9 +169,8 @@ def stage_preflight(ctx: RunContext) -> None:
     """Fail in a second on what would fail later: engine, compose, profile, expected file."""
     dockerutil.client()
     compose.compose_version()
-    ctx.need_profile()
-    ctx.need_expected()
     config = ctx.config
+    check_against_profile(ctx.need_expected(), ctx.need_profile(), config.aap_version)
     if (
         config.external_aap
         and validate.aap_ping(str(config.aap_url), verify=not config.aap_insecure) is None
@@ -156,16 +184,25 @@ def stage_images(ctx: RunContext) -> None:
     ctx.images = imageselect.resolve_images(ctx.config, dockerutil.client())
 
 
+def start_stack(ctx: RunContext, *, make_current: bool) -> None:
+    """A new stack for this run; a failure names the service that did not come up."""
+    config = ctx.config
+    try:
+        ctx.state = stack.up(
+            config,
+            ctx.need_profile(),
+            ctx.images or ResolvedImages(),
+            run_id=ctx.run_id,
+            reuse=False,
+            make_current=make_current,
+        )
+    except HarnessError as exc:
+        state = load_state(ctx.run_id)
+        raise bringup.explain(exc, dockerutil.client(), state, config.bring_up_timeout) from None
+
+
 def stage_up(ctx: RunContext) -> None:
-    images = ctx.images or ResolvedImages()
-    ctx.state = stack.up(
-        ctx.config,
-        ctx.need_profile(),
-        images,
-        run_id=ctx.run_id,
-        reuse=False,
-        make_current=ctx.config.keep,
-    )
+    start_stack(ctx, make_current=ctx.config.keep)
 
 
 def stage_seed(ctx: RunContext) -> None:
@@ -174,6 +211,7 @@ def stage_seed(ctx: RunContext) -> None:
 
 def stage_sync(ctx: RunContext) -> None:
     state, profile, config = ctx.need_state(), ctx.need_profile(), ctx.config
+    alive = ctx.alive("sync")  # the containers as the stage starts
     access = ctx.access or seed.load_access(state.access_file)
 
     def await_first_sync() -> None:
@@ -184,6 +222,7 @@ def stage_sync(ctx: RunContext) -> None:
             timeout=config.timeout,
             poll_interval=config.poll_interval,
             stage="sync",
+            alive=alive,
         )
 
     sync.sync(
@@ -206,6 +245,7 @@ def stage_wait(ctx: RunContext) -> None:
         syncs=expected_syncs(ctx),
         timeout=config.timeout,
         poll_interval=config.poll_interval,
+        alive=ctx.alive("wait"),
     )
 
 
@@ -247,50 +287,40 @@ def default_teardown(ctx: RunContext) -> None:
 # -- running ----------------------------------------------------------------------------
 
 
-class Interrupted(KeyboardInterrupt):
-    """SIGTERM, turned into the same path as Ctrl-C."""
-
-
-@contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, _frame: Any) -> None:
-        raise Interrupted(f"signal {signum}")
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def timed(name: str, fn: Stage, ctx: RunContext) -> Phase:
-    """Run one stage between [PHASE] markers. KeyboardInterrupt propagates (phase recorded)."""
+    """Run one stage between [PHASE] markers. KeyboardInterrupt propagates (phase recorded).
+
+    The stage boundary: any exception becomes a HarnessError with a sentence for the user
+    (a dead container that explains it first); its exit code goes into the phase.
+    """
     started = time.monotonic()
     try:
         # inside the try: a signal landing on the start marker still logs the failure
         phase_started(name)
         fn(ctx)
-    except HarnessError as exc:
-        seconds = time.monotonic() - started
-        phase_failed(name, seconds, str(exc))
-        return Phase(name, FAILED, seconds, str(exc))
     except KeyboardInterrupt:
         seconds = time.monotonic() - started
         phase_failed(name, seconds, "interrupted")
         raise
-    except Exception as exc:  # an unexpected error still gets diagnostics and teardown
+    except Exception as exc:  # every failure still gets diagnostics and teardown
+        log.debug("%s failed", name, exc_info=True)
+        error = outcome(exc, name, ctx)
         seconds = time.monotonic() - started
-        reason = f"{exc.__class__.__name__}: {exc}"
-        log.debug("unexpected error in %s", name, exc_info=True)
-        phase_failed(name, seconds, reason)
-        return Phase(name, FAILED, seconds, reason)
+        phase_failed(name, seconds, str(error))
+        return Phase(name, FAILED, seconds, str(error), error.exit_code)
     seconds = time.monotonic() - started
     phase_passed(name, seconds)
     return Phase(name, PASSED, seconds)
+
+
+def outcome(exc: Exception, stage: str, ctx: RunContext) -> HarnessError:
+    """What the user reads for ``exc``: a dead container if one explains it, else a sentence."""
+    if stage in STACK_STAGES and ctx.state is not None:
+        try:
+            return ctx.need_watch().blame(exc, stage)
+        except HarnessError:  # the engine itself is gone: say what the stage saw
+            pass
+    return translate(exc, stage)
 
 
 @contextmanager
@@ -320,7 +350,8 @@ def run_pipeline(
 ) -> PipelineResult:
     """Run the whole chain once; diagnostics and teardown always happen (teardown unless keep)."""
     run_id = run_id or new_run_id()
-    ctx = RunContext(config=config, run_id=run_id, artifacts=config.artifacts_dir(run_id))
+    artifacts = make_artifacts_dir(config.artifacts_dir(run_id))  # before anything starts
+    ctx = RunContext(config=config, run_id=run_id, artifacts=artifacts)
     chain = stages if stages is not None else list(STAGES.items())
     phases: list[Phase] = []
     interrupted = False
@@ -341,29 +372,39 @@ def run_pipeline(
                 seconds = time.monotonic() - stage_started
                 phases.append(Phase(chain[len(phases)][0], FAILED, seconds, "interrupted"))
         failed = next((p for p in phases if p.status == FAILED), None)
-        for name, fn, skip in (
-            ("diagnostics", diagnostics, False),
-            ("teardown", teardown, config.keep),
-        ):
-            if skip:
-                log.info("[PHASE] %s skipped (--keep): the stack stays up", name)
-                phases.append(Phase(name, SKIPPED, 0.0, "--keep"))
-                continue
-            try:
-                phases.append(timed(name, fn, ctx))
-            except KeyboardInterrupt:
-                interrupted = True
-                phases.append(Phase(name, FAILED, 0.0, "interrupted"))
+        try:
+            phases.append(timed("diagnostics", diagnostics, ctx))
+        except KeyboardInterrupt:  # a second Ctrl-C cuts the diagnostics short, not teardown
+            interrupted = True
+            phases.append(Phase("diagnostics", FAILED, 0.0, "interrupted", EXIT_INTERRUPTED))
+        if config.keep:
+            log.info("[PHASE] teardown skipped (--keep): the stack stays up")
+            phases.append(Phase("teardown", SKIPPED, 0.0, "--keep"))
+        else:
+            phase, late_signal = unstoppable_teardown(ctx, teardown)
+            phases.append(phase)
+            interrupted = interrupted or late_signal
         result = finish(ctx, phases, failed, interrupted)
     return result
 
 
+def unstoppable_teardown(ctx: RunContext, teardown: Stage) -> tuple[Phase, bool]:
+    """Teardown with Ctrl-C/SIGTERM deferred until it ends; whether one came meanwhile."""
+    hint = teardown_hint(ctx.run_id, runs_dir_hint())
+    with interrupts_deferred(ctx.run_id, hint) as received:
+        phase = timed("teardown", teardown, ctx)
+    if phase.status == FAILED:
+        log.error("run %s may have left containers: remove them with `%s`", ctx.run_id, hint)
+    return phase, bool(received)
+
+
+def runs_dir_hint() -> str:
+    return f"{RUNS_DIR_ENV}={runs_dir()}" if os.environ.get(RUNS_DIR_ENV) else ""
+
+
 def select_hint(run_id: str) -> str:
     """The environment that points single stages at ``run_id``."""
-    hint = f"{SELECT_ENV}={run_id}"
-    if os.environ.get(RUNS_DIR_ENV):
-        hint = f"{RUNS_DIR_ENV}={runs_dir()} {hint}"
-    return hint
+    return " ".join(filter(None, (runs_dir_hint(), f"{SELECT_ENV}={run_id}")))
 
 
 def finish(
@@ -375,10 +416,8 @@ def finish(
         code = EXIT_INTERRUPTED
     elif failed is None:
         code = EXIT_OK
-    elif failed.name == "validate" and failed.reason.startswith("Expected "):
-        code = EXIT_VALIDATION
     else:
-        code = EXIT_STAGE
+        code = failed.exit_code or EXIT_STAGE
     images = ctx.images or ResolvedImages()
     result = PipelineResult(
         run_id=ctx.run_id,
@@ -409,7 +448,8 @@ def render(result: PipelineResult) -> str:
     """The table printed at the end of a run."""
     lines = ["", f"{'phase':<12} {'status':<8} {'seconds':>8}  reason", "-" * 60]
     for p in result.phases:
-        reason = p.reason if len(p.reason) <= 70 else p.reason[:67] + "..."
+        reason = p.reason.split("\n", 1)[0]
+        reason = reason if len(reason) <= 70 else reason[:67] + "..."
         lines.append(f"{p.name:<12} {p.status:<8} {p.seconds:>8.1f}  {reason}")
     total = sum(p.seconds for p in result.phases)
     lines += ["-" * 60, f"{'total':<21} {total:>8.1f}"]
@@ -430,33 +470,9 @@ def render(result: PipelineResult) -> str:
     lines.append(f"image: {image or '?'}   AAP {result.aap_version}   run {result.run_id}")
     verdict = result.verdict.upper()
     if result.failed_stage:
-        verdict += f" (stage {result.failed_stage}: {result.error})"
+        verdict += f" (stage {result.failed_stage}: {result.error.splitlines()[0]})"
     lines += [f"VERDICT: {verdict}", f"artifacts: {result.artifacts}"]
     return "\n".join(lines)
-
-
-def bring_up(config: Config) -> tuple[RunState, bool]:
-    """`invoke up`: the current stack if it is up, else preflight, images and a new stack.
-
-    Returns the state and whether it was started now. A failed bring-up keeps its state so
-    `invoke logs` can show why; `invoke teardown` removes it.
-    """
-    current = load_state()
-    if current is not None and stack.is_up(dockerutil.client(), current):
-        return current, False
-    ctx = RunContext(config, new_run_id(), Path())
-    ctx.artifacts = config.artifacts_dir(ctx.run_id)
-
-    def start(c: RunContext) -> None:
-        c.state = stack.up(config, c.need_profile(), c.images or ResolvedImages(), run_id=c.run_id)
-
-    for name, fn in (("preflight", stage_preflight), ("images", stage_images), ("up", start)):
-        phase = timed(name, fn, ctx)
-        if phase.status == FAILED:
-            hint = " (see `invoke logs`, then `invoke teardown`)" if name == "up" else ""
-            raise HarnessError(phase.reason + hint, stage=name)
-    assert ctx.state is not None
-    return ctx.state, True
 
 
 def inherit_from_state(config: Config, state: RunState) -> Config:
@@ -482,7 +498,12 @@ def run_single(name: str, config: Config) -> RunContext:
     ctx = RunContext(config=config, run_id=run_id, artifacts=artifacts, state=state)
     if name != "up":
         ctx.state = ctx.need_state()
-    phase = timed(name, STAGES[name], ctx)
+    return run_alone(name, STAGES[name], ctx)
+
+
+def run_alone(name: str, fn: Stage, ctx: RunContext) -> RunContext:
+    """One stage outside a pipeline: its failure is raised with the outcome's exit code."""
+    phase = timed(name, fn, ctx)
     if phase.status == FAILED:
-        raise HarnessError(phase.reason, stage=name)
+        raise HarnessError(phase.reason, stage=name, exit_code=phase.exit_code)
     return ctx

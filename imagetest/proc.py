@@ -14,7 +14,9 @@ def run_bounded(
 ) -> subprocess.CompletedProcess[str]:
     """Run `argv` in the repository with `env`; a timeout is one HarnessError naming `what`.
 
-    The exit status is the caller's to judge (check=False).
+    The exit status is the caller's to judge (check=False). The program runs in its own
+    session: a terminal's Ctrl-C reaches the harness only, which decides (a teardown in
+    progress finishes; elsewhere the KeyboardInterrupt ends the program).
     """
     try:
         return subprocess.run(
@@ -25,6 +27,7 @@ def run_bounded(
             check=False,
             cwd=REPO_ROOT,
             env=dict(env),
+            start_new_session=True,
         )
     except subprocess.TimeoutExpired:
         raise HarnessError(f"{what} did not finish within {timeout or 0:.0f} s") from None

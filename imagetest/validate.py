@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ import psycopg
 
 from imagetest.config import REPO_ROOT
 from imagetest.counts import count_rows, syncjob_rows
-from imagetest.errors import HarnessError
+from imagetest.errors import CountMismatch, HarnessError
 from imagetest.expected import ExpectedCounts
 from imagetest.log import get_logger
 from imagetest.proc import run_bounded
@@ -24,7 +24,7 @@ from imagetest.runstate import RunState
 VALIDATE_SCRIPT = REPO_ROOT / "scripts" / "validate_results.py"
 # Ping paths: the gateway's on 2.5/2.6, the controller's on 2.4 (API-FACTS 1.2).
 PING_PATHS = ("/api/gateway/v1/ping/", "/api/v2/ping/")
-MISMATCH = re.compile(r"Expected \d+ \S+ objects?, got \d+")
+RESULTS_NAME = "validate-results.json"
 log = get_logger("validate")
 
 
@@ -49,21 +49,50 @@ def run_validation(
         str(profile.path),
         f"--junitxml={artifacts / 'junit.xml'}",
     ]
+    results = artifacts / RESULTS_NAME
+    results.unlink(missing_ok=True)
+    argv.append(f"--results-json={results}")
     env = {**os.environ, "IMAGETEST_DB_URL": state.db_url()}
     result = run_bounded(argv, what="validation", timeout=timeout, env=env)
     (artifacts / "validate.txt").write_text(result.stdout + result.stderr)
-    if result.returncode == 0:
+    records = read_results(results)
+    judge(records)
+    if result.returncode == 0 and records:
         return
     reasons = junit_failures(artifacts / "junit.xml")
-    mismatches = [r for r in reasons if MISMATCH.fullmatch(r)]
-    mismatches = mismatches or list(dict.fromkeys(MISMATCH.findall(result.stdout)))
+    lines = [ln for ln in (result.stdout + result.stderr).splitlines() if ln.strip()]
+    first = reasons[0] if reasons else (lines[-1] if lines else "?")
+    raise HarnessError(f"validation could not run: {first}; see validate.txt in the artifacts")
+
+
+def read_results(path: Path) -> list[dict[str, Any]]:
+    """The records scripts/validate_results.py wrote (none if it never got that far)."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []
+    return [r for r in data if isinstance(r, dict)] if isinstance(data, list) else []
+
+
+def objects(n: int) -> str:
+    return "object" if n == 1 else "objects"
+
+
+def judge(records: list[dict[str, Any]]) -> None:
+    """Raise for what the records show: an uncounted entity (2), else wrong counts (1)."""
+    for record in records:
+        if record.get("error"):
+            raise HarnessError(f"could not count {record.get('id')}: {record['error']}")
+    mismatches = [
+        f"Expected {r['expected']} {r.get('label') or r.get('id')} {objects(int(r['expected']))}"
+        f", got {r['actual']}"
+        for r in records
+        if r.get("actual") is not None and r.get("actual") != r.get("expected")
+    ]
     for line in mismatches:
         log.error("%s", line)
     if mismatches:
-        raise HarnessError("; ".join(mismatches), stage="validate")
-    lines = [ln for ln in (result.stdout + result.stderr).splitlines() if ln.strip()]
-    first = reasons[0] if reasons else (lines[-1] if lines else "?")
-    raise HarnessError(f"validation could not run: {first}")
+        raise CountMismatch("; ".join(mismatches), stage="validate")
 
 
 def junit_failures(path: Path) -> list[str]:
@@ -76,10 +105,9 @@ def junit_failures(path: Path) -> list[str]:
     for case in root.iter("testcase"):
         for failure in [*case.findall("failure"), *case.findall("error")]:
             text = (failure.get("message") or "") + "\n" + (failure.text or "")
-            found = MISMATCH.search(text)
             first = text.strip().splitlines()[0] if text.strip() else case.get("name", "?")
             first = first.removeprefix('failed on setup with "').removeprefix("Failed: ")
-            reasons.append(found.group(0) if found else first.rstrip('"'))
+            reasons.append(first.rstrip('"'))
     return list(dict.fromkeys(reasons))
 
 
@@ -98,7 +126,8 @@ def indicators(state: RunState, profile: Profile, expected: ExpectedCounts) -> d
                 for row in syncjob_rows(conn, profile)
             ]
     except psycopg.Error as exc:
-        log.warning("database not readable for the summary: %s", exc.__class__.__name__)
+        reason = " ".join(str(exc).split())[:160] or "no detail"
+        log.warning("database not readable for the summary: %s", reason)
     found["aap_ping"] = aap_ping(state.aap_url, verify=not state.aap_insecure)
     return found
 

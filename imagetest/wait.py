@@ -14,7 +14,7 @@ from imagetest.log import get_logger
 from imagetest.profile import Profile
 
 log = get_logger("wait")
-PROGRESS_EVERY = 5.0  # seconds between progress lines (at most)
+PROGRESS_EVERY = 10.0  # a progress line this often while waiting (never silent, never noisy)
 Connect = Callable[[], psycopg.Connection[Any]]
 
 
@@ -50,21 +50,24 @@ def wait_for_syncs(
     timeout: float,
     poll_interval: float,
     stage: str = "wait",
+    alive: Callable[[], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Counter[tuple[str, str]]:
     """Return once ``syncs`` sync SyncJobs succeeded and none is pending or running.
 
-    Any failed SyncJob ends the wait at once with its error message.
+    Any failed SyncJob ends the wait at once with its error message; ``alive`` (called on
+    every poll) raises when a container the syncs need has died.
     """
     sj = profile.syncjob
     success = set(sj.statuses["success"])
     started = clock()
-    last_report = -PROGRESS_EVERY
-    last_text = ""
+    last_report = 0.0
     first_poll = True
     with connect() as conn:
         while True:
+            if alive is not None:
+                alive()
             counts = status_counts(conn, profile)
             if not counts and first_poll:
                 # syncdata creates its SyncJob before returning: none means no sync was started
@@ -86,9 +89,9 @@ def wait_for_syncs(
                 return counts
             elapsed = clock() - started
             text = describe(counts)
-            if elapsed - last_report >= PROGRESS_EVERY and text != last_text:
-                log.info("waiting (%.0f s): %s", elapsed, text)
-                last_report, last_text = elapsed, text
+            if elapsed - last_report >= PROGRESS_EVERY:
+                log.info("waiting for %d finished sync(s) (%.0f s): %s", syncs, elapsed, text)
+                last_report = elapsed
             if elapsed >= timeout:
                 raise HarnessError(
                     f"timed out after {timeout:.0f} s waiting for {syncs} finished sync(s): {text}",

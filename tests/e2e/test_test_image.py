@@ -89,7 +89,10 @@ def test_failed_bring_up_leaves_nothing_and_keeps_diagnostics(
     result, summary = run_test_image(tmp_path, "--timeout", "60", env=env)
     assert result.returncode == 2
     assert summary["failed_stage"] == "up"
-    assert "stage up" in result.stderr
+    # the failing service, its exit code and its log tail: on screen and in summary.json
+    assert summary["error"].startswith("bring-up failed: service web exited (code 3)")
+    assert "  | imagetest-broken-web" in summary["error"]
+    assert f"error (stage up): {summary['error']}" in result.stderr
     assert leftovers(docker_client, summary["run_id"]) == {
         "containers": [],
         "networks": [],

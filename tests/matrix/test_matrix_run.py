@@ -69,7 +69,7 @@ def test_a_failing_and_a_crashing_version_fail_the_matrix(
     monkeypatch.setenv("FAKE_CRASH", "2.6")
     out = io.StringIO()
     code = run_matrix(["2.4", "2.5", "2.6"], 2, [], tmp_path, command=FAKE, out=out)
-    assert code == 1
+    assert code == 2  # a run that could not run outweighs a wrong count
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["verdict"] == "fail"
     assert [r["verdict"] for r in summary["runs"]] == ["pass", "fail", "error"]
@@ -123,3 +123,33 @@ def test_failed_prepare_stops_before_any_run(tmp_path: Path) -> None:
         run_matrix(["2.4"], 1, [], tmp_path, command=FAKE, prepare=prepare, out=out)
     assert "[aap-" not in out.getvalue()
     assert not (tmp_path / "aap-2.4").exists()
+
+
+def test_wrong_counts_alone_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_SLEEP", "0.1")
+    monkeypatch.setenv("FAKE_FAIL", "2.5")
+    code = run_matrix(["2.4", "2.5"], 2, [], tmp_path, command=FAKE, out=io.StringIO())
+    assert code == 1
+
+
+@pytest.mark.parametrize(
+    ("codes", "verdicts", "expected"),
+    [
+        ([0, 0], ["pass", "pass"], 0),
+        ([0, 1], ["pass", "fail"], 1),
+        ([1, 2], ["fail", "fail"], 2),
+        ([2, 130], ["fail", "fail"], 130),
+        ([0, 0], ["pass", "error"], 2),
+        ([0, -9], ["pass", "error"], 2),
+    ],
+)
+def test_matrix_exit_code_is_the_worst_outcome(
+    tmp_path: Path, codes: list[int], verdicts: list[str], expected: int
+) -> None:
+    from imagetest.matrix import RunResult, matrix_exit_code
+
+    results = [
+        RunResult(str(i), code, 1.0, tmp_path, None if v == "error" else {"verdict": v})
+        for i, (code, v) in enumerate(zip(codes, verdicts, strict=True))
+    ]
+    assert matrix_exit_code(results) == expected

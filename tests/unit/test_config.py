@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from imagetest.config import Config, resolve_config
-from imagetest.errors import HarnessError
+from imagetest.config import Config, make_artifacts_dir, resolve_config
+from imagetest.errors import HarnessError, OptionError
 
 
 def test_defaults() -> None:
@@ -54,7 +56,7 @@ def test_unknown_aap_version(version: str) -> None:
 def test_bad_numbers_and_keys() -> None:
     with pytest.raises(HarnessError, match="timeout"):
         resolve_config({"timeout": "soon"}, env={})
-    with pytest.raises(HarnessError, match="greater than 0"):
+    with pytest.raises(HarnessError, match="above 0"):
         resolve_config({"poll_interval": "0"}, env={})
     with pytest.raises(HarnessError, match="unknown option"):
         resolve_config({}, env={}, file_config={"colour": "red"})
@@ -65,3 +67,44 @@ def test_skip_seed_needs_url() -> None:
         resolve_config({"skip_seed": True}, env={})
     config = resolve_config({"skip_seed": True, "aap_url": "https://aap.example:443"}, env={})
     assert config.external_aap
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("timeout", "nan"),
+        ("timeout", "inf"),
+        ("timeout", "-inf"),
+        ("timeout", "1e400"),
+        ("poll_interval", "nan"),
+        ("poll_interval", "1e400"),
+        ("poll_interval", "86401"),
+        ("up_timeout", "NaN"),
+    ],
+)
+def test_seconds_must_be_finite_and_in_range(name: str, value: str) -> None:
+    option = name.replace("_", "-")
+    with pytest.raises(OptionError, match=rf"^option {option}: '{value}' is out of range"):
+        resolve_config({name: value}, env={})
+
+
+def test_seconds_from_the_environment_are_checked_too() -> None:
+    with pytest.raises(OptionError, match="option poll-interval"):
+        resolve_config({}, env={"IMAGETEST_POLL_INTERVAL": "inf"})
+
+
+def test_artifacts_that_cannot_be_a_directory(tmp_path: Path) -> None:
+    a_file = tmp_path / "summary"
+    a_file.write_text("x")
+    with pytest.raises(OptionError, match=r"--artifacts .*summary: a file is in the way"):
+        resolve_config({"artifacts": str(a_file)}, env={})
+    with pytest.raises(OptionError, match="cannot create a directory under"):
+        resolve_config({"artifacts": str(a_file / "below")}, env={})
+    ok = tmp_path / "new" / "dir"
+    assert resolve_config({"artifacts": str(ok)}, env={}).artifacts == str(ok)
+    assert not ok.exists()  # checked, not created, by option parsing
+
+
+def test_make_artifacts_dir_turns_os_errors_into_one_line() -> None:
+    with pytest.raises(OptionError, match=r"--artifacts /proc/imagetest-x: cannot create"):
+        make_artifacts_dir(Path("/proc/imagetest-x"))

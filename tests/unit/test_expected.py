@@ -6,7 +6,8 @@ import pytest
 
 from imagetest.config import REPO_ROOT
 from imagetest.errors import HarnessError
-from imagetest.expected import load_expected
+from imagetest.expected import check_against_profile, load_expected
+from imagetest.profile import load_profile
 from tests.data_model import DATA_MODEL
 
 
@@ -60,3 +61,29 @@ def test_filter_label(tmp_path: Path) -> None:
     (entry,) = load_expected(path).entries
     assert entry.label == "SyncJob[type=sync]"
     assert entry.id == entry.label
+
+
+def test_yaml_errors_keep_line_and_column(tmp_path) -> None:
+    path = write(tmp_path, "entities:\n  - entity: Job\n    count: 4\n   bad: [\n")
+    with pytest.raises(HarnessError, match=r"not valid YAML at line \d+, column \d+: "):
+        load_expected(path)
+
+
+def test_preflight_checks_entities_filters_and_version(tmp_path) -> None:
+    profile = load_profile("reference")
+    ok = load_expected(REPO_ROOT / "expected" / "aap-2.6.yaml")
+    check_against_profile(ok, profile, "2.6")
+    with pytest.raises(HarnessError, match=r"is for AAP 2\.6, the run is for AAP 2\.4"):
+        check_against_profile(ok, profile, "2.4")
+    typo = load_expected(write(tmp_path, "entities:\n  - {entity: Jobz, count: 4}\n"))
+    with pytest.raises(HarnessError, match="unknown entity 'Jobz'; profile reference knows"):
+        check_against_profile(typo, profile, "2.6")
+    column = load_expected(
+        write(tmp_path, "entities:\n  - {entity: Job, count: 4, filter: {status: ok}}\n")
+    )
+    with pytest.raises(HarnessError, match=r"cannot filter Job on 'status'.*maps .*: none"):
+        check_against_profile(column, profile, "2.6")
+    sync_ok = load_expected(
+        write(tmp_path, "entities:\n  - {entity: SyncJob, count: 2, filter: {type: sync}}\n")
+    )
+    check_against_profile(sync_ok, profile, "2.6")  # no aap_version: any run

@@ -10,11 +10,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import httpx
+import psycopg
 import pytest
 
 from imagetest import pipeline
 from imagetest.config import Config
-from imagetest.errors import HarnessError
+from imagetest.errors import CountMismatch, HarnessError, OptionError
 from imagetest.pipeline import Phase, RunContext, run_pipeline
 
 
@@ -70,15 +72,56 @@ def test_unexpected_exception_still_tears_down(tmp_path: Path) -> None:
     rec = Recorder()
     result, _ = rec.run(tmp_path, [rec.stage("up", RuntimeError("boom"))])
     assert rec.calls == ["up", "diagnostics", "teardown"]
-    assert "RuntimeError: boom" in result.error
+    assert result.error.startswith("unexpected failure: boom; rerun with --verbose")
+    assert "RuntimeError" not in result.error  # no class name reaches the user
+    assert result.exit_code == 2
 
 
-def test_validation_failure_exits_1(tmp_path: Path) -> None:
+def test_count_mismatch_exits_1(tmp_path: Path) -> None:
     rec = Recorder()
-    error = HarnessError("Expected 4 Job objects, got 3", stage="validate")
+    error = CountMismatch("Expected 4 Job objects, got 3", stage="validate")
     result, summary = rec.run(tmp_path, [rec.stage("validate", error)])
     assert result.exit_code == 1
     assert summary["failed_stage"] == "validate"
+    assert summary["exit_code"] == 1
+
+
+def test_the_exit_code_comes_from_the_type_not_the_text(tmp_path: Path) -> None:
+    rec = Recorder()
+    error = HarnessError("Expected 4 Job objects, got 3", stage="validate")
+    result, _ = rec.run(tmp_path, [rec.stage("validate", error)])
+    assert result.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("error", "needle"),
+    [
+        (OSError(13, "Permission denied", "/x/clusters.yaml"), "/x/clusters.yaml: Permission"),
+        (psycopg.OperationalError("terminating connection"), "(service db)"),
+        (httpx.ConnectError("refused"), "AAP did not answer"),
+    ],
+)
+def test_library_errors_become_sentences(tmp_path: Path, error: Exception, needle: str) -> None:
+    rec = Recorder()
+    result, summary = rec.run(tmp_path, [rec.stage("seed", error)])
+    assert result.exit_code == 2
+    assert needle in summary["error"]
+    assert type(error).__name__ not in summary["error"]
+
+
+def test_artifacts_that_cannot_be_a_directory_stop_before_any_stage(tmp_path: Path) -> None:
+    rec = Recorder()
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(OptionError, match="cannot create the directory"):
+        run_pipeline(
+            Config(artifacts=str(blocker / "sub")),
+            stages=[rec.stage("up")],
+            diagnostics=rec.stage("diagnostics")[1],
+            teardown=rec.stage("teardown")[1],
+            run_id="unit",
+        )
+    assert rec.calls == []
 
 
 def test_keep_skips_teardown(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from imagetest.errors import HarnessError
+from imagetest.errors import ContainerDied, HarnessError
 from imagetest.profile import load_profile
 from imagetest.wait import wait_for_syncs
 
@@ -92,3 +92,48 @@ def test_timeout_reports_counts() -> None:
 def test_no_syncjob_at_all_fails_at_once() -> None:
     with pytest.raises(HarnessError, match="no SyncJobs at all"):
         run([([], None)])
+
+
+def test_alive_is_checked_on_every_poll_and_ends_the_wait() -> None:
+    running = ([("sync_jobs", "running", 1)], None)
+    calls: list[int] = []
+
+    def alive() -> None:
+        calls.append(1)
+        if len(calls) == 3:
+            raise ContainerDied("the task container exited (code 137)", service="task")
+
+    clock = iter(range(1000))
+    with pytest.raises(ContainerDied, match="task container exited"):
+        wait_for_syncs(
+            connect([running]),
+            PROFILE,
+            syncs=2,
+            timeout=100.0,
+            poll_interval=1.0,
+            alive=alive,
+            clock=lambda: float(next(clock)),
+            sleep=lambda s: None,
+        )
+    assert len(calls) == 3
+
+
+def test_progress_line_every_10_s_even_when_nothing_changes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    running = ([("sync_jobs", "running", 1)], None)
+    clock = iter(range(1000))
+    with caplog.at_level("INFO", logger="imagetest"), pytest.raises(HarnessError):
+        wait_for_syncs(
+            connect([running]),
+            PROFILE,
+            syncs=2,
+            timeout=35.0,
+            poll_interval=1.0,
+            clock=lambda: float(next(clock)),
+            sleep=lambda s: None,
+        )
+    progress = [r.getMessage() for r in caplog.records if r.getMessage().startswith("waiting")]
+    assert progress == [
+        f"waiting for 2 finished sync(s) ({s} s): sync/running: 1" for s in (10, 20, 30)
+    ]

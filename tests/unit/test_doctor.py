@@ -1,0 +1,62 @@
+"""`invoke doctor` checks every host tool the images stage needs; setup.sh installs them."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from imagetest import doctor
+from imagetest.config import REPO_ROOT
+
+SETUP = REPO_ROOT / "scripts" / "setup.sh"
+
+
+def tools_file(tmp_path: Path) -> Path:
+    path = tmp_path / "scripts" / "host-tools.txt"
+    path.parent.mkdir()
+    path.write_text(
+        "# comment\n"
+        "bash                     bash\n"
+        "imagetest-no-such-tool   pkg-a\n"
+        "/nonexistent/keyring.gpg pkg-b\n"
+    )
+    return path
+
+
+def test_the_list_names_debootstrap_and_the_archive_keyring() -> None:
+    names = [what for what, _ in doctor.host_tools()]
+    assert "debootstrap" in names
+    assert "/usr/share/keyrings/debian-archive-keyring.gpg" in names
+
+
+def test_doctor_fails_naming_the_missing_tools_and_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(doctor, "HOST_TOOLS_FILE", tools_file(tmp_path))
+    monkeypatch.setattr(doctor, "CHECKS", (("tools", doctor.check_host_tools),))
+    lines: list[str] = []
+    assert doctor.run_checks(lines.append) is False
+    (line,) = lines
+    assert line.startswith("FAIL  tools")
+    assert "imagetest-no-such-tool, /nonexistent/keyring.gpg" in line
+    assert "apt-get install pkg-a pkg-b" in line
+
+
+def test_setup_reads_the_same_list(tmp_path: Path) -> None:
+    tools_file(tmp_path)
+    script = f'eval "$(sed -n "/^missing_host_packages()/,/^}}/p" {SETUP})"; missing_host_packages'
+    out = subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["pkg-a", "pkg-b"]
+
+
+def test_ci_runs_doctor_before_the_tests() -> None:
+    steps = [
+        line.split()[1]
+        for line in (REPO_ROOT / ".ci" / "run").read_text().splitlines()
+        if line.startswith("run_step ")
+    ]
+    assert steps.index("doctor") < steps.index("pytest")

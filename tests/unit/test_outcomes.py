@@ -1,0 +1,59 @@
+"""Typed outcomes: validation judged from its results file, deferred interrupts, sentences."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import docker.errors
+import pytest
+
+from imagetest.boundary import translate
+from imagetest.errors import CountMismatch, HarnessError, exit_code_of
+from imagetest.signals import interrupts_deferred
+from imagetest.validate import judge
+
+
+def record(id_: str, expected: int, actual: int | None, error: str | None = None) -> dict:
+    return {"id": id_, "label": id_, "expected": expected, "actual": actual, "error": error}
+
+
+def test_wrong_counts_are_a_count_mismatch() -> None:
+    with pytest.raises(CountMismatch) as caught:
+        judge([record("Job", 4, 3), record("Label", 1, 2), record("Project", 2, 2)])
+    assert str(caught.value) == "Expected 4 Job objects, got 3; Expected 1 Label object, got 2"
+    assert caught.value.exit_code == 1
+
+
+def test_an_uncounted_entity_is_a_stage_error_even_next_to_a_mismatch() -> None:
+    with pytest.raises(HarnessError) as caught:
+        judge([record("Job", 4, 3), record("Label", 2, None, "table clusters_label missing")])
+    assert not isinstance(caught.value, CountMismatch)
+    assert caught.value.exit_code == 2
+    assert "could not count Label: table clusters_label missing" in str(caught.value)
+
+
+def test_matching_counts_pass() -> None:
+    judge([record("Job", 4, 4)])
+
+
+def test_exit_codes_of_every_ending() -> None:
+    assert exit_code_of(CountMismatch("x")) == 1
+    assert exit_code_of(HarnessError("x")) == 2
+    assert exit_code_of(KeyboardInterrupt()) == 130
+    assert exit_code_of(RuntimeError("x")) == 2
+
+
+def test_interrupts_are_noted_not_raised_during_teardown() -> None:
+    with interrupts_deferred("r1", "invoke teardown --run-id r1") as received:
+        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert received == [signal.SIGINT, signal.SIGTERM]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_docker_conflict_names_the_container_not_the_class() -> None:
+    error = docker.errors.APIError("409 Client Error", explanation="container is not running")
+    text = str(translate(error, "sync"))
+    assert "task container" in text and "container is not running" in text
+    assert "APIError" not in text
