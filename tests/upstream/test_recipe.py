@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from imagetest.upstream import RECIPE_DIR, load_recipe, split_requirements
+from imagetest.config import REPO_ROOT
+from imagetest.upstream import RECIPE_DIR, build_frontend, load_recipe, split_requirements
 
 SAME = ("ENV", "WORKDIR", "USER", "ENTRYPOINT", "CMD", "EXPOSE")
 
@@ -95,3 +98,39 @@ def test_requirements_split_keeps_hashes_and_separates_sdists(upstream_checkout:
     assert "uwsgi==" not in wheels and "django==" in wheels.lower()
     count = sum(1 for ln in text.splitlines() if ln[:1].isalnum())
     assert sum(1 for ln in (wheels + sdists).splitlines() if ln[:1].isalnum()) == count
+
+
+def test_frontend_is_skipped_without_npm(
+    upstream_checkout: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    lines: list[str] = []
+    assert build_frontend(upstream_checkout, load_recipe(), lines.append, enabled=True) is None
+    assert lines == ["[upstream] frontend: skipped (npm is not installed on this host)"]
+    lines.clear()
+    assert build_frontend(upstream_checkout, load_recipe(), lines.append, enabled=False) is None
+    assert lines == ["[upstream] frontend: skipped (--no-frontend)"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--public-base"], "--public-base needs --context DIR"),
+        (["--context", "/nonexistent-checkout", "--public-base"], "no such directory"),
+        (["--context", ".", "--public-base"], "is not an automation-reports checkout"),
+        (["--context", ".", "--no-frontend"], "--no-frontend goes with --public-base"),
+    ],
+)
+def test_build_option_mistakes_are_one_line(args: list[str], message: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "invoke", "build", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    errors = [ln for ln in result.stderr.splitlines() if ln.startswith("error")]
+    assert len(errors) == 1 and message in errors[0], result.stderr
+    assert "Traceback" not in result.stderr
