@@ -11,11 +11,11 @@ from typing import Any
 
 import docker
 import pytest
-import yaml
 
 from imagetest.config import REPO_ROOT
 from imagetest.dockerutil import leftovers
 from imagetest.expected import load_expected
+from tests.faults.support import with_count
 
 pytestmark = [
     pytest.mark.docker,
@@ -68,12 +68,7 @@ def test_full_run_passes(docker_client: docker.DockerClient, tmp_path: Path, ver
 def test_wrong_count_fails_validate_with_exit_1(
     docker_client: docker.DockerClient, tmp_path: Path
 ) -> None:
-    data = yaml.safe_load((REPO_ROOT / "expected" / "aap-2.6.yaml").read_text())
-    for entry in data["entities"]:
-        if entry["entity"] == "Job":
-            entry["count"] = 5
-    wrong = tmp_path / "wrong.yaml"
-    wrong.write_text(yaml.safe_dump(data))
+    wrong = with_count(tmp_path, "Job", 5)
     result, summary = run_test_image(tmp_path / "artifacts", "--expected", str(wrong))
     assert result.returncode == 1
     assert summary["failed_stage"] == "validate"

@@ -155,6 +155,17 @@ def expected_variant(tmp_path: Path, name: str, change: Any) -> Path:
     return path
 
 
+def with_count(tmp_path: Path, entity: str, count: int) -> Path:
+    """expected/aap-2.6.yaml with one entity's count changed (a wrong expectation)."""
+
+    def change(data: dict[str, Any]) -> None:
+        for entry in data["entities"]:
+            if entry["entity"] == entity and not entry.get("filter"):
+                entry["count"] = count
+
+    return expected_variant(tmp_path, f"wrong-{entity}.yaml", change)
+
+
 def more_syncs(tmp_path: Path) -> Path:
     """Expects a third sync that never comes: `wait` keeps polling until something happens."""
 

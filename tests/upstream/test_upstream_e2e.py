@@ -17,6 +17,7 @@ import yaml
 from imagetest.config import REPO_ROOT
 from imagetest.dockerutil import leftovers
 from imagetest.expected import load_expected
+from tests.faults.support import with_count
 
 pytestmark = [pytest.mark.docker, pytest.mark.e2e, pytest.mark.slow]
 TAG = "localhost/imagetest/automation-dashboard:public-base-test"
@@ -96,12 +97,7 @@ def run_test_image(artifacts: Path, *args: str) -> tuple[subprocess.CompletedPro
 def test_wrong_count_is_exit_1_with_the_contract_message(
     docker_client: docker.DockerClient, upstream_image: str, tmp_path: Path
 ) -> None:
-    data = yaml.safe_load((REPO_ROOT / "expected" / "aap-2.6.yaml").read_text())
-    for entry in data["entities"]:
-        if entry["entity"] == "JobTemplate":
-            entry["count"] = 4
-    wrong = tmp_path / "wrong.yaml"
-    wrong.write_text(yaml.safe_dump(data))
+    wrong = with_count(tmp_path, "JobTemplate", 4)
     result, summary = run_test_image(
         tmp_path / "artifacts", "--image", upstream_image, "--expected", str(wrong)
     )
