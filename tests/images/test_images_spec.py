@@ -54,7 +54,9 @@ def test_closure_puts_dependencies_first() -> None:
 
 def test_dependants_of_base_are_all_other_images() -> None:
     images = load_image_list()
-    assert set(images.dependants("base")) == set(images.images) - {"base"}
+    # base-trixie is a second root: the upstream recipe's base (imagetest/upstream.py)
+    assert set(images.dependants("base")) == set(images.images) - {"base", "base-trixie"}
+    assert images.dependants("base-trixie") == []
     assert set(images.dependants("python")) == {"aapsim", "dashboard"}
 
 
