@@ -11,9 +11,9 @@ For each image (imagetest/images.yaml), dependencies first:
 `python -m imagetest.images [--offline] [--pull-timeout S] [NAME...]` prints the compose
 variables (POSTGRES_IMAGE=..., ...) of the resolved tags.
 
-Env: IMAGETEST_OFFLINE=1 (default for offline), IMAGETEST_BUILD_JOBS (parallel builds, 2),
-REGISTRY_USERNAME / REGISTRY_PASSWORD (pull credentials; anonymous is tried after them).
-IMAGETEST_PULL_TIMEOUT bounds a whole pull (imagetest.registry).
+Options (imagetest.config, from flags, IMAGETEST_* or invoke.yaml): offline, build_jobs
+(parallel builds, 2), registry_username / registry_password (pull credentials; anonymous is
+tried after them), pull_timeout (a whole pull, imagetest.registry).
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ from typing import Any
 import docker
 import docker.errors
 
-from imagetest import registry
+from imagetest import dockerutil, registry
+from imagetest.config import Config, resolve_config
 from imagetest.errors import HarnessError
 from imagetest.imagespec import (
     LABEL_INPUTS,
@@ -47,6 +48,7 @@ from imagetest.imagespec import (
     hash_inputs,
     load_image_list,
 )
+from imagetest.proc import child_env
 from imagetest.wheelhouse import ensure_wheelhouse
 
 STAGE = "images"
@@ -55,7 +57,6 @@ PULL_IDLE_TIMEOUT = 300.0  # seconds without progress once a pull has started
 DEBOOTSTRAP_CACHE = REPO_ROOT / ".cache" / "debootstrap"
 BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 TAIL_LINES = 12
-DEFAULT_BUILD_JOBS = "2"  # images that do not depend on each other build side by side
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # the legacy builder colours stderr
 
 Printer = Callable[[str], None]
@@ -111,9 +112,11 @@ class ImageStage:
         out: Printer = _print,
         no_cache: bool = False,
         debootstrap_cache: Path = DEBOOTSTRAP_CACHE,
+        config: Config | None = None,
     ) -> None:
         self.client = client
-        self.jobs = max(1, int(os.environ.get("IMAGETEST_BUILD_JOBS", DEFAULT_BUILD_JOBS)))
+        self.config = config or Config()
+        self.jobs = self.config.build_jobs
         self.no_cache = no_cache
         self.debootstrap_cache = debootstrap_cache
         self.images = image_list
@@ -194,6 +197,7 @@ class ImageStage:
                 idle_timeout=PULL_IDLE_TIMEOUT,
                 answer_timeout=self.pull_timeout,
                 anonymous_fallback=True,
+                config=self.config,
             )
         except registry.PullError as exc:
             if exc.unreachable:
@@ -345,7 +349,7 @@ def build_rootfs_image(
         raise ImageBuildError(
             f"image {spec.name}: debootstrap needs root; run the images stage as root once"
         )
-    env = dict(os.environ, DEBIAN_SUITE=spec.suite or "bookworm")
+    env = child_env({"DEBIAN_SUITE": spec.suite or "bookworm"})
     tail: deque[str] = deque(maxlen=TAIL_LINES)
     with tempfile.TemporaryDirectory(prefix="imagetest-base-") as tmp:
         tarball = Path(tmp) / "rootfs.tar"
@@ -393,27 +397,14 @@ def build_rootfs_image(
 
 
 def _client(client: docker.DockerClient | None) -> docker.DockerClient:
-    if client is not None:
-        return client
-    try:
-        found = docker.from_env()
-        found.ping()
-    except Exception as exc:  # any failure to reach the engine
-        raise HarnessError(
-            "no Docker engine answers; start it or run scripts/setup.sh (check DOCKER_HOST)",
-            stage=STAGE,
-        ) from exc
-    return found
-
-
-def _offline_default() -> bool:
-    return os.environ.get("IMAGETEST_OFFLINE", "") not in ("", "0", "false")
+    return client if client is not None else dockerutil.client()
 
 
 def ensure_images(
     names: Iterable[str] | None = None,
-    offline: bool | None = None,
+    offline: bool = False,
     *,
+    config: Config | None = None,
     client: docker.DockerClient | None = None,
     pull_timeout: float = DEFAULT_PULL_TIMEOUT,
     out: Printer = _print,
@@ -423,12 +414,15 @@ def ensure_images(
 ) -> dict[str, ImageResult]:
     """Make every named image (default: all that can be built) and its dependencies exist.
 
-    Returns name -> ImageResult; `.tag` is the tag to run (see compose_env).
+    Returns name -> ImageResult; `.tag` is the tag to run (see compose_env). ``config``
+    gives the options (build jobs, pull credentials and timeout; its ``offline`` too).
     """
+    config = config or Config()
     stage = ImageStage(
         _client(client),
         image_list or load_image_list(),
-        offline=_offline_default() if offline is None else offline,
+        offline=offline or config.offline,
+        config=config,
         pull_timeout=pull_timeout,
         out=out,
         no_cache=no_cache,
@@ -485,9 +479,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.monotonic()
     try:
-        results = ensure_images(
-            args.names or None, offline=args.offline or None, pull_timeout=args.pull_timeout
-        )
+        config = resolve_config({"offline": args.offline or None})
+        results = ensure_images(args.names or None, config=config, pull_timeout=args.pull_timeout)
     except HarnessError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -42,7 +42,7 @@ def needed_images(config: Config) -> list[str]:
 def resolve_images(config: Config, client: docker.DockerClient) -> ResolvedImages:
     """Make the stack's images exist (warm: nothing to do) and pin the image under test."""
     results = images.ensure_images(
-        needed_images(config), offline=config.offline or None, client=client, out=log.info
+        needed_images(config), config=config, client=client, out=log.info
     )
     wanted = {n: r for n, r in results.items() if n in needed_images(config)}
     env = images.compose_env(wanted)
@@ -53,7 +53,7 @@ def resolve_images(config: Config, client: docker.DockerClient) -> ResolvedImage
             "(`docker load`, `invoke build --context DIR --image TAG`) or drop --offline",
             stage="images",
         )
-    under_test = registry.ensure_image(client, ref, log=log.info)
+    under_test = registry.ensure_image(client, ref, log=log.info, config=config)
     env["DASHBOARD_IMAGE"] = ref
     return ResolvedImages(env=env, image=ref, image_id=under_test.id, digest=under_test.digest)
 
@@ -66,7 +66,7 @@ def build_dashboard(config: Config, client: docker.DockerClient) -> str:
         )
     if not config.context:
         results = images.ensure_images(
-            [DASHBOARD, EMULATOR], offline=config.offline or None, client=client, out=log.info
+            [DASHBOARD, EMULATOR], config=config, client=client, out=log.info
         )
         for name, result in results.items():
             log.info("image %s: %s (%s)", name, result.tag, result.action)
@@ -77,7 +77,7 @@ def build_dashboard(config: Config, client: docker.DockerClient) -> str:
             context,
             config.image or upstream.DEFAULT_TAG,
             client=client,
-            offline=config.offline,
+            config=config,
             frontend=not config.no_frontend,
             out=log.info,
         )

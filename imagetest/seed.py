@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -13,7 +12,7 @@ from imagetest.config import REPO_ROOT, Config
 from imagetest.errors import HarnessError
 from imagetest.log import get_logger
 from imagetest.masking import mask_text
-from imagetest.proc import run_bounded
+from imagetest.proc import child_env, run_bounded
 from imagetest.runstate import RunState, write_private
 from imagetest.stack import admin_password
 
@@ -34,22 +33,23 @@ def seed(state: RunState, config: Config, *, tokens_only: bool = False) -> dict[
         sys.executable,
         str(SETUP_SCRIPT),
         "--url",
-        state.aap_url,
+        state.stack.aap_url,
         "--username",
-        state.aap_username,
+        state.stack.aap_username,
         "--version",
-        state.aap_version,
+        state.stack.aap_version,
         "--json-output",
         str(state.access_file),
         "--timeout",
         str(config.timeout),
     ]
-    if state.aap_insecure:
+    if state.stack.aap_insecure:
         argv.append("--insecure")
     if tokens_only:
         argv.append("--tokens-only")
-    env = {**os.environ, "AAP_PASSWORD": password}
-    log.info("seeding %s (AAP %s) as %s", state.aap_url, state.aap_version, state.aap_username)
+    env = child_env({"AAP_PASSWORD": password})
+    spec = state.stack
+    log.info("seeding %s (AAP %s) as %s", spec.aap_url, spec.aap_version, spec.aap_username)
     result = run_bounded(argv, what="setup_aap.py", timeout=config.timeout + 10, env=env)
     for line in result.stdout.splitlines():
         log.debug("setup_aap: %s", mask_text(line, [password]))

@@ -182,9 +182,9 @@ def setclusters(
         dtstart = dtstart_in(margin)
         doc = clusters_document(
             access,
-            state.aap_internal_url,
+            state.stack.aap_internal_url,
             profile,
-            verify_ssl=not state.aap_insecure,
+            verify_ssl=not state.stack.aap_insecure,
             schedules=schedules,
             dtstart=dtstart,
         )
