@@ -54,12 +54,15 @@ def _config(c: Context, **flags: Any) -> Config:
     return resolve_config(given, file_config=file_config)
 
 
-def _guard(fn: Callable[[], Any]) -> Any:
-    """The one way every task ends: the outcome's message, no traceback, its exit code."""
+def _guard(fn: Callable[[], Any], stage: str | None = None) -> Any:
+    """The one way every task ends: the outcome's message, no traceback, its exit code.
+
+    ``stage``: what a task that runs no pipeline stage calls its work (build, teardown)."""
     try:
         return fn()
     except HarnessError as exc:
-        where = f" (stage {exc.stage})" if exc.stage else ""
+        stage = exc.stage or stage
+        where = f" (stage {stage})" if stage else ""
         raise Exit(f"error{where}: {exc}", code=exc.exit_code) from None
     except KeyboardInterrupt:
         raise Exit("error: interrupted", code=EXIT_INTERRUPTED) from None
@@ -126,7 +129,10 @@ def build(
         "no_frontend": no_frontend,
         "offline": offline,
     }
-    _guard(lambda: build_dashboard(_config(c, verbose=verbose, **flags), dockerutil.client()))
+    _guard(
+        lambda: build_dashboard(_config(c, verbose=verbose, **flags), dockerutil.client()),
+        stage="build",
+    )
 
 
 def _ctx(config: Config) -> pipeline.RunContext:
@@ -314,7 +320,7 @@ def logs(c: Context, service: str | None = None, tail: int = 200) -> None:
 @task(auto_shortflags=False, help={"run-id": "the run to remove (default: the current stack)"})
 def teardown(c: Context, run_id: str | None = None) -> None:
     """Remove the stack: compose down -v plus a sweep by the io.imagetest.run label."""
-    _guard(lambda: stack.teardown(Runs.of(_config(c)), run_id))
+    _guard(lambda: stack.teardown(Runs.of(_config(c)), run_id), stage="teardown")
 
 
 @task(name="test-image", auto_shortflags=False, help=RUN_HELP)

@@ -66,7 +66,7 @@ class ImageBuildError(HarnessError):
     """A build (or import) failed; the message names the image and the failing step."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message, stage=STAGE)
+        super().__init__(message)
 
 
 @dataclass
@@ -227,7 +227,6 @@ class ImageStage:
         if missing:
             raise HarnessError(
                 f"image {spec.name}: {missing}; add it or leave {spec.name} out of the request",
-                stage=STAGE,
             )
         return self._ensure_local(spec, note)
 

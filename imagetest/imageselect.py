@@ -51,7 +51,6 @@ def resolve_images(config: Config, client: docker.DockerClient) -> ResolvedImage
         raise HarnessError(
             f"image {ref} is not present locally and --offline never pulls: load or build it "
             "(`docker load`, `invoke build --context DIR --image TAG`) or drop --offline",
-            stage="images",
         )
     under_test = registry.ensure_image(client, ref, log=log.info, config=config)
     env["DASHBOARD_IMAGE"] = ref
@@ -61,9 +60,7 @@ def resolve_images(config: Config, client: docker.DockerClient) -> ResolvedImage
 def build_dashboard(config: Config, client: docker.DockerClient) -> str:
     """`invoke build`: the reference images, or a dashboard image from --context."""
     if config.public_base and not config.context:
-        raise HarnessError(
-            "--public-base needs --context DIR (an automation-reports checkout)", stage="build"
-        )
+        raise HarnessError("--public-base needs --context DIR (an automation-reports checkout)")
     if not config.context:
         results = images.ensure_images(
             [DASHBOARD, EMULATOR], config=config, client=client, out=log.info
@@ -82,16 +79,16 @@ def build_dashboard(config: Config, client: docker.DockerClient) -> str:
             out=log.info,
         )
     if config.no_frontend:
-        raise HarnessError("--no-frontend goes with --public-base", stage="build")
+        raise HarnessError("--no-frontend goes with --public-base")
     dockerfile = Path(config.dockerfile) if config.dockerfile else context / "Dockerfile"
     if not dockerfile.is_file():
-        raise HarnessError(f"no Dockerfile at {dockerfile}; pass --dockerfile", stage="build")
+        raise HarnessError(f"no Dockerfile at {dockerfile}; pass --dockerfile")
     tag = config.image or CUSTOM_BUILD_TAG
     argv = ["docker", "build", "-t", tag, "-f", str(dockerfile), str(context)]
     log.info("building %s from %s", tag, context)
     result = subprocess.run(argv, cwd=REPO_ROOT, check=False, capture_output=True, text=True)
     if result.returncode != 0:
         last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise HarnessError(f"docker build of {tag} failed: {last[0]}", stage="build")
+        raise HarnessError(f"docker build of {tag} failed: {last[0]}")
     log.info("built %s; test it with --image %s", tag, tag)
     return tag

@@ -300,6 +300,7 @@ def timed(name: str, fn: Stage, ctx: RunContext) -> Phase:
     except Exception as exc:  # every failure still gets diagnostics and teardown
         log.debug("%s failed", name, exc_info=True)
         error = outcome(exc, name, ctx)
+        error.stage = name  # stage names belong to the pipeline, not to the leaf modules
         seconds = time.monotonic() - started
         phase_failed(name, seconds, str(error))
         return Phase(name, FAILED, seconds, str(error), error.exit_code)

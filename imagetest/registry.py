@@ -54,7 +54,7 @@ class PullError(HarnessError):
     """A pull failed. `unreachable`: the registry itself did not answer (in time)."""
 
     def __init__(self, message: str, *, registry: str, unreachable: bool = False) -> None:
-        super().__init__(message, stage=STAGE)
+        super().__init__(message)
         self.registry = registry
         self.unreachable = unreachable
 
@@ -90,7 +90,7 @@ def ensure_image(
     config = config or Config()
     ref = ref.strip()
     if not ref:
-        raise HarnessError("empty image ref: pass --image NAME:TAG", stage=STAGE)
+        raise HarnessError("empty image ref: pass --image NAME:TAG")
 
     local = local_image(client, ref)
     if local is not None:
@@ -194,7 +194,7 @@ def local_image(client: docker.DockerClient, ref: str) -> Any | None:
         # An invalid reference is the user's to fix; anything else is the engine's.
         if exc.status_code == 400:
             raise HarnessError(
-                f"invalid image ref {ref!r}: use NAME[:TAG] or NAME@sha256:DIGEST", stage=STAGE
+                f"invalid image ref {ref!r}: use NAME[:TAG] or NAME@sha256:DIGEST"
             ) from None
         raise
 
@@ -221,7 +221,6 @@ def _auth_for(registry: str, username: str, password: str) -> _Auth:
         missing = PASSWORD_ENV if username else USERNAME_ENV
         raise HarnessError(
             f"{USERNAME_ENV} and {PASSWORD_ENV} go together: set {missing} too, or unset both",
-            stage=STAGE,
         )
     if username:
         config = {"username": username, "password": password, "serveraddress": registry}

@@ -56,7 +56,7 @@ def seed(state: RunState, config: Config, *, tokens_only: bool = False) -> dict[
     if result.returncode != 0:
         lines = [ln for ln in result.stderr.strip().splitlines() if ln.strip()]
         reason = mask_text(lines[-1] if lines else f"exit {result.returncode}", [password])
-        raise HarnessError(f"setup_aap.py: {reason}", stage="seed")
+        raise HarnessError(f"setup_aap.py: {reason}")
     return load_access(state.access_file)
 
 
@@ -64,14 +64,12 @@ def load_access(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:
-        raise HarnessError(
-            f"{path.name} was not written; run `invoke seed`", stage="seed"
-        ) from None
+        raise HarnessError(f"{path.name} was not written; run `invoke seed`") from None
     except ValueError:
-        raise HarnessError(f"{path} is not valid JSON; seed again", stage="seed") from None
+        raise HarnessError(f"{path} is not valid JSON; seed again") from None
     missing = [k for k in ACCESS_KEYS if not data.get(k)]
     if missing:
-        raise HarnessError(f"{path.name} lacks {', '.join(missing)}; seed again", stage="seed")
+        raise HarnessError(f"{path.name} lacks {', '.join(missing)}; seed again")
     return dict(data)
 
 
@@ -81,7 +79,6 @@ def reuse_access(state: RunState, config: Config) -> dict[str, Any]:
     if not source.is_file():
         raise HarnessError(
             f"--skip-seed needs the AAP's access file; {source} not found (pass --aap-access)",
-            stage="seed",
         )
     data = load_access(source)
     write_private(state.access_file, json.dumps(data, indent=2))

@@ -91,7 +91,7 @@ def judge(records: list[dict[str, Any]]) -> None:
     for line in mismatches:
         log.error("%s", line)
     if mismatches:
-        raise CountMismatch("; ".join(mismatches), stage="validate")
+        raise CountMismatch("; ".join(mismatches))
 
 
 def junit_failures(path: Path) -> list[str]:

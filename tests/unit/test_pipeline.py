@@ -321,3 +321,31 @@ def test_an_explicit_option_that_contradicts_the_stack_is_refused(
     with pytest.raises(OptionError) as info:
         on_stack(config)
     assert named in str(info.value) and "\n" not in str(info.value)
+
+
+def test_the_pipeline_names_the_stage_of_a_leaf_error() -> None:
+    """Leaf modules raise without a stage; the pipeline adds the one it was running."""
+    from imagetest.pipeline import RunContext, run_alone
+
+    def leaf(_ctx: RunContext) -> None:
+        raise HarnessError("setup_aap.py: refused")
+
+    ctx = RunContext(config=Config(), run_id="r", artifacts=Path("/nonexistent"))
+    with pytest.raises(HarnessError) as info:
+        run_alone("seed", leaf, ctx)
+    assert (info.value.stage, str(info.value)) == ("seed", "setup_aap.py: refused")
+
+
+def test_leaf_modules_name_no_stage() -> None:
+    import re
+
+    package = Path(__file__).resolve().parents[2] / "imagetest"
+    runners = {"pipeline.py", "upcmd.py", "errors.py"}  # they run stages, so they name them
+    named = [
+        f"{path.name}:{n}"
+        for path in sorted(package.rglob("*.py"))
+        if path.name not in runners
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"\bstage=", line)
+    ]
+    assert named == []
