@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import docker
 
 from imagetest import images, registry, upstream
-from imagetest.config import REPO_ROOT, Config
+from imagetest.config import Config
 from imagetest.errors import HarnessError
 from imagetest.log import get_logger
+from imagetest.proc import child_env, run_bounded
 
 log = get_logger("images")
 DASHBOARD = "dashboard"
 STACK_IMAGES = ("postgres", "redis")
 EMULATOR = "aapsim"
 CUSTOM_BUILD_TAG = "localhost/imagetest/dashboard:context"
+BUILD_TIMEOUT = 3600.0  # seconds for `build --context` (a cold build with npm takes minutes)
 
 
 @dataclass
@@ -86,7 +87,10 @@ def build_dashboard(config: Config, client: docker.DockerClient) -> str:
     tag = config.image or CUSTOM_BUILD_TAG
     argv = ["docker", "build", "-t", tag, "-f", str(dockerfile), str(context)]
     log.info("building %s from %s", tag, context)
-    result = subprocess.run(argv, cwd=REPO_ROOT, check=False, capture_output=True, text=True)
+    # bounded like every docker call of the harness: a hung build ends with one line
+    result = run_bounded(
+        argv, what=f"docker build of {tag}", timeout=BUILD_TIMEOUT, env=child_env()
+    )
     if result.returncode != 0:
         last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
         raise HarnessError(f"docker build of {tag} failed: {last[0]}")
