@@ -180,7 +180,7 @@ def up(
         print(
             f"{'up' if fresh else 'already up'}: {state.project}"
             f"  db 127.0.0.1:{state.ports['db']}  web 127.0.0.1:{state.ports['web']}"
-            f"  aap {state.aap_url}"
+            f"  aap {state.stack.aap_url}"
         )
 
     _guard(run)
