@@ -1,7 +1,8 @@
 """Tasks of the image integration test. `invoke --list`; `invoke --help TASK` for options.
 
 Options come from flags, then IMAGETEST_* environment variables, then the `imagetest:`
-section of invoke.yaml, then defaults. Stage logic lives in the imagetest package.
+section of invoke.yaml, then defaults: imagetest.config reads all of them (a task only
+hands its flags over). Stage logic lives in the imagetest package.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from imagetest import doctor as doctor_mod
 from imagetest.config import REPO_ROOT, Config, resolve_config
 from imagetest.errors import EXIT_INTERRUPTED, HarnessError
 from imagetest.log import setup_logging
-from imagetest.runstate import load_state, new_run_id
+from imagetest.runstate import Runs, new_run_id
 
 RUN_HELP = {
     "image": "dashboard image under test (default: the reference dashboard built locally)",
@@ -47,17 +48,21 @@ def _config(c: Context, **flags: Any) -> Config:
         file_config = dict(c.config.get("imagetest", None) or {})
     except (AttributeError, TypeError):
         file_config = {}
-    # False for a boolean flag means "not given": env or invoke.yaml may still set it.
+    # False for a boolean flag means "not given" (invoke has no tri-state flag): the
+    # environment or invoke.yaml may still set it, to true or to false.
     given = {k: (None if v is False else v) for k, v in flags.items()}
     return resolve_config(given, file_config=file_config)
 
 
-def _guard(fn: Callable[[], Any]) -> Any:
-    """The one way every task ends: the outcome's message, no traceback, its exit code."""
+def _guard(fn: Callable[[], Any], stage: str | None = None) -> Any:
+    """The one way every task ends: the outcome's message, no traceback, its exit code.
+
+    ``stage``: what a task that runs no pipeline stage calls its work (build, teardown)."""
     try:
         return fn()
     except HarnessError as exc:
-        where = f" (stage {exc.stage})" if exc.stage else ""
+        stage = exc.stage or stage
+        where = f" (stage {stage})" if stage else ""
         raise Exit(f"error{where}: {exc}", code=exc.exit_code) from None
     except KeyboardInterrupt:
         raise Exit("error: interrupted", code=EXIT_INTERRUPTED) from None
@@ -124,7 +129,10 @@ def build(
         "no_frontend": no_frontend,
         "offline": offline,
     }
-    _guard(lambda: build_dashboard(_config(c, verbose=verbose, **flags), dockerutil.client()))
+    _guard(
+        lambda: build_dashboard(_config(c, verbose=verbose, **flags), dockerutil.client()),
+        stage="build",
+    )
 
 
 def _ctx(config: Config) -> pipeline.RunContext:
@@ -172,7 +180,7 @@ def up(
         print(
             f"{'up' if fresh else 'already up'}: {state.project}"
             f"  db 127.0.0.1:{state.ports['db']}  web 127.0.0.1:{state.ports['web']}"
-            f"  aap {state.aap_url}"
+            f"  aap {state.stack.aap_url}"
         )
 
     _guard(run)
@@ -296,12 +304,9 @@ def validate(
 )
 def logs(c: Context, service: str | None = None, tail: int = 200) -> None:
     """Print the current stack's container logs."""
-    setup_logging()
 
     def run() -> None:
-        state = load_state()
-        if state is None:
-            raise HarnessError("no stack is up; run `invoke up` first")
+        state = Runs.of(_config(c)).require()
         for container in dockerutil.run_containers(dockerutil.client(), state.run_id):
             name = container.labels.get("com.docker.compose.service", container.name)
             if service and name != service:
@@ -315,8 +320,7 @@ def logs(c: Context, service: str | None = None, tail: int = 200) -> None:
 @task(auto_shortflags=False, help={"run-id": "the run to remove (default: the current stack)"})
 def teardown(c: Context, run_id: str | None = None) -> None:
     """Remove the stack: compose down -v plus a sweep by the io.imagetest.run label."""
-    setup_logging()
-    _guard(lambda: stack.teardown(run_id))
+    _guard(lambda: stack.teardown(Runs.of(_config(c)), run_id), stage="teardown")
 
 
 @task(name="test-image", auto_shortflags=False, help=RUN_HELP)
@@ -381,21 +385,17 @@ def matrix(
     """test-image once per AAP version, in parallel; one combined summary and JUnit."""
     from imagetest.matrix import run_matrix
 
-    setup_logging(verbose)
-    extra: list[str] = []
-    for flag, value in (("--image", image), ("--profile", profile), ("--timeout", timeout)):
-        if value:
-            extra += [flag, value]
-    for flag, on in (("--offline", offline), ("--default-intervals", default_intervals)):
-        if on:
-            extra.append(flag)
+    flags = dict(locals())
+    for name in ("c", "aap_versions", "jobs", "run_matrix"):
+        flags.pop(name)
     root = artifacts or str(REPO_ROOT / ".artifacts" / f"matrix-{new_run_id()}")
+    flags["artifacts"] = root
     versions = [v.strip() for v in aap_versions.split(",")]
 
     def run() -> None:
-        # the runs' own options are checked here, before any run starts
-        _config(c, image=image, profile=profile, timeout=timeout, artifacts=root, verbose=verbose)
-        code = run_matrix(versions, jobs, extra, root, cwd=REPO_ROOT)
+        # resolved and checked once, before any run starts; every run gets all of it
+        config = _config(c, **flags)
+        code = run_matrix(versions, jobs, [], root, cwd=REPO_ROOT, config=config)
         if code != 0:
             raise HarnessError(f"the matrix failed; see {root}/summary.json", exit_code=code)
 

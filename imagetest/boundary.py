@@ -107,4 +107,4 @@ def translate(exc: Exception, stage: str) -> HarnessError:
             f"unexpected failure: {first_line(exc)}; rerun with --verbose for the "
             "traceback and report it"
         )
-    return HarnessError(text, stage=stage)
+    return HarnessError(text)  # the pipeline adds the stage it was running

@@ -64,4 +64,4 @@ def explain(
         return exc
     if found is None:
         return exc
-    return HarnessError(f"bring-up failed: {found}", stage=exc.stage or "up")
+    return HarnessError(f"bring-up failed: {found}")

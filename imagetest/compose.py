@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -14,7 +13,7 @@ from pathlib import Path
 from imagetest.config import REPO_ROOT
 from imagetest.errors import HarnessError
 from imagetest.log import get_logger
-from imagetest.proc import run_bounded
+from imagetest.proc import child_env, run_bounded
 
 COMPOSE_DIR = REPO_ROOT / "compose"
 BASE_FILE = COMPOSE_DIR / "compose.yml"
@@ -83,7 +82,7 @@ class Compose:
         compose_version()
         argv = self.argv(*args)
         log.debug("$ %s", " ".join(argv))
-        env = {**os.environ, **self.variables(), "COMPOSE_ANSI": "never"}
+        env = child_env({**self.variables(), "COMPOSE_ANSI": "never"})
         result = run_bounded(argv, what=f"`docker compose {args[0]}`", timeout=timeout, env=env)
         if check and result.returncode != 0:
             raise HarnessError(explain_failure(args[0], result.stderr or result.stdout))

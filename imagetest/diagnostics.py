@@ -32,10 +32,8 @@ def _write(path: Path, text: str) -> None:
 
 def run_secrets(state: RunState) -> list[str]:
     found = [state.db.get("password", "")]
-    for name in ("aap_admin_password",):
-        p = state.run_dir / name
-        if p.is_file():
-            found.append(p.read_text())
+    if state.password_file.is_file():
+        found.append(state.password_file.read_text())
     try:
         access = json.loads(state.access_file.read_text())
         found += [str(v) for k, v in access.items() if k not in ("aap_url", "aap_address")]

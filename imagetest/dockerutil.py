@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
-import os
 from typing import Any
 
 import docker
 import docker.errors
+import docker.utils
 from docker.models.containers import Container
 
 from imagetest.errors import HarnessError
@@ -24,7 +24,8 @@ def client() -> docker.DockerClient:
         c = docker.from_env(timeout=120)
         c.ping()
     except Exception:  # any failure to reach the engine has the same fix
-        where = os.environ.get("DOCKER_HOST") or "the default socket"
+        # the SDK's own reading of DOCKER_HOST: the address it tried
+        where = docker.utils.kwargs_from_env().get("base_url") or "the default socket"
         raise HarnessError(
             f"no Docker engine answers at {where}: start Docker, or point DOCKER_HOST at a "
             "running engine (`docker info` shows which)"

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import docker
 
 from imagetest import images, registry, upstream
-from imagetest.config import REPO_ROOT, Config
+from imagetest.config import Config
 from imagetest.errors import HarnessError
 from imagetest.log import get_logger
+from imagetest.proc import child_env, run_bounded
 
 log = get_logger("images")
 DASHBOARD = "dashboard"
 STACK_IMAGES = ("postgres", "redis")
 EMULATOR = "aapsim"
 CUSTOM_BUILD_TAG = "localhost/imagetest/dashboard:context"
+BUILD_TIMEOUT = 3600.0  # seconds for `build --context` (a cold build with npm takes minutes)
 
 
 @dataclass
@@ -42,7 +43,7 @@ def needed_images(config: Config) -> list[str]:
 def resolve_images(config: Config, client: docker.DockerClient) -> ResolvedImages:
     """Make the stack's images exist (warm: nothing to do) and pin the image under test."""
     results = images.ensure_images(
-        needed_images(config), offline=config.offline or None, client=client, out=log.info
+        needed_images(config), config=config, client=client, out=log.info
     )
     wanted = {n: r for n, r in results.items() if n in needed_images(config)}
     env = images.compose_env(wanted)
@@ -51,9 +52,8 @@ def resolve_images(config: Config, client: docker.DockerClient) -> ResolvedImage
         raise HarnessError(
             f"image {ref} is not present locally and --offline never pulls: load or build it "
             "(`docker load`, `invoke build --context DIR --image TAG`) or drop --offline",
-            stage="images",
         )
-    under_test = registry.ensure_image(client, ref, log=log.info)
+    under_test = registry.ensure_image(client, ref, log=log.info, config=config)
     env["DASHBOARD_IMAGE"] = ref
     return ResolvedImages(env=env, image=ref, image_id=under_test.id, digest=under_test.digest)
 
@@ -61,12 +61,10 @@ def resolve_images(config: Config, client: docker.DockerClient) -> ResolvedImage
 def build_dashboard(config: Config, client: docker.DockerClient) -> str:
     """`invoke build`: the reference images, or a dashboard image from --context."""
     if config.public_base and not config.context:
-        raise HarnessError(
-            "--public-base needs --context DIR (an automation-reports checkout)", stage="build"
-        )
+        raise HarnessError("--public-base needs --context DIR (an automation-reports checkout)")
     if not config.context:
         results = images.ensure_images(
-            [DASHBOARD, EMULATOR], offline=config.offline or None, client=client, out=log.info
+            [DASHBOARD, EMULATOR], config=config, client=client, out=log.info
         )
         for name, result in results.items():
             log.info("image %s: %s (%s)", name, result.tag, result.action)
@@ -77,21 +75,24 @@ def build_dashboard(config: Config, client: docker.DockerClient) -> str:
             context,
             config.image or upstream.DEFAULT_TAG,
             client=client,
-            offline=config.offline,
+            config=config,
             frontend=not config.no_frontend,
             out=log.info,
         )
     if config.no_frontend:
-        raise HarnessError("--no-frontend goes with --public-base", stage="build")
+        raise HarnessError("--no-frontend goes with --public-base")
     dockerfile = Path(config.dockerfile) if config.dockerfile else context / "Dockerfile"
     if not dockerfile.is_file():
-        raise HarnessError(f"no Dockerfile at {dockerfile}; pass --dockerfile", stage="build")
+        raise HarnessError(f"no Dockerfile at {dockerfile}; pass --dockerfile")
     tag = config.image or CUSTOM_BUILD_TAG
     argv = ["docker", "build", "-t", tag, "-f", str(dockerfile), str(context)]
     log.info("building %s from %s", tag, context)
-    result = subprocess.run(argv, cwd=REPO_ROOT, check=False, capture_output=True, text=True)
+    # bounded like every docker call of the harness: a hung build ends with one line
+    result = run_bounded(
+        argv, what=f"docker build of {tag}", timeout=BUILD_TIMEOUT, env=child_env()
+    )
     if result.returncode != 0:
         last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise HarnessError(f"docker build of {tag} failed: {last[0]}", stage="build")
+        raise HarnessError(f"docker build of {tag} failed: {last[0]}")
     log.info("built %s; test it with --image %s", tag, tag)
     return tag

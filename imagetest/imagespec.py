@@ -82,9 +82,7 @@ class ImageList:
             return self.images[name]
         except KeyError:
             known = ", ".join(self.images)
-            raise HarnessError(
-                f"unknown image {name!r}; known images: {known}", stage="images"
-            ) from None
+            raise HarnessError(f"unknown image {name!r}; known images: {known}") from None
 
     def closure(self, names: Iterable[str] | None = None) -> list[ImageSpec]:
         """The named images and everything they depend on, dependencies first."""
@@ -122,7 +120,7 @@ def load_image_list(path: Path = SPEC_FILE, root: Path = REPO_ROOT) -> ImageList
     try:
         raw = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as exc:
-        raise HarnessError(f"cannot read image list {path}: {exc}", stage="images") from exc
+        raise HarnessError(f"cannot read image list {path}: {exc}") from exc
     images: dict[str, ImageSpec] = {}
     for name, entry in (raw.get("images") or {}).items():
         images[name] = ImageSpec(

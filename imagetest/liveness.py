@@ -111,7 +111,6 @@ class ContainerWatch:
                     f"the {seen.service} container was removed while {stage or 'a stage'} "
                     "needed it (someone ran `docker rm` or a teardown); start the run again",
                     service=seen.service,
-                    stage=stage,
                 ) from None
             state = seen.container.attrs.get("State", {})
             restarts = int(seen.container.attrs.get("RestartCount") or 0)
@@ -120,7 +119,6 @@ class ContainerWatch:
                     f"the {seen.service} container is paused (docker pause), so "
                     f"{stage or 'the stage'} cannot finish; `docker unpause` it or tear down",
                     service=seen.service,
-                    stage=stage,
                 )
             if state.get("Status") != "running":
                 raise self._died(seen.container, stage, "exited")
@@ -136,7 +134,7 @@ class ContainerWatch:
             f"the {service} container {how} ({exit_text(code, bool(state.get('OOMKilled')))})"
             f"{during}"
         )
-        return ContainerDied(with_tail(head, container, self.secrets), service=service, stage=stage)
+        return ContainerDied(with_tail(head, container, self.secrets), service=service)
 
     def blame(
         self, exc: Exception, stage: str, sleep: Callable[[float], None] = time.sleep

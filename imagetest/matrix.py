@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from imagetest.config import AAP_VERSIONS
+from imagetest.config import AAP_VERSIONS, Config, env_names
 from imagetest.errors import EXIT_INTERRUPTED, EXIT_MISMATCH, EXIT_OK, EXIT_STAGE, HarnessError
 from imagetest.log import get_logger
+from imagetest.proc import child_env
 
 SUMMARY_NAME = "summary.json"
 JUNIT_NAME = "junit.xml"
@@ -69,6 +70,7 @@ def run_matrix(
     prepare: Sequence[str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     out: TextIO | None = None,
+    config: Config | None = None,
 ) -> int:
     """Run `invoke test-image` for each AAP version and combine the results.
 
@@ -84,6 +86,9 @@ def run_matrix(
                    parallel runs find every image built and do not race to build it.
     cwd:           working directory of the runs (default: the current one).
     out:           where each run's output goes, one line at a time prefixed `[aap-V]`.
+    config:        the resolved options; every one of them reaches every run (and the
+                   images preparation) as IMAGETEST_* variables, except the per-run
+                   aap_version and artifacts.
 
     Returns the worst outcome of the runs: 130 if one was interrupted, 2 if one could not
     run (or ended without a usable summary), 1 if counts were wrong, 0 when all passed.
@@ -96,7 +101,7 @@ def run_matrix(
     root.mkdir(parents=True, exist_ok=True)
     base = list(command) if command else [sys.executable, "-m", "invoke", "test-image"]
     stream = out or sys.stdout
-    runner = _Runner(stream, Path(cwd) if cwd else None)
+    runner = _Runner(stream, Path(cwd) if cwd else None, _forwarded(config))
 
     if prepare is None and command is None:
         prepare = _default_prepare(extra_args)
@@ -151,6 +156,19 @@ def matrix_exit_code(results: Sequence[RunResult]) -> int:
     return EXIT_OK
 
 
+PER_RUN = ("aap_version", "artifacts", "expected")  # each run's own, never forwarded
+
+
+def _forwarded(config: Config | None) -> dict[str, str]:
+    """The parent's options as the children's environment (Config.child_options)."""
+    if config is None:
+        return {}
+    options = config.child_options()
+    for name in PER_RUN:
+        options.pop(env_names(name)[0], None)
+    return options
+
+
 def _default_prepare(extra_args: Sequence[str]) -> list[str]:
     argv = [sys.executable, "-m", "invoke", "images"]
     return [*argv, "--offline"] if "--offline" in extra_args else argv
@@ -189,9 +207,10 @@ def _run_args(version: str, root: Path) -> list[str]:
 class _Runner:
     """Starts the runs and copies their output, one whole line at a time, to `out`."""
 
-    def __init__(self, out: TextIO, cwd: Path | None) -> None:
+    def __init__(self, out: TextIO, cwd: Path | None, options: dict[str, str]) -> None:
         self._out = out
         self._cwd = cwd
+        self._options = options
         self._lock = threading.Lock()
         self._procs: list[subprocess.Popen[str]] = []
 
@@ -202,7 +221,7 @@ class _Runner:
 
     def call(self, tag: str, argv: list[str]) -> int:
         """Run argv with its output copied line by line, prefixed `[tag]`; its exit code."""
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = child_env({**self._options, "PYTHONUNBUFFERED": "1"})
         prefix = f"[{tag}] "
         self._emit(prefix + "$ " + shlex.join(argv))
         proc = subprocess.Popen(

@@ -6,10 +6,8 @@ it returns a :class:`PipelineResult` and never leaves the stack behind unless ``
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,15 +33,7 @@ from imagetest.imageselect import ResolvedImages
 from imagetest.liveness import ContainerWatch
 from imagetest.log import DATEFMT, FORMAT, get_logger, phase_failed, phase_passed, phase_started
 from imagetest.profile import Profile, load_profile
-from imagetest.runstate import (
-    RUNS_DIR_ENV,
-    SELECT_ENV,
-    RunState,
-    load_state,
-    new_run_id,
-    require_state,
-    runs_dir,
-)
+from imagetest.runstate import Runs, RunState, new_run_id
 from imagetest.signals import interrupts_deferred, sigterm_as_interrupt, teardown_hint
 
 log = get_logger("pipeline")
@@ -97,10 +87,16 @@ class RunContext:
         watch = self.need_watch()
         return lambda: watch.check(stage)
 
+    @property
+    def runs(self) -> Runs:
+        return Runs.of(self.config)
+
     def need_state(self) -> RunState:
         """This run's stack (never another one that happens to be current)."""
         if self.state is None:
-            self.state = load_state(self.run_id) or require_state("stack")
+            self.state = self.runs.load(self.run_id)
+        if self.state is None:
+            raise HarnessError("no stack is up; run `invoke up` first")
         return self.state
 
     def need_profile(self) -> Profile:
@@ -193,11 +189,10 @@ def start_stack(ctx: RunContext, *, make_current: bool) -> None:
             ctx.need_profile(),
             ctx.images or ResolvedImages(),
             run_id=ctx.run_id,
-            reuse=False,
             make_current=make_current,
         )
     except HarnessError as exc:
-        state = load_state(ctx.run_id)
+        state = ctx.runs.load(ctx.run_id)
         raise bringup.explain(exc, dockerutil.client(), state, config.bring_up_timeout) from None
 
 
@@ -272,7 +267,7 @@ STAGES: dict[str, Stage] = {
 
 
 def default_diagnostics(ctx: RunContext) -> None:
-    state = ctx.state or load_state(ctx.run_id)
+    state = ctx.state or ctx.runs.load(ctx.run_id)
     if state is None:
         return
     capture(state, ctx.need_profile(), ctx.artifacts)
@@ -281,7 +276,7 @@ def default_diagnostics(ctx: RunContext) -> None:
 
 
 def default_teardown(ctx: RunContext) -> None:
-    stack.teardown(ctx.run_id)
+    stack.teardown(ctx.runs, ctx.run_id)
 
 
 # -- running ----------------------------------------------------------------------------
@@ -305,6 +300,7 @@ def timed(name: str, fn: Stage, ctx: RunContext) -> Phase:
     except Exception as exc:  # every failure still gets diagnostics and teardown
         log.debug("%s failed", name, exc_info=True)
         error = outcome(exc, name, ctx)
+        error.stage = name  # stage names belong to the pipeline, not to the leaf modules
         seconds = time.monotonic() - started
         phase_failed(name, seconds, str(error))
         return Phase(name, FAILED, seconds, str(error), error.exit_code)
@@ -357,7 +353,7 @@ def run_pipeline(
     interrupted = False
     with run_log(ctx.artifacts / "harness.log"), sigterm_as_interrupt():
         log.info("run %s: AAP %s, artifacts in %s", run_id, config.aap_version, ctx.artifacts)
-        log.info("single stages on this stack: %s invoke <stage>", select_hint(run_id))
+        log.info("single stages on this stack: %s invoke <stage>", select_hint(config, run_id))
         stage_started = time.monotonic()
         try:
             for name, fn in chain:
@@ -390,7 +386,7 @@ def run_pipeline(
 
 def unstoppable_teardown(ctx: RunContext, teardown: Stage) -> tuple[Phase, bool]:
     """Teardown with Ctrl-C/SIGTERM deferred until it ends; whether one came meanwhile."""
-    hint = teardown_hint(ctx.run_id, runs_dir_hint())
+    hint = teardown_hint(ctx.run_id, runs_dir_hint(ctx.config))
     with interrupts_deferred(ctx.run_id, hint) as received:
         phase = timed("teardown", teardown, ctx)
     if phase.status == FAILED:
@@ -398,13 +394,14 @@ def unstoppable_teardown(ctx: RunContext, teardown: Stage) -> tuple[Phase, bool]
     return phase, bool(received)
 
 
-def runs_dir_hint() -> str:
-    return f"{RUNS_DIR_ENV}={runs_dir()}" if os.environ.get(RUNS_DIR_ENV) else ""
+def runs_dir_hint(config: Config) -> str:
+    """IMAGETEST_RUNS_DIR=... when the runs are not in the default place."""
+    return f"IMAGETEST_RUNS_DIR={config.runs_root()}" if config.given("runs_dir") else ""
 
 
-def select_hint(run_id: str) -> str:
+def select_hint(config: Config, run_id: str) -> str:
     """The environment that points single stages at ``run_id``."""
-    return " ".join(filter(None, (runs_dir_hint(), f"{SELECT_ENV}={run_id}")))
+    return " ".join(filter(None, (runs_dir_hint(config), f"IMAGETEST_RUN={run_id}")))
 
 
 def finish(
@@ -475,30 +472,19 @@ def render(result: PipelineResult) -> str:
     return "\n".join(lines)
 
 
-def inherit_from_state(config: Config, state: RunState) -> Config:
-    """Options left at their default take the value the stack was brought up with."""
-    defaults = Config()
-    changes = {
-        name: getattr(state, name)
-        for name in ("aap_version", "profile")
-        if getattr(config, name) == getattr(defaults, name) and getattr(state, name)
-    }
-    if state.external_aap and not config.aap_url:
-        changes["aap_url"] = state.aap_url
-    return dataclasses.replace(config, **changes) if changes else config
+def on_stack(config: Config) -> RunContext:
+    """A context on the current stack, its options layered over the stack's (single stages).
+
+    An option given that contradicts the stack is refused (Config.with_stack)."""
+    state = Runs.of(config).require()
+    config = config.with_stack(state.stack.options(), state.run_id)
+    artifacts = Path(state.artifacts) if state.artifacts else config.artifacts_dir(state.run_id)
+    return RunContext(config=config, run_id=state.run_id, artifacts=artifacts, state=state)
 
 
 def run_single(name: str, config: Config) -> RunContext:
     """One stage alone, on the current stack (``invoke seed``, ``invoke wait``...)."""
-    state = load_state()
-    run_id = state.run_id if state else new_run_id()
-    artifacts = Path(state.artifacts) if state and state.artifacts else config.artifacts_dir(run_id)
-    if state is not None:
-        config = inherit_from_state(config, state)
-    ctx = RunContext(config=config, run_id=run_id, artifacts=artifacts, state=state)
-    if name != "up":
-        ctx.state = ctx.need_state()
-    return run_alone(name, STAGES[name], ctx)
+    return run_alone(name, STAGES[name], on_stack(config))
 
 
 def run_alone(name: str, fn: Stage, ctx: RunContext) -> RunContext:

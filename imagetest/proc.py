@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Mapping, Sequence
 
 from imagetest.config import REPO_ROOT
 from imagetest.errors import HarnessError
+
+
+def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a helper program: the harness's own plus ``extra``.
+
+    The one place that hands the environment on; options are read only by Config.
+    """
+    return {**os.environ, **(extra or {})}
 
 
 def run_bounded(

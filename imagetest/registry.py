@@ -1,7 +1,8 @@
 """Resolve the image under test: use a local image as it is, or pull it from its registry.
 
-Credentials, in order: `REGISTRY_USERNAME`/`REGISTRY_PASSWORD` from the environment, then the
-user's docker config (the SDK's own lookup of ~/.docker/config.json), then anonymous.
+Credentials, in order: `REGISTRY_USERNAME`/`REGISTRY_PASSWORD` (Config.registry_username and
+registry_password, read by imagetest.config like every option), then the user's docker
+config (the SDK's own lookup of ~/.docker/config.json), then anonymous.
 Every failure a user can fix becomes one `HarnessError` line that names the ref and the fix.
 
 This module is the only place that pulls: the pipeline's `--image` and the images stage
@@ -12,11 +13,10 @@ This module is the only place that pulls: the pipeline's `--image` and the image
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -25,6 +25,7 @@ import docker.auth
 import docker.errors
 from docker.utils import parse_repository_tag
 
+from imagetest.config import Config
 from imagetest.errors import HarnessError
 
 _logger = logging.getLogger(__name__)
@@ -33,7 +34,6 @@ USERNAME_ENV = "REGISTRY_USERNAME"
 PASSWORD_ENV = "REGISTRY_PASSWORD"
 TIMEOUT_ENV = "IMAGETEST_PULL_TIMEOUT"
 
-DEFAULT_TIMEOUT = 600.0  # a whole pull; large images on slow links take minutes
 DEFAULT_IDLE_TIMEOUT = 120.0  # no progress message for this long means a hung registry
 STAGE = "build"
 
@@ -54,7 +54,7 @@ class PullError(HarnessError):
     """A pull failed. `unreachable`: the registry itself did not answer (in time)."""
 
     def __init__(self, message: str, *, registry: str, unreachable: bool = False) -> None:
-        super().__init__(message, stage=STAGE)
+        super().__init__(message)
         self.registry = registry
         self.unreachable = unreachable
 
@@ -76,21 +76,21 @@ def ensure_image(
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
     answer_timeout: float | None = None,
     anonymous_fallback: bool = False,
-    env: Mapping[str, str] | None = None,
+    config: Config | None = None,
 ) -> ResolvedImage:
     """Return the image for `ref`, pulling it only when the engine does not have it.
 
-    `timeout` bounds the whole pull (default `IMAGETEST_PULL_TIMEOUT` or 600 s),
+    `timeout` bounds the whole pull (default: the config's pull_timeout, 600 s),
     `idle_timeout` the wait for the next progress message and `answer_timeout` (if given)
-    the wait for the first one. With `anonymous_fallback`, credentials from the environment
-    that the registry refuses are followed by an anonymous attempt. `env` defaults to
-    os.environ. Raises PullError (a HarnessError) with one line for a missing image, refused
-    credentials, an unreachable registry or a pull that takes too long.
+    the wait for the first one. With `anonymous_fallback`, credentials from the options
+    that the registry refuses are followed by an anonymous attempt. Raises PullError (a
+    HarnessError) with one line for a missing image, refused credentials, an unreachable
+    registry or a pull that takes too long.
     """
-    env = os.environ if env is None else env
+    config = config or Config()
     ref = ref.strip()
     if not ref:
-        raise HarnessError("empty image ref: pass --image NAME:TAG", stage=STAGE)
+        raise HarnessError("empty image ref: pass --image NAME:TAG")
 
     local = local_image(client, ref)
     if local is not None:
@@ -103,8 +103,8 @@ def ensure_image(
 
     repository, tag = split_ref(ref)
     registry = registry_host(ref)
-    auth = _auth_for(registry, env)
-    limits = _Limits(_timeout(timeout, env), idle_timeout, answer_timeout)
+    auth = _auth_for(registry, config.registry_username or "", config.registry_password or "")
+    limits = _Limits(timeout or config.pull_timeout, idle_timeout, answer_timeout)
     started = time.monotonic()
     attempts = [auth, _ANONYMOUS] if anonymous_fallback and auth.from_env else [auth]
     for attempt in attempts:
@@ -194,7 +194,7 @@ def local_image(client: docker.DockerClient, ref: str) -> Any | None:
         # An invalid reference is the user's to fix; anything else is the engine's.
         if exc.status_code == 400:
             raise HarnessError(
-                f"invalid image ref {ref!r}: use NAME[:TAG] or NAME@sha256:DIGEST", stage=STAGE
+                f"invalid image ref {ref!r}: use NAME[:TAG] or NAME@sha256:DIGEST"
             ) from None
         raise
 
@@ -216,14 +216,11 @@ def _repo_digest(image: Any, ref: str) -> str | None:
     return digests[0]
 
 
-def _auth_for(registry: str, env: Mapping[str, str]) -> _Auth:
-    username = env.get(USERNAME_ENV, "")
-    password = env.get(PASSWORD_ENV, "")
+def _auth_for(registry: str, username: str, password: str) -> _Auth:
     if bool(username) != bool(password):
         missing = PASSWORD_ENV if username else USERNAME_ENV
         raise HarnessError(
             f"{USERNAME_ENV} and {PASSWORD_ENV} go together: set {missing} too, or unset both",
-            stage=STAGE,
         )
     if username:
         config = {"username": username, "password": password, "serveraddress": registry}
@@ -311,21 +308,6 @@ def _bounded(
             raise item
         answered, wait = True, idle
         yield item
-
-
-def _timeout(timeout: float | None, env: Mapping[str, str]) -> float:
-    if timeout is not None:
-        return timeout
-    raw = env.get(TIMEOUT_ENV, "")
-    if not raw:
-        return DEFAULT_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if value <= 0:
-        raise HarnessError(f"{TIMEOUT_ENV}={raw!r} is not a positive number of seconds")
-    return value
 
 
 def _api_reason(exc: docker.errors.APIError) -> str:

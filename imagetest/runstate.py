@@ -1,8 +1,13 @@
-"""Run identity and state on disk: ``.runs/<run-id>/`` and ``.runs/current``.
+"""Run identity and state on disk: ``<runs>/<run-id>/`` and ``<runs>/current``.
 
-``IMAGETEST_RUNS_DIR`` moves ``.runs`` elsewhere (tests use a temporary directory, so they
-never see or change the stack a user is working on). ``.runs/current`` is written only by
-``invoke up`` and ``test-image --keep``; ``IMAGETEST_RUN=<id>`` selects any other run.
+:class:`Runs` is a runs directory as the Config names it (``runs_dir``, default ``.runs`` in
+the repository; tests use a temporary one, so they never see or change the stack a user is
+working on). ``current`` is written only by ``invoke up`` and ``test-image --keep``; the
+``run`` option (``IMAGETEST_RUN=<id>``) selects any other run.
+
+:class:`RunState` owns every path inside a run directory, and :class:`StackSpec` is the
+frozen description of the stack written once at ``up``: single stages read the image, the
+AAP version, the profile and the AAP's address from it, and nowhere else.
 """
 
 from __future__ import annotations
@@ -12,25 +17,19 @@ import os
 import secrets
 import socket
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imagetest.config import REPO_ROOT
+from imagetest.config import Config
 from imagetest.errors import HarnessError
 
-RUNS_DIR = REPO_ROOT / ".runs"  # the default of IMAGETEST_RUNS_DIR
-RUNS_DIR_ENV = "IMAGETEST_RUNS_DIR"
 PROJECT_PREFIX = "imagetest-"
 RUN_LABEL = "io.imagetest.run"
 PORT_NAMES = ("db", "aap", "web")
-SELECT_ENV = "IMAGETEST_RUN"
-
-
-def runs_dir() -> Path:
-    """Where run states live: ``IMAGETEST_RUNS_DIR`` if set, else ``.runs`` in the repo."""
-    configured = os.environ.get(RUNS_DIR_ENV, "").strip()
-    return Path(configured).expanduser().absolute() if configured else RUNS_DIR
+STATE_NAME = "state.json"
+CURRENT_NAME = "current"
 
 
 def new_run_id() -> str:
@@ -60,23 +59,43 @@ def check_port_free(port: int, name: str, host: str = "127.0.0.1") -> None:
             ) from None
 
 
-def choose_ports(env: dict[str, str] | None = None) -> dict[str, int]:
-    """One distinct free port per published service; ``IMAGETEST_<NAME>_PORT`` pins one."""
-    env = dict(os.environ) if env is None else env
+def choose_ports(pinned: Mapping[str, int] | None = None) -> dict[str, int]:
+    """One distinct free port per published service; ``pinned`` (Config.ports()) fixes some."""
     ports: dict[str, int] = {}
-    for name in PORT_NAMES:
-        pinned = env.get(f"IMAGETEST_{name.upper()}_PORT")
-        if pinned:
-            if not pinned.isdigit() or not 0 < int(pinned) < 65536:
-                raise HarnessError(f"IMAGETEST_{name.upper()}_PORT={pinned!r} is not a port")
-            check_port_free(int(pinned), name)
-            ports[name] = int(pinned)
+    for name, port in (pinned or {}).items():
+        check_port_free(port, name)
+        ports[name] = port
     for name in PORT_NAMES:
         while name not in ports:
             port = free_port()
             if port not in ports.values():
                 ports[name] = port
     return ports
+
+
+@dataclass(frozen=True)
+class StackSpec:
+    """What a stack is, decided once at `up`; the options single stages inherit from it."""
+
+    aap_version: str
+    profile: str  # a name (reference, upstream) or an absolute path, as it was asked for
+    image: str = ""  # the --image option; empty: the reference dashboard built locally
+    external_aap: bool = False
+    aap_url: str = ""  # as seen from the host
+    aap_internal_url: str = ""  # as seen from the dashboard containers
+    aap_username: str = "admin"
+    aap_insecure: bool = False
+
+    def options(self) -> dict[str, Any]:
+        """The Config layer of this stack (Config.with_stack)."""
+        return {
+            "image": self.image or None,
+            "aap_version": self.aap_version,
+            "profile": self.profile,
+            "aap_url": self.aap_url if self.external_aap else None,
+            "aap_username": self.aap_username,
+            "aap_insecure": self.aap_insecure or None,
+        }
 
 
 @dataclass
@@ -86,27 +105,48 @@ class RunState:
     run_id: str
     project: str
     ports: dict[str, int]
-    aap_version: str
-    profile: str
+    stack: StackSpec
+    root: Path = field(compare=False, repr=False)  # the runs directory (not saved)
     images: dict[str, str] = field(default_factory=dict)
-    external_aap: bool = False
-    aap_url: str = ""  # as seen from the host
-    aap_internal_url: str = ""  # as seen from the dashboard containers
-    aap_username: str = "admin"
-    aap_insecure: bool = False
     db: dict[str, str] = field(default_factory=dict)
     artifacts: str = ""
     compose_files: list[str] = field(default_factory=list)
     created: float = field(default_factory=time.time)
-    sync_started: float | None = None
+
+    # -- every path of a run directory ----------------------------------------------------
 
     @property
     def run_dir(self) -> Path:
-        return runs_dir() / self.run_id
+        return self.root / self.run_id
+
+    @property
+    def state_file(self) -> Path:
+        return self.run_dir / STATE_NAME
 
     @property
     def env_file(self) -> Path:
+        """compose.env.json: the project variables, passed as compose's environment."""
         return self.run_dir / "compose.env.json"
+
+    @property
+    def dashboard_env_file(self) -> Path:
+        """dashboard.env: the image's own variable names."""
+        return self.run_dir / "dashboard.env"
+
+    @property
+    def override_file(self) -> Path:
+        """compose.profile.yml: what the profile adds to the stack."""
+        return self.run_dir / "compose.profile.yml"
+
+    @property
+    def files_dir(self) -> Path:
+        """The profile's rendered files, bind-mounted into web and task."""
+        return self.run_dir / "files"
+
+    @property
+    def password_file(self) -> Path:
+        """The emulator's per-run admin password."""
+        return self.run_dir / "aap_admin_password"
 
     @property
     def access_file(self) -> Path:
@@ -121,15 +161,9 @@ class RunState:
         return f"postgresql://{d['user']}:{d['password']}@{host}:{self.ports['db']}/{d['name']}"
 
     def save(self) -> None:
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        write_private(self.run_dir / "state.json", json.dumps(asdict(self), indent=2))
-
-    def make_current(self) -> None:
-        root = runs_dir()
-        root.mkdir(parents=True, exist_ok=True)
-        tmp = root / f".current.{os.getpid()}.tmp"
-        tmp.write_text(self.run_id + "\n")
-        tmp.replace(root / "current")
+        data = asdict(self)
+        data.pop("root")
+        write_private(self.state_file, json.dumps(data, indent=2))
 
 
 def write_private(path: Path, text: str) -> None:
@@ -141,46 +175,63 @@ def write_private(path: Path, text: str) -> None:
     os.chmod(path, 0o600)
 
 
-def current_run_id() -> str | None:
-    """IMAGETEST_RUN if set (drive one stack among several), else ``.runs/current``."""
-    if os.environ.get(SELECT_ENV):
-        return os.environ[SELECT_ENV].strip()
-    return _current_file_run_id()
+@dataclass(frozen=True)
+class Runs:
+    """A runs directory: the states in it and which one single stages act on."""
 
+    root: Path
+    selected: str | None = None  # the `run` option (IMAGETEST_RUN)
 
-def _current_file_run_id() -> str | None:
-    try:
-        run_id = (runs_dir() / "current").read_text().strip()
-    except FileNotFoundError:
-        return None
-    return run_id or None
+    @classmethod
+    def of(cls, config: Config) -> Runs:
+        return cls(config.runs_root(), (config.run or "").strip() or None)
 
+    def current_id(self) -> str | None:
+        """The selected run if any (drive one stack among several), else ``current``."""
+        return self.selected or self._current_file()
 
-def load_state(run_id: str | None = None) -> RunState | None:
-    """The state of ``run_id`` (default: the current stack), or None."""
-    run_id = run_id or current_run_id()
-    if not run_id:
-        return None
-    path = runs_dir() / run_id / "state.json"
-    try:
-        data: dict[str, Any] = json.loads(path.read_text())
-    except FileNotFoundError:
-        return None
-    return RunState(**data)
+    def _current_file(self) -> str | None:
+        try:
+            run_id = (self.root / CURRENT_NAME).read_text().strip()
+        except FileNotFoundError:
+            return None
+        return run_id or None
 
+    def load(self, run_id: str | None = None) -> RunState | None:
+        """The state of ``run_id`` (default: the current stack), or None."""
+        run_id = run_id or self.current_id()
+        if not run_id:
+            return None
+        try:
+            data: dict[str, Any] = json.loads((self.root / run_id / STATE_NAME).read_text())
+        except FileNotFoundError:
+            return None
+        try:
+            spec = StackSpec(**data.pop("stack"))
+            return RunState(**data, stack=spec, root=self.root)
+        except (KeyError, TypeError):
+            raise HarnessError(
+                f"{self.root / run_id / STATE_NAME} is from another version of the harness; "
+                f"remove that stack with `invoke teardown --run-id {run_id}`"
+            ) from None
 
-def require_state(stage: str) -> RunState:
-    state = load_state()
-    if state is None:
-        raise HarnessError("no stack is up; run `invoke up` first", stage=stage)
-    return state
+    def require(self) -> RunState:
+        state = self.load()
+        if state is None:
+            raise HarnessError("no stack is up; run `invoke up` first")
+        return state
 
+    def make_current(self, run_id: str) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".current.{os.getpid()}.tmp"
+        tmp.write_text(run_id + "\n")
+        tmp.replace(self.root / CURRENT_NAME)
 
-def clear_current(run_id: str) -> None:
-    """Forget ``run_id`` as the current stack if ``.runs/current`` names it.
+    def clear_current(self, run_id: str) -> None:
+        """Forget ``run_id`` as the current stack if ``current`` names it.
 
-    The file itself is read, not IMAGETEST_RUN: tearing down a run selected by the
-    variable must not drop another stack from ``current``.
-    """
-    if _current_file_run_id() == run_id:
-        (runs_dir() / "current").unlink(missing_ok=True)
+        The file itself is read, not the selection: tearing down a run selected by
+        IMAGETEST_RUN must not drop another stack from ``current``.
+        """
+        if self._current_file() == run_id:
+            (self.root / CURRENT_NAME).unlink(missing_ok=True)

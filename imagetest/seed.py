@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -13,7 +12,7 @@ from imagetest.config import REPO_ROOT, Config
 from imagetest.errors import HarnessError
 from imagetest.log import get_logger
 from imagetest.masking import mask_text
-from imagetest.proc import run_bounded
+from imagetest.proc import child_env, run_bounded
 from imagetest.runstate import RunState, write_private
 from imagetest.stack import admin_password
 
@@ -34,29 +33,30 @@ def seed(state: RunState, config: Config, *, tokens_only: bool = False) -> dict[
         sys.executable,
         str(SETUP_SCRIPT),
         "--url",
-        state.aap_url,
+        state.stack.aap_url,
         "--username",
-        state.aap_username,
+        state.stack.aap_username,
         "--version",
-        state.aap_version,
+        state.stack.aap_version,
         "--json-output",
         str(state.access_file),
         "--timeout",
         str(config.timeout),
     ]
-    if state.aap_insecure:
+    if state.stack.aap_insecure:
         argv.append("--insecure")
     if tokens_only:
         argv.append("--tokens-only")
-    env = {**os.environ, "AAP_PASSWORD": password}
-    log.info("seeding %s (AAP %s) as %s", state.aap_url, state.aap_version, state.aap_username)
+    env = child_env({"AAP_PASSWORD": password})
+    spec = state.stack
+    log.info("seeding %s (AAP %s) as %s", spec.aap_url, spec.aap_version, spec.aap_username)
     result = run_bounded(argv, what="setup_aap.py", timeout=config.timeout + 10, env=env)
     for line in result.stdout.splitlines():
         log.debug("setup_aap: %s", mask_text(line, [password]))
     if result.returncode != 0:
         lines = [ln for ln in result.stderr.strip().splitlines() if ln.strip()]
         reason = mask_text(lines[-1] if lines else f"exit {result.returncode}", [password])
-        raise HarnessError(f"setup_aap.py: {reason}", stage="seed")
+        raise HarnessError(f"setup_aap.py: {reason}")
     return load_access(state.access_file)
 
 
@@ -64,14 +64,12 @@ def load_access(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:
-        raise HarnessError(
-            f"{path.name} was not written; run `invoke seed`", stage="seed"
-        ) from None
+        raise HarnessError(f"{path.name} was not written; run `invoke seed`") from None
     except ValueError:
-        raise HarnessError(f"{path} is not valid JSON; seed again", stage="seed") from None
+        raise HarnessError(f"{path} is not valid JSON; seed again") from None
     missing = [k for k in ACCESS_KEYS if not data.get(k)]
     if missing:
-        raise HarnessError(f"{path.name} lacks {', '.join(missing)}; seed again", stage="seed")
+        raise HarnessError(f"{path.name} lacks {', '.join(missing)}; seed again")
     return dict(data)
 
 
@@ -81,7 +79,6 @@ def reuse_access(state: RunState, config: Config) -> dict[str, Any]:
     if not source.is_file():
         raise HarnessError(
             f"--skip-seed needs the AAP's access file; {source} not found (pass --aap-access)",
-            stage="seed",
         )
     data = load_access(source)
     write_private(state.access_file, json.dumps(data, indent=2))

@@ -20,10 +20,11 @@ from imagetest.log import get_logger
 from imagetest.profile import Profile
 from imagetest.runstate import (
     RUN_LABEL,
+    STATE_NAME,
+    Runs,
     RunState,
+    StackSpec,
     choose_ports,
-    clear_current,
-    load_state,
     new_run_id,
     project_name,
     write_private,
@@ -40,7 +41,7 @@ FAST_SCHEDULE_SECONDS = 1  # the image's periodic tasks, unless --default-interv
 
 
 def compose_for(state: RunState) -> Compose:
-    profiles = [] if state.external_aap else [EMULATOR_PROFILE]
+    profiles = [] if state.stack.external_aap else [EMULATOR_PROFILE]
     files = [BASE_FILE] if not state.compose_files else [Path(f) for f in state.compose_files]
     return Compose(state.project, state.env_file, files, profiles)
 
@@ -55,7 +56,8 @@ def container_url(url: str) -> str:
 
 
 def is_up(client: docker.DockerClient, state: RunState) -> bool:
-    """True when every container of the run is running (and healthy where checked)."""
+    """The one test of "is the stack up": every container of the run is running (and
+    healthy where checked)."""
     containers = dockerutil.run_containers(client, state.run_id)
     if not containers:
         return False
@@ -66,29 +68,40 @@ def is_up(client: docker.DockerClient, state: RunState) -> bool:
     return True
 
 
-def new_state(
-    config: Config, profile: Profile, images: ResolvedImages, run_id: str | None = None
-) -> RunState:
-    run_id = run_id or new_run_id()
+def profile_ref(config: Config) -> str:
+    """The profile as asked for: a name stays a name, a path becomes absolute."""
+    given = config.profile
+    return str(Path(given).absolute()) if Path(given).suffix else given
+
+
+def describe(config: Config, ports: dict[str, int]) -> StackSpec:
+    """The frozen description of a new stack, from the options it is brought up with."""
     if config.external_aap:
         aap_url, internal = str(config.aap_url).rstrip("/"), container_url(str(config.aap_url))
     else:
-        aap_url, internal = "", EMULATOR_INTERNAL_URL
-    ports = choose_ports()
-    if not aap_url:
-        aap_url = f"http://127.0.0.1:{ports['aap']}"
-    return RunState(
-        run_id=run_id,
-        project=project_name(run_id),
-        ports=ports,
+        aap_url, internal = f"http://127.0.0.1:{ports['aap']}", EMULATOR_INTERNAL_URL
+    return StackSpec(
         aap_version=config.aap_version,
-        profile=profile.name if profile.path.parent.name == "profiles" else str(profile.path),
-        images=dict(images.env),
+        profile=profile_ref(config),
+        image=config.image or "",
         external_aap=config.external_aap,
         aap_url=aap_url,
         aap_internal_url=internal.rstrip("/"),
         aap_username=config.aap_username,
         aap_insecure=config.aap_insecure,
+    )
+
+
+def new_state(config: Config, images: ResolvedImages, run_id: str | None = None) -> RunState:
+    run_id = run_id or new_run_id()
+    ports = choose_ports(config.ports())
+    return RunState(
+        run_id=run_id,
+        project=project_name(run_id),
+        ports=ports,
+        stack=describe(config, ports),
+        root=config.runs_root(),
+        images=dict(images.env),
         db={"user": "dashboard", "password": secrets.token_urlsafe(18), "name": "dashboard"},
         artifacts=str(config.artifacts_dir(run_id)),
     )
@@ -113,7 +126,7 @@ def image_values(state: RunState, config: Config) -> dict[str, str]:
 def write_profile_files(state: RunState, profile: Profile, values: dict[str, str]) -> list[str]:
     """Render the profile's files into the run directory; the bind mounts for them."""
     mounts: list[str] = []
-    folder = state.run_dir / "files"
+    folder = state.files_dir
     folder.mkdir(mode=0o700, exist_ok=True)
     for target, text in profile.render_files(values).items():
         host = folder / target.strip("/").replace("/", "__")
@@ -154,7 +167,7 @@ def write_override(state: RunState, profile: Profile, mounts: list[str]) -> Path
         services["task"]["depends_on"] = done
     else:
         services["task"]["depends_on"] = {"web": {"condition": "service_healthy"}}
-    path = state.run_dir / "compose.profile.yml"
+    path = state.override_file
     write_private(path, yaml.safe_dump({"services": services}, sort_keys=False))
     return path
 
@@ -164,7 +177,7 @@ def write_env_files(state: RunState, config: Config, profile: Profile, admin_pas
     the profile's files with the compose override that mounts them."""
     values = image_values(state, config)
     dashboard_env = {k: v.format(**values) for k, v in profile.image.env.items()}
-    dashboard_file = state.run_dir / "dashboard.env"
+    dashboard_file = state.dashboard_env_file
     write_private(dashboard_file, "".join(f"{k}={v}\n" for k, v in dashboard_env.items()))
     override = write_override(state, profile, write_profile_files(state, profile, values))
     state.compose_files.append(str(override))
@@ -178,7 +191,7 @@ def write_env_files(state: RunState, config: Config, profile: Profile, admin_pas
         "DB_PORT": str(state.ports["db"]),
         "AAP_PORT": str(state.ports["aap"]),
         "WEB_PORT": str(state.ports["web"]),
-        "AAP_VERSION": state.aap_version,
+        "AAP_VERSION": state.stack.aap_version,
         "AAP_ADMIN_PASSWORD": admin_password,
         "DASHBOARD_ENV_FILE": str(dashboard_file),
         "WEB_COMMAND": config.web_command or image.web_command,
@@ -197,20 +210,15 @@ def up(
     images: ResolvedImages,
     *,
     run_id: str | None = None,
-    reuse: bool = True,
     make_current: bool = True,
 ) -> RunState:
-    """Start a new stack, or with ``reuse`` return the current one if it is already up.
+    """Start a new stack.
 
     ``make_current``: single stages act on the new stack (``invoke up``, ``--keep``); a
     throw-away run leaves ``.runs/current`` to whatever stack the user works on.
     """
     client = dockerutil.client()
-    current = load_state() if reuse else None
-    if current is not None and is_up(client, current):
-        log.info("stack %s is already up; nothing to do", current.project)
-        return current
-    state = new_state(config, profile, images, run_id)
+    state = new_state(config, images, run_id)
     if dockerutil.version_at_least(dockerutil.api_version(client), START_INTERVAL_API):
         state.compose_files = [str(BASE_FILE), str(ENGINE25_FILE)]
     else:
@@ -220,9 +228,9 @@ def up(
     write_env_files(state, config, profile, password)
     state.save()  # with the profile's compose file
     if not config.external_aap:
-        write_private(state.run_dir / "aap_admin_password", password)
+        write_private(state.password_file, password)
     if make_current:
-        state.make_current()
+        Runs.of(config).make_current(state.run_id)
     compose = compose_for(state)
     log.info(
         "starting %s (db :%d, web :%d%s)",
@@ -244,20 +252,24 @@ def up(
 
 def admin_password(state: RunState, config: Config) -> str:
     """The AAP password: the emulator's per-run one, else from the options/environment."""
-    path = state.run_dir / "aap_admin_password"
-    if not state.external_aap and path.is_file():
+    path = state.password_file
+    if not state.stack.external_aap and path.is_file():
         return path.read_text()
     if config.aap_password:
         return config.aap_password
     raise HarnessError(
-        "no AAP password: set IMAGETEST_AAP_PASSWORD (or AAP_PASSWORD) for --aap-url",
-        stage="seed",
+        "no AAP password: set IMAGETEST_AAP_PASSWORD (or AAP_PASSWORD) for --aap-url"
     )
 
 
-def teardown(run_id: str | None = None) -> bool:
+def teardown(runs: Runs, run_id: str | None = None) -> bool:
     """Remove the run's stack; True if there was anything. Tolerates partial state."""
-    state = load_state(run_id)
+    try:
+        state = runs.load(run_id)
+    except HarnessError:  # a state file it cannot read: the label sweep still finds all
+        if run_id is None:
+            raise
+        state = None
     run_id = run_id or (state.run_id if state else None)
     if run_id is None:
         log.info("nothing to tear down: no current stack")
@@ -274,10 +286,11 @@ def teardown(run_id: str | None = None) -> bool:
     if any(swept.values()):
         log.info("swept by label: %s", {k: len(v) for k, v in swept.items() if v})
     left = dockerutil.leftovers(client, run_id)
-    clear_current(run_id)
-    if state is not None:
-        shutil.rmtree(state.run_dir, ignore_errors=True)
+    runs.clear_current(run_id)
+    run_dir = runs.root / run_id
+    if run_dir.parent == runs.root and (run_dir / STATE_NAME).is_file():
+        shutil.rmtree(run_dir, ignore_errors=True)
     if any(left.values()):
-        raise HarnessError(f"run {run_id}: could not remove {left}", stage="teardown")
+        raise HarnessError(f"run {run_id}: could not remove {left}")
     log.info("run %s removed (containers, network, volume)", run_id)
     return True

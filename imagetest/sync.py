@@ -91,7 +91,7 @@ def copy_into(container: Container, text: str, path: str) -> None:
         info.mtime = int(time.time())
         tar.addfile(info, io.BytesIO(data))
     if not container.put_archive(str(target.parent), buffer.getvalue()):
-        raise HarnessError(f"could not copy the clusters file to {path}", stage="sync")
+        raise HarnessError(f"could not copy the clusters file to {path}")
 
 
 def run_manage(
@@ -106,9 +106,7 @@ def run_manage(
         log.debug("  %s", line)
     if code != 0:
         lines = [ln for ln in output.strip().splitlines() if ln.strip()]
-        raise HarnessError(
-            f"`{shown}` failed: {lines[-1] if lines else f'exit {code}'}", stage=stage
-        )
+        raise HarnessError(f"`{shown}` failed: {lines[-1] if lines else f'exit {code}'}")
     return output
 
 
@@ -182,9 +180,9 @@ def setclusters(
         dtstart = dtstart_in(margin)
         doc = clusters_document(
             access,
-            state.aap_internal_url,
+            state.stack.aap_internal_url,
             profile,
-            verify_ssl=not state.aap_insecure,
+            verify_ssl=not state.stack.aap_insecure,
             schedules=schedules,
             dtstart=dtstart,
         )
@@ -205,7 +203,6 @@ def setclusters(
     raise HarnessError(
         f"setclusters saved the schedule after its DTSTART {DTSTART_ATTEMPTS} times "
         f"(last took {took:.1f} s); the host is overloaded: run fewer stacks at once",
-        stage="sync",
     )
 
 

@@ -18,7 +18,7 @@ from imagetest.pipeline import (
     start_stack,
     timed,
 )
-from imagetest.runstate import RunState, load_state, new_run_id
+from imagetest.runstate import Runs, RunState, new_run_id
 from imagetest.signals import sigterm_as_interrupt, teardown_hint
 
 log = get_logger("up")
@@ -31,16 +31,18 @@ def bring_up(config: Config) -> tuple[RunState, bool]:
     failed or stopped `up`) is torn down first, never orphaned. A failed bring-up writes
     diagnostics into the artifacts and keeps its stack for `invoke logs`.
     """
-    current = load_state()
+    runs = Runs.of(config)
+    current = runs.load()
     if current is not None:
         if stack.is_up(dockerutil.client(), current):
+            config.with_stack(current.stack.options(), current.run_id)  # refuses a conflict
             return current, False
         log.warning(
             "the current stack %s is not up (left by a failed or stopped `invoke up`): "
             "tearing it down before starting a new one",
             current.run_id,
         )
-        stack.teardown(current.run_id)
+        stack.teardown(runs, current.run_id)
     run_id = new_run_id()
     ctx = RunContext(config, run_id, make_artifacts_dir(config.artifacts_dir(run_id)))
     steps: list[tuple[str, Stage]] = [
@@ -55,7 +57,7 @@ def bring_up(config: Config) -> tuple[RunState, bool]:
                 if phase.status == FAILED:
                     raise failed_bring_up(ctx, phase)
         except KeyboardInterrupt:
-            if load_state(run_id) is not None:
+            if runs.load(run_id) is not None:
                 log.error("interrupted: remove the partial stack with `%s`", teardown_hint(run_id))
             raise
     assert ctx.state is not None

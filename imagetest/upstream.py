@@ -26,8 +26,10 @@ import docker
 import yaml
 
 from imagetest import images, registry
+from imagetest.config import Config
 from imagetest.errors import HarnessError
 from imagetest.imagespec import LABEL_INPUTS, REPO_ROOT, ImageSpec, WheelPlatform, hash_inputs
+from imagetest.proc import child_env
 from imagetest.wheelhouse import ensure_wheelhouse
 
 RECIPE_DIR = REPO_ROOT / "images" / "upstream"
@@ -164,7 +166,7 @@ def build_frontend(checkout: Path, recipe: Recipe, out: Printer, *, enabled: boo
     shutil.rmtree(work / spec["output"], ignore_errors=True)
     for rel in spec["files"]:
         _copy(checkout / rel, work / rel)
-    env = {**os.environ, **{str(k): str(v) for k, v in (spec.get("env") or {}).items()}}
+    env = child_env({str(k): str(v) for k, v in (spec.get("env") or {}).items()})
     for step in ("install", "build"):
         _run_npm(spec[step], work, env)
     if not built.is_dir():
@@ -224,7 +226,7 @@ def build_public_base(
     tag: str = DEFAULT_TAG,
     *,
     client: docker.DockerClient,
-    offline: bool = False,
+    config: Config,
     frontend: bool = True,
     no_cache: bool = False,
     out: Printer = print,
@@ -233,7 +235,8 @@ def build_public_base(
     recipe = load_recipe()
     checkout = checkout.resolve()
     check_checkout(checkout, recipe)
-    base = images.ensure_images([recipe.base], offline=offline, client=client, out=out)
+    offline = config.offline
+    base = images.ensure_images([recipe.base], config=config, client=client, out=out)
     base_tag = base[recipe.base].tag
     dist = build_frontend(checkout, recipe, out, enabled=frontend)
     context = assemble_context(checkout, recipe, dist, offline=offline)

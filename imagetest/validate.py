@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from imagetest.counts import count_rows, syncjob_rows
 from imagetest.errors import CountMismatch, HarnessError
 from imagetest.expected import ExpectedCounts
 from imagetest.log import get_logger
-from imagetest.proc import run_bounded
+from imagetest.proc import child_env, run_bounded
 from imagetest.profile import Profile
 from imagetest.runstate import RunState
 
@@ -52,7 +51,7 @@ def run_validation(
     results = artifacts / RESULTS_NAME
     results.unlink(missing_ok=True)
     argv.append(f"--results-json={results}")
-    env = {**os.environ, "IMAGETEST_DB_URL": state.db_url()}
+    env = child_env({"IMAGETEST_DB_URL": state.db_url()})
     result = run_bounded(argv, what="validation", timeout=timeout, env=env)
     (artifacts / "validate.txt").write_text(result.stdout + result.stderr)
     records = read_results(results)
@@ -92,7 +91,7 @@ def judge(records: list[dict[str, Any]]) -> None:
     for line in mismatches:
         log.error("%s", line)
     if mismatches:
-        raise CountMismatch("; ".join(mismatches), stage="validate")
+        raise CountMismatch("; ".join(mismatches))
 
 
 def junit_failures(path: Path) -> list[str]:
@@ -128,7 +127,7 @@ def indicators(state: RunState, profile: Profile, expected: ExpectedCounts) -> d
     except psycopg.Error as exc:
         reason = " ".join(str(exc).split())[:160] or "no detail"
         log.warning("database not readable for the summary: %s", reason)
-    found["aap_ping"] = aap_ping(state.aap_url, verify=not state.aap_insecure)
+    found["aap_ping"] = aap_ping(state.stack.aap_url, verify=not state.stack.aap_insecure)
     return found
 
 

@@ -71,7 +71,7 @@ def wait_for_syncs(
             counts = status_counts(conn, profile)
             if not counts and first_poll:
                 # syncdata creates its SyncJob before returning: none means no sync was started
-                raise HarnessError("no SyncJobs at all: run `invoke sync` first", stage=stage)
+                raise HarnessError("no SyncJobs at all: run `invoke sync` first")
             first_poll = False
             failed = first_failure(conn, profile)
             if failed:
@@ -79,7 +79,6 @@ def wait_for_syncs(
                 kind = sj.logical_type(str(kind))
                 raise HarnessError(
                     f"SyncJob {job_id} ({kind}) failed: {error or 'no error message'}",
-                    stage=stage,
                 )
             done_syncs = sum(n for (t, s), n in counts.items() if t == "sync" and s in success)
             # anything neither succeeded nor failed (pending, running, waiting...) is active
@@ -95,6 +94,5 @@ def wait_for_syncs(
             if elapsed >= timeout:
                 raise HarnessError(
                     f"timed out after {timeout:.0f} s waiting for {syncs} finished sync(s): {text}",
-                    stage=stage,
                 )
             sleep(poll_interval)

@@ -103,7 +103,6 @@ def ensure_wheelhouse(
         raise HarnessError(
             f"{requirements} is missing; add the pinned, hashed requirements file "
             "(pip-compile --generate-hashes)",
-            stage="images",
         )
     key = wheelhouse_key(requirements, platform)
     if is_current(wheel_dir, key):
@@ -127,7 +126,6 @@ def _download(
         raise HarnessError(
             f"wheelhouse {wheel_dir} is out of date and --offline forbids pip download; "
             "run once without --offline",
-            stage="images",
         )
     # Start clean so wheels of old pins never reach the image.
     tmp = wheel_dir.with_name(wheel_dir.name + ".partial")
@@ -139,7 +137,7 @@ def _download(
         shutil.rmtree(tmp, ignore_errors=True)
         lines = [ln for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip()]
         last = lines[-1] if lines else f"exit {proc.returncode}"
-        raise HarnessError(f"pip download for {requirements} failed: {last}", stage="images")
+        raise HarnessError(f"pip download for {requirements} failed: {last}")
     files = sorted(p.name for p in tmp.iterdir() if p.is_file())
     (tmp / STAMP).write_text(json.dumps({"key": key, "files": files}, indent=1) + "\n")
     shutil.rmtree(wheel_dir, ignore_errors=True)

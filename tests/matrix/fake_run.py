@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+from imagetest.config import resolve_config
+
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites name="pytest tests"><testsuite name="pytest" errors="0" failures="{failures}"
  skipped="0" tests="2" time="0.5"><testcase classname="validate_results" name="test_count[Job]"
@@ -52,6 +54,10 @@ def main() -> int:
         "counts": {"Job": {"expected": 4, "actual": 3 if failed else 4}},
         "window": [started, time.time()],
         "argv": sys.argv[1:],
+        # the options as a real run resolves them: its flags over its environment
+        "config": resolve_config(
+            {"aap_version": version, "artifacts": args.artifacts}
+        ).public_dict(),
     }
     (out / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     print(f"[PHASE] validate {'failed' if failed else 'passed'}", flush=True)

@@ -153,3 +153,27 @@ def test_matrix_exit_code_is_the_worst_outcome(
         for i, (code, v) in enumerate(zip(codes, verdicts, strict=True))
     ]
     assert matrix_exit_code(results) == expected
+
+
+def test_every_option_reaches_every_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The resolved Config goes to each run (not a hand-picked few flags): --verbose too."""
+    from imagetest.config import resolve_config
+
+    monkeypatch.setenv("FAKE_SLEEP", "0")
+    parent = resolve_config(
+        {"verbose": True, "timeout": "77", "image": "img:7", "default_intervals": True},
+        env={"IMAGETEST_BUILD_JOBS": "3"},
+        file_config={"profile": "upstream"},
+    )
+    code = run_matrix(
+        ["2.4", "2.6"], 2, [], tmp_path, command=FAKE, out=io.StringIO(), config=parent
+    )
+    assert code == 0
+    for version in ("2.4", "2.6"):
+        run = json.loads((tmp_path / f"aap-{version}" / "summary.json").read_text())
+        child = run["config"]  # the run's own resolution of its flags and environment
+        assert child["aap_version"] == version
+        assert child["artifacts"] == str(tmp_path / f"aap-{version}")
+        for name, value in parent.public_dict().items():
+            if name not in ("aap_version", "artifacts"):
+                assert child[name] == value, name

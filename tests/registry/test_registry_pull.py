@@ -21,6 +21,7 @@ from regtest_support import (
     remove_image,
 )
 
+from imagetest.config import resolve_config
 from imagetest.errors import HarnessError
 from imagetest.registry import ensure_image
 
@@ -44,7 +45,7 @@ class Lines:
 
 def error_of(client: docker.DockerClient, ref: str, env: dict[str, str], **kw: float) -> str:
     with pytest.raises(HarnessError) as info:
-        ensure_image(client, ref, env=env, log=Lines(), **kw)
+        ensure_image(client, ref, config=resolve_config({}, env=env), log=Lines(), **kw)
     message = str(info.value)
     assert "\n" not in message
     assert PASSWORD not in message
@@ -57,7 +58,7 @@ def test_local_image_is_used_without_pulling(docker_client: docker.DockerClient)
     docker_client.images.get(BASE_TAG).tag(ref)
     try:
         log = Lines()
-        resolved = ensure_image(docker_client, ref, env=NO_ENV, log=log)
+        resolved = ensure_image(docker_client, ref, config=resolve_config({}, env=NO_ENV), log=log)
     finally:
         remove_image(docker_client, ref)
     assert resolved.source == "local"
@@ -73,8 +74,8 @@ def test_pull_from_plain_http_registry(
     ref = open_registry.ref("pulltest", "1")
     log = Lines()
     try:
-        resolved = ensure_image(docker_client, ref, env=NO_ENV, log=log)
-        again = ensure_image(docker_client, ref, env=NO_ENV, log=Lines())
+        resolved = ensure_image(docker_client, ref, config=resolve_config({}, env=NO_ENV), log=log)
+        again = ensure_image(docker_client, ref, config=resolve_config({}, env=NO_ENV), log=Lines())
     finally:
         remove_image(docker_client, ref)
     assert resolved.source == "pulled"
@@ -125,7 +126,7 @@ def test_env_credentials_pull_and_stay_out_of_the_log(
     env = {"REGISTRY_USERNAME": USER, "REGISTRY_PASSWORD": PASSWORD}
     log = Lines()
     try:
-        resolved = ensure_image(docker_client, ref, env=env, log=log)
+        resolved = ensure_image(docker_client, ref, config=resolve_config({}, env=env), log=log)
     finally:
         remove_image(docker_client, ref)
     assert resolved.source == "pulled"
@@ -152,7 +153,7 @@ def test_docker_config_credentials_are_used(
     client = docker.from_env()  # reads the docker config when created
     log = Lines()
     try:
-        resolved = ensure_image(client, ref, env=NO_ENV, log=log)
+        resolved = ensure_image(client, ref, config=resolve_config({}, env=NO_ENV), log=log)
     finally:
         remove_image(docker_client, ref)
         client.close()

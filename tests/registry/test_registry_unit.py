@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from imagetest.config import resolve_config
 from imagetest.errors import HarnessError
 from imagetest.registry import (
     PullError,
@@ -16,19 +17,18 @@ from imagetest.registry import (
     _pull_error,
     _repo_digest,
     _Timeout,
-    _timeout,
 )
 
 
 def test_half_credentials_are_refused() -> None:
     with pytest.raises(HarnessError, match="set REGISTRY_PASSWORD too"):
-        _auth_for("quay.io", {"REGISTRY_USERNAME": "bob"})
+        _auth_for("quay.io", "bob", "")
     with pytest.raises(HarnessError, match="set REGISTRY_USERNAME too"):
-        _auth_for("quay.io", {"REGISTRY_PASSWORD": "x"})
+        _auth_for("quay.io", "", "x")
 
 
 def test_env_credentials_go_to_the_refs_registry() -> None:
-    auth = _auth_for("quay.io", {"REGISTRY_USERNAME": "bob", "REGISTRY_PASSWORD": "pw"})
+    auth = _auth_for("quay.io", "bob", "pw")
     assert auth.config == {"username": "bob", "password": "pw", "serveraddress": "quay.io"}
     assert "pw" not in auth.label
 
@@ -44,12 +44,12 @@ def test_env_credentials_go_to_the_refs_registry() -> None:
     ],
 )
 def test_pull_errors_are_classified(reason: str, start: str) -> None:
-    auth = _auth_for("quay.io", {})
+    auth = _auth_for("quay.io", "", "")
     assert str(_pull_error("q/x:1", "quay.io", reason, auth)).startswith(start)
 
 
 def test_the_password_is_scrubbed_from_engine_text() -> None:
-    auth = _auth_for("quay.io", {"REGISTRY_USERNAME": "bob", "REGISTRY_PASSWORD": "hunter22"})
+    auth = _auth_for("quay.io", "bob", "hunter22")
     error = _pull_error("q/x:1", "quay.io", "500 bad creds hunter22\nmore", auth)
     assert "hunter22" not in str(error)
     assert "\n" not in str(error)
@@ -69,15 +69,20 @@ def test_repo_digest_prefers_the_refs_repository() -> None:
     assert _repo_digest(FakeImage([]), "redis:7") is None
 
 
-def test_timeout_from_env_must_be_positive() -> None:
-    assert _timeout(None, {"IMAGETEST_PULL_TIMEOUT": "42"}) == 42.0
-    assert _timeout(None, {}) == 600.0
-    with pytest.raises(HarnessError, match="IMAGETEST_PULL_TIMEOUT"):
-        _timeout(None, {"IMAGETEST_PULL_TIMEOUT": "soon"})
+def test_pull_timeout_and_credentials_are_options() -> None:
+    """Config reads them (one parser per type); the registry module reads no environment."""
+    assert resolve_config({}, env={"IMAGETEST_PULL_TIMEOUT": "42"}).pull_timeout == 42.0
+    assert resolve_config({}, env={}).pull_timeout == 600.0
+    with pytest.raises(HarnessError, match="IMAGETEST_PULL_TIMEOUT: 'soon'"):
+        resolve_config({}, env={"IMAGETEST_PULL_TIMEOUT": "soon"})
+    env = {"REGISTRY_USERNAME": "bob", "REGISTRY_PASSWORD": "pw"}
+    config = resolve_config({}, env=env)
+    assert (config.registry_username, config.registry_password) == ("bob", "pw")
+    assert "pw" not in repr(config)
 
 
 def test_unreachable_errors_are_marked_for_the_images_stage() -> None:
-    auth = _auth_for("quay.io", {})
+    auth = _auth_for("quay.io", "", "")
     down = _pull_error("q/x:1", "quay.io", "dial tcp: connection refused", auth)
     missing = _pull_error("q/x:1", "quay.io", "manifest unknown", auth)
     assert isinstance(down, PullError) and down.unreachable and down.registry == "quay.io"

@@ -89,7 +89,8 @@ def test_seconds_must_be_finite_and_in_range(name: str, value: str) -> None:
 
 
 def test_seconds_from_the_environment_are_checked_too() -> None:
-    with pytest.raises(OptionError, match="option poll-interval"):
+    # the message names the variable the value came from
+    with pytest.raises(OptionError, match=r"^IMAGETEST_POLL_INTERVAL: 'inf' is out of range"):
         resolve_config({}, env={"IMAGETEST_POLL_INTERVAL": "inf"})
 
 
@@ -108,3 +109,51 @@ def test_artifacts_that_cannot_be_a_directory(tmp_path: Path) -> None:
 def test_make_artifacts_dir_turns_os_errors_into_one_line() -> None:
     with pytest.raises(OptionError, match=r"--artifacts /proc/imagetest-x: cannot create"):
         make_artifacts_dir(Path("/proc/imagetest-x"))
+
+
+@pytest.mark.parametrize("word", ["false", "no", "off", "0", "FALSE"])
+def test_offline_false_is_false_everywhere(word: str) -> None:
+    """IMAGETEST_OFFLINE=false: one reading; the images stage takes Config, not the env."""
+    import inspect
+
+    from imagetest import images
+
+    assert resolve_config({}, env={"IMAGETEST_OFFLINE": word}).offline is False
+    assert "environ" not in inspect.getsource(images)
+
+
+@pytest.mark.parametrize("name", ["keep", "offline", "aap_insecure", "verbose", "public_base"])
+def test_booleans_can_say_false_from_env_and_file(name: str) -> None:
+    on = {name: True}
+    assert getattr(resolve_config({}, env={}, file_config=on), name) is True
+    env = {"IMAGETEST_" + name.upper(): "false"}
+    # the environment outranks invoke.yaml, also to switch a boolean off
+    assert getattr(resolve_config({}, env=env, file_config=on), name) is False
+    assert getattr(resolve_config({}, env={}, file_config={name: "no"}), name) is False
+    assert getattr(resolve_config({}, env={}, file_config={name: False}), name) is False
+
+
+def test_every_knob_has_one_parser_and_a_recorded_source() -> None:
+    env = {"IMAGETEST_BUILD_JOBS": "4", "IMAGETEST_RUNS_DIR": "/tmp/r", "IMAGETEST_RUN": "x"}
+    file_config = {"build-jobs": 1, "pull_timeout": "30", "web_command": "serve"}
+    config = resolve_config({"timeout": "9"}, env=env, file_config=file_config)
+    assert (config.build_jobs, config.pull_timeout, config.web_command) == (4, 30.0, "serve")
+    assert (config.runs_dir, config.run) == ("/tmp/r", "x")
+    assert config.sources["timeout"] == "flag"
+    assert config.sources["build_jobs"] == "env IMAGETEST_BUILD_JOBS"
+    assert config.sources["pull_timeout"] == "invoke.yaml"
+    assert config.sources["aap_version"] == "default"
+    with pytest.raises(OptionError, match=r"build_jobs: 'two' is not a whole"):
+        resolve_config({}, env={}, file_config={"build_jobs": "two"})
+
+
+def test_child_options_resolve_to_the_same_config() -> None:
+    """What a matrix hands its runs: every option, false booleans and secrets included."""
+    parent = resolve_config(
+        {"verbose": True, "timeout": "77", "image": "img:1"},
+        env={"IMAGETEST_AAP_PASSWORD": "pw-1"},
+        file_config={"keep": True, "build_jobs": 3},
+    )
+    child = resolve_config({}, env=parent.child_options(), file_config={"keep": False})
+    assert child == parent
+    assert resolve_config({}, env=parent.child_options(), file_config={"keep": True}) == parent

@@ -7,18 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from imagetest import runstate
 from imagetest.diagnostics import run_files
 from imagetest.masking import MASK
-from imagetest.runstate import RunState
+from imagetest.runstate import RunState, StackSpec
 
 
 def test_access_and_clusters_files_are_masked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(runstate, "RUNS_DIR", tmp_path / "runs")
+    spec = StackSpec(aap_version="2.6", profile="reference")
     state = RunState(
-        run_id="r1", project="imagetest-r1", ports={}, aap_version="2.6", profile="reference"
+        run_id="r1", project="imagetest-r1", ports={}, stack=spec, root=tmp_path / "runs"
     )
     state.run_dir.mkdir(parents=True)
     access = {

@@ -275,13 +275,77 @@ def test_phase_markers(tmp_path: Path, stage: str) -> None:
     assert f"[PHASE] {stage} passed (" in log
 
 
-def test_single_stage_inherits_the_stack_options() -> None:
-    from imagetest.pipeline import inherit_from_state
-    from imagetest.runstate import RunState
+def test_single_stage_inherits_the_stack_options(tmp_path: Path) -> None:
+    from imagetest.config import resolve_config
+    from imagetest.pipeline import on_stack
+    from imagetest.runstate import Runs, RunState, StackSpec
 
-    state = RunState(
-        run_id="r", project="imagetest-r", ports={}, aap_version="2.4", profile="upstream"
+    spec = StackSpec(aap_version="2.4", profile="upstream", image="img:1")
+    RunState(run_id="r", project="imagetest-r", ports={}, stack=spec, root=tmp_path).save()
+    Runs(tmp_path).make_current("r")
+    env = {"IMAGETEST_RUNS_DIR": str(tmp_path)}
+    ctx = on_stack(resolve_config({}, env=env))
+    assert (ctx.config.aap_version, ctx.config.profile, ctx.config.image) == (
+        "2.4",
+        "upstream",
+        "img:1",
     )
-    assert inherit_from_state(Config(), state).aap_version == "2.4"
-    assert inherit_from_state(Config(), state).profile == "upstream"
-    assert inherit_from_state(Config(aap_version="2.5"), state).aap_version == "2.5"
+    assert ctx.config.sources["aap_version"] == "stack r"
+    # agreeing with the stack is fine, and so is the profile given by its path
+    same = {"aap_version": "2.4", "profile": "expected/profiles/upstream.yaml"}
+    assert on_stack(resolve_config(same, env=env)).config.aap_version == "2.4"
+
+
+@pytest.mark.parametrize(
+    ("flags", "env", "named"),
+    [
+        # the named bug: 2.6 and reference are the defaults, given explicitly all the same
+        ({"aap_version": "2.6"}, {}, "--aap-version '2.6' conflicts with the running stack r"),
+        ({"profile": "reference"}, {}, "--profile 'reference' conflicts"),
+        ({}, {"IMAGETEST_AAP_VERSION": "2.5"}, "IMAGETEST_AAP_VERSION '2.5' conflicts"),
+        ({"image": "other:2"}, {}, "--image 'other:2' conflicts"),
+    ],
+)
+def test_an_explicit_option_that_contradicts_the_stack_is_refused(
+    tmp_path: Path, flags: dict[str, str], env: dict[str, str], named: str
+) -> None:
+    from imagetest.config import resolve_config
+    from imagetest.errors import OptionError
+    from imagetest.pipeline import on_stack
+    from imagetest.runstate import Runs, RunState, StackSpec
+
+    spec = StackSpec(aap_version="2.4", profile="upstream", image="img:1")
+    RunState(run_id="r", project="imagetest-r", ports={}, stack=spec, root=tmp_path).save()
+    Runs(tmp_path).make_current("r")
+    config = resolve_config(flags, env={"IMAGETEST_RUNS_DIR": str(tmp_path), **env})
+    with pytest.raises(OptionError) as info:
+        on_stack(config)
+    assert named in str(info.value) and "\n" not in str(info.value)
+
+
+def test_the_pipeline_names_the_stage_of_a_leaf_error() -> None:
+    """Leaf modules raise without a stage; the pipeline adds the one it was running."""
+    from imagetest.pipeline import RunContext, run_alone
+
+    def leaf(_ctx: RunContext) -> None:
+        raise HarnessError("setup_aap.py: refused")
+
+    ctx = RunContext(config=Config(), run_id="r", artifacts=Path("/nonexistent"))
+    with pytest.raises(HarnessError) as info:
+        run_alone("seed", leaf, ctx)
+    assert (info.value.stage, str(info.value)) == ("seed", "setup_aap.py: refused")
+
+
+def test_leaf_modules_name_no_stage() -> None:
+    import re
+
+    package = Path(__file__).resolve().parents[2] / "imagetest"
+    runners = {"pipeline.py", "upcmd.py", "errors.py"}  # they run stages, so they name them
+    named = [
+        f"{path.name}:{n}"
+        for path in sorted(package.rglob("*.py"))
+        if path.name not in runners
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"\bstage=", line)
+    ]
+    assert named == []

@@ -4,12 +4,13 @@ import socket
 
 import pytest
 
+from imagetest.config import resolve_config
 from imagetest.errors import HarnessError
 from imagetest.runstate import PORT_NAMES, choose_ports, free_port
 
 
 def test_ports_are_distinct_and_free() -> None:
-    ports = choose_ports(env={})
+    ports = choose_ports({})
     assert set(ports) == set(PORT_NAMES)
     assert len(set(ports.values())) == len(PORT_NAMES)
     for port in ports.values():
@@ -19,7 +20,7 @@ def test_ports_are_distinct_and_free() -> None:
 
 def test_pinned_port() -> None:
     port = free_port()
-    assert choose_ports(env={"IMAGETEST_WEB_PORT": str(port)})["web"] == port
+    assert choose_ports({"web": port})["web"] == port
 
 
 def test_port_in_use_is_one_clear_line() -> None:
@@ -28,9 +29,16 @@ def test_port_in_use_is_one_clear_line() -> None:
         busy.listen()
         port = busy.getsockname()[1]
         with pytest.raises(HarnessError, match=rf"port {port} on 127.0.0.1 \(db\) is in use"):
-            choose_ports(env={"IMAGETEST_DB_PORT": str(port)})
+            choose_ports({"db": port})
 
 
 def test_bad_pinned_port() -> None:
-    with pytest.raises(HarnessError, match="is not a port"):
-        choose_ports(env={"IMAGETEST_AAP_PORT": "http"})
+    with pytest.raises(HarnessError, match="IMAGETEST_AAP_PORT: 'http' is not a port"):
+        resolve_config({}, env={"IMAGETEST_AAP_PORT": "http"})
+    with pytest.raises(HarnessError, match=r"imagetest\.aap_port: 70000 is not a port"):
+        resolve_config({}, env={}, file_config={"aap_port": 70000})
+
+
+def test_pinned_ports_come_from_the_options() -> None:
+    config = resolve_config({}, env={"IMAGETEST_WEB_PORT": "8123"}, file_config={"db_port": 5999})
+    assert config.ports() == {"web": 8123, "db": 5999}

@@ -7,29 +7,30 @@ from typing import Any
 
 import pytest
 
-from imagetest import pipeline, runstate, stack
-from imagetest.config import Config
+from imagetest import pipeline, stack
+from imagetest.config import Config, resolve_config
 from imagetest.imageselect import ResolvedImages
 from imagetest.pipeline import RunContext, run_pipeline
-from imagetest.runstate import RunState, clear_current, current_run_id, load_state
+from imagetest.runstate import Runs, RunState, StackSpec
 
 
 @pytest.fixture
-def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty IMAGETEST_RUNS_DIR; no IMAGETEST_RUN selection."""
-    root = tmp_path / "runs"
-    monkeypatch.setenv("IMAGETEST_RUNS_DIR", str(root))
-    monkeypatch.delenv("IMAGETEST_RUN", raising=False)
-    return root
+def runs(tmp_path: Path) -> Path:
+    """An empty runs directory; no run selected."""
+    return tmp_path / "runs"
 
 
-def saved_state(run_id: str, *, current: bool = False) -> RunState:
-    state = RunState(
-        run_id=run_id, project=f"imagetest-{run_id}", ports={}, aap_version="2.6", profile="x"
-    )
+def opts(root: Path, **values: object) -> Config:
+    """Options as the environment gives them: IMAGETEST_RUNS_DIR set to ``root``."""
+    return resolve_config(values, env={"IMAGETEST_RUNS_DIR": str(root)}, file_config={})
+
+
+def saved_state(root: Path, run_id: str, *, current: bool = False) -> RunState:
+    spec = StackSpec(aap_version="2.6", profile="x")
+    state = RunState(run_id=run_id, project=f"imagetest-{run_id}", ports={}, stack=spec, root=root)
     state.save()
     if current:
-        state.make_current()
+        Runs(root).make_current(run_id)
     return state
 
 
@@ -51,53 +52,77 @@ def no_engine(monkeypatch: pytest.MonkeyPatch) -> FakeCompose:
     return compose
 
 
-def test_runs_dir_follows_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("IMAGETEST_RUNS_DIR", raising=False)
-    assert runstate.runs_dir() == runstate.RUNS_DIR
-    monkeypatch.setenv("IMAGETEST_RUNS_DIR", str(tmp_path / "elsewhere"))
-    assert runstate.runs_dir() == tmp_path / "elsewhere"
-    state = saved_state("r1")
+def test_runs_dir_follows_the_option(tmp_path: Path) -> None:
+    from imagetest.config import REPO_ROOT
+
+    assert Runs.of(resolve_config({}, env={})).root == REPO_ROOT / ".runs"
+    runs = Runs.of(opts(tmp_path / "elsewhere"))
+    assert runs.root == tmp_path / "elsewhere"
+    state = saved_state(runs.root, "r1")
     assert (tmp_path / "elsewhere" / "r1" / "state.json").is_file()
-    assert load_state("r1") == state
+    assert runs.load("r1") == state
+    file_config = {"runs_dir": str(tmp_path / "yaml")}  # invoke.yaml may set it too
+    assert Runs.of(resolve_config({}, env={}, file_config=file_config)).root == tmp_path / "yaml"
+
+
+def test_every_run_file_is_spelled_by_the_state(runs: Path) -> None:
+    state = saved_state(runs, "r1")
+    files = [
+        state.state_file,
+        state.env_file,
+        state.dashboard_env_file,
+        state.override_file,
+        state.files_dir,
+        state.password_file,
+        state.access_file,
+        state.clusters_file,
+    ]
+    assert {f.parent for f in files} == {runs / "r1"}
+    assert len({f.name for f in files}) == len(files)
 
 
 @pytest.mark.parametrize(("keep", "current_after"), [(False, "user"), (True, "new-run")])
 def test_only_kept_runs_become_current(
     runs: Path, no_engine: FakeCompose, keep: bool, current_after: str
 ) -> None:
-    saved_state("user", current=True)
-    ctx = RunContext(config=Config(keep=keep), run_id="new-run", artifacts=runs / "art")
+    saved_state(runs, "user", current=True)
+    ctx = RunContext(config=opts(runs, keep=keep), run_id="new-run", artifacts=runs / "art")
     ctx.images = ResolvedImages(env={"DASHBOARD_IMAGE": "x"})
     pipeline.stage_up(ctx)
     assert no_engine.calls and no_engine.calls[0][0] == "up"
-    assert load_state("new-run") is not None
-    assert current_run_id() == current_after
+    assert Runs(runs).load("new-run") is not None
+    assert Runs(runs).current_id() == current_after
 
 
 def test_invoke_up_makes_its_stack_current(runs: Path, no_engine: FakeCompose) -> None:
     from imagetest.profile import load_profile
 
-    state = stack.up(Config(), load_profile("reference"), ResolvedImages(), run_id="fresh")
-    assert current_run_id() == state.run_id == "fresh"
+    state = stack.up(opts(runs), load_profile("reference"), ResolvedImages(), run_id="fresh")
+    assert Runs(runs).current_id() == state.run_id == "fresh"
+    # the stack's description is written once, at up, from the options it was started with
+    assert Runs(runs).load("fresh").stack == StackSpec(  # type: ignore[union-attr]
+        aap_version="2.6",
+        profile="reference",
+        aap_url=f"http://127.0.0.1:{state.ports['aap']}",
+        aap_internal_url="http://aap:8080",
+    )
 
 
 def test_a_run_uses_its_own_state_not_the_current_one(runs: Path) -> None:
-    saved_state("user", current=True)
-    mine = saved_state("mine")
-    ctx = RunContext(config=Config(), run_id="mine", artifacts=runs / "art")
+    saved_state(runs, "user", current=True)
+    mine = saved_state(runs, "mine")
+    ctx = RunContext(config=opts(runs), run_id="mine", artifacts=runs / "art")
     assert ctx.need_state() == mine
 
 
-def test_teardown_of_a_selected_run_keeps_the_current_one(
-    runs: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    saved_state("user", current=True)
-    monkeypatch.setenv("IMAGETEST_RUN", "other")
-    clear_current("other")
-    monkeypatch.delenv("IMAGETEST_RUN")
-    assert current_run_id() == "user"
-    clear_current("user")
-    assert current_run_id() is None
+def test_teardown_of_a_selected_run_keeps_the_current_one(runs: Path) -> None:
+    saved_state(runs, "user", current=True)
+    selected = Runs(runs, selected="other")
+    assert selected.current_id() == "other"
+    selected.clear_current("other")
+    assert Runs(runs).current_id() == "user"
+    Runs(runs).clear_current("user")
+    assert Runs(runs).current_id() is None
 
 
 def test_run_log_names_the_selection_variable(runs: Path, tmp_path: Path) -> None:
@@ -105,7 +130,7 @@ def test_run_log_names_the_selection_variable(runs: Path, tmp_path: Path) -> Non
         return None
 
     result = run_pipeline(
-        Config(artifacts=str(tmp_path / "art")),
+        opts(runs, artifacts=str(tmp_path / "art")),
         stages=[("up", nothing)],
         diagnostics=nothing,
         teardown=nothing,

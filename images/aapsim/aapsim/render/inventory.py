@@ -1,0 +1,241 @@
+"""Labels, inventories, hosts, credentials, execution environments, instance groups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..models import (
+    Credential,
+    ExecutionEnvironment,
+    Host,
+    InstanceGroup,
+    Inventory,
+    Label,
+)
+from ..timeutil import fmt
+from .base import (
+    ENCRYPTED,
+    SECRET_INPUTS,
+    RendererBase,
+)
+
+
+class InventoryRenderer(RendererBase):
+    """Renders the inventory family (see the module docstring)."""
+
+    # -- labels, inventories, hosts, credentials, EEs, instance groups -------------------
+
+    def label(self, lb: Label) -> dict[str, Any]:
+        out = self._base("label", "labels", lb.id)
+        out["related"] = {
+            **self._author_links(lb.created_by),
+            "organization": f"{self.p}organizations/{lb.organization}/",
+        }
+        out["summary_fields"] = {
+            "organization": self._org_ref(lb.organization),
+            **self._author_refs(lb.created_by),
+        }
+        out.update(
+            {
+                "created": fmt(lb.created),
+                "modified": fmt(lb.created),
+                "name": lb.name,
+                "organization": lb.organization,
+            }
+        )
+        return out
+
+    def inventory(self, inv: Inventory) -> dict[str, Any]:
+        out = self._base("inventory", "inventories", inv.id)
+        out["related"] = self._links(
+            "inventories",
+            inv.id,
+            (
+                "hosts",
+                "groups",
+                "root_groups",
+                "variable_data",
+                "script",
+                "tree",
+                "inventory_sources",
+                "update_inventory_sources",
+                "activity_stream",
+                "job_templates",
+                "ad_hoc_commands",
+                "access_list",
+                "object_roles",
+                "instance_groups",
+                "copy",
+                "labels",
+            ),
+        )
+        out["related"]["organization"] = f"{self.p}organizations/{inv.organization}/"
+        out["summary_fields"] = {
+            "organization": self._org_ref(inv.organization),
+            **self._author_refs(inv.created_by),
+            "user_capabilities": {"edit": True, "delete": True, "copy": True, "adhoc": True},
+            "labels": {"count": 0, "results": []},
+        }
+        total = len(self.s.inventory_host_ids(inv.id))
+        out.update(
+            {
+                "created": fmt(inv.created),
+                "modified": fmt(inv.created),
+                "name": inv.name,
+                "description": inv.description,
+                "organization": inv.organization,
+                "kind": inv.kind,
+                "host_filter": None,
+                "variables": inv.variables,
+                "has_active_failures": False,
+                "total_hosts": total,
+                "hosts_with_active_failures": 0,
+                "total_groups": 0,
+                "has_inventory_sources": False,
+                "total_inventory_sources": 0,
+                "inventory_sources_with_failures": 0,
+                "pending_deletion": False,
+                "prevent_instance_group_fallback": False,
+            }
+        )
+        return out
+
+    def host(self, h: Host) -> dict[str, Any]:
+        out = self._base("host", "hosts", h.id)
+        out["related"] = self._links(
+            "hosts",
+            h.id,
+            (
+                "variable_data",
+                "groups",
+                "all_groups",
+                "job_events",
+                "job_host_summaries",
+                "activity_stream",
+                "inventory_sources",
+                "smart_inventories",
+                "ad_hoc_commands",
+                "ad_hoc_command_events",
+            ),
+        )
+        out["related"]["inventory"] = f"{self.p}inventories/{h.inventory}/"
+        out["summary_fields"] = {
+            "inventory": self._inventory_ref(h.inventory),
+            **self._author_refs(h.created_by),
+            "user_capabilities": {"edit": True, "delete": True},
+            "groups": {"count": 0, "results": []},
+            "recent_jobs": [],
+        }
+        out.update(
+            {
+                "created": fmt(h.created),
+                "modified": fmt(h.created),
+                "name": h.name,
+                "description": h.description,
+                "inventory": h.inventory,
+                "enabled": h.enabled,
+                "instance_id": "",
+                "variables": h.variables,
+                "has_active_failures": False,
+                "has_inventory_sources": False,
+                "last_job": None,
+                "last_job_host_summary": None,
+                "ansible_facts_modified": None,
+            }
+        )
+        return out
+
+    def credential(self, c: Credential) -> dict[str, Any]:
+        out = self._base("credential", "credentials", c.id)
+        out["related"] = self._links(
+            "credentials",
+            c.id,
+            (
+                "activity_stream",
+                "access_list",
+                "object_roles",
+                "owner_users",
+                "owner_teams",
+                "copy",
+                "input_sources",
+            ),
+        )
+        out["related"]["credential_type"] = f"{self.p}credential_types/{c.credential_type}/"
+        summary: dict[str, Any] = {
+            "credential_type": {"id": c.credential_type, "name": c.kind, "description": ""},
+            "user_capabilities": {"edit": True, "delete": True, "copy": True, "use": True},
+        }
+        self._put_summary(summary, "organization", self._org_ref(c.organization))
+        out["summary_fields"] = summary
+        inputs = {k: (ENCRYPTED if k in SECRET_INPUTS else v) for k, v in c.inputs.items()}
+        out.update(
+            {
+                "created": fmt(c.created),
+                "modified": fmt(c.created),
+                "name": c.name,
+                "description": c.description,
+                "organization": c.organization,
+                "credential_type": c.credential_type,
+                "managed": c.managed,
+                "inputs": inputs,
+                "kind": c.kind,
+                "cloud": False,
+                "kubernetes": False,
+            }
+        )
+        return out
+
+    def ee(self, e: ExecutionEnvironment) -> dict[str, Any]:
+        out = self._base("execution_environment", "execution_environments", e.id)
+        out["related"] = self._links(
+            "execution_environments", e.id, ("activity_stream", "unified_job_templates", "copy")
+        )
+        summary: dict[str, Any] = {
+            "user_capabilities": {"edit": True, "delete": True, "copy": True}
+        }
+        self._put_summary(summary, "organization", self._org_ref(e.organization))
+        out["summary_fields"] = summary
+        out.update(
+            {
+                "created": fmt(e.created),
+                "modified": fmt(e.created),
+                "name": e.name,
+                "description": e.description,
+                "organization": e.organization,
+                "image": e.image,
+                "managed": e.managed,
+                "credential": e.credential,
+                "pull": e.pull,
+            }
+        )
+        return out
+
+    def instance_group(self, g: InstanceGroup) -> dict[str, Any]:
+        out = self._base("instance_group", "instance_groups", g.id)
+        out["related"] = self._links(
+            "instance_groups", g.id, ("jobs", "instances", "access_list", "object_roles")
+        )
+        out["summary_fields"] = {"user_capabilities": {"edit": True, "delete": g.id > 2}}
+        out.update(
+            {
+                "created": fmt(g.created),
+                "modified": fmt(g.created),
+                "name": g.name,
+                "capacity": g.capacity,
+                "consumed_capacity": 0,
+                "percent_capacity_remaining": 100.0,
+                "jobs_running": 0,
+                "max_concurrent_jobs": 0,
+                "max_forks": 0,
+                "jobs_total": 0,
+                "instances": 1,
+                "is_container_group": g.is_container_group,
+                "credential": None,
+                "policy_instance_percentage": 100,
+                "policy_instance_minimum": 0,
+                "policy_instance_list": [],
+                "pod_spec_override": "",
+                "capacity_remaining": g.capacity,
+            }
+        )
+        return out

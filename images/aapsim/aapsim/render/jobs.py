@@ -1,0 +1,215 @@
+"""Jobs and their host summaries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..models import (
+    HostSummary,
+    UnifiedJob,
+)
+from ..state import NODE
+from ..timeutil import fmt
+from .base import (
+    RendererBase,
+    _host_counts,
+)
+
+
+class JobsRenderer(RendererBase):
+    """Renders the jobs family (see the module docstring)."""
+
+    # -- jobs ----------------------------------------------------------------------------
+
+    def _launched_by(self, job: UnifiedJob) -> dict[str, Any]:
+        user = self.s.users.get(job.launched_by) if job.launched_by is not None else None
+        if user is None:
+            return {}
+        return {
+            "id": user.id,
+            "name": user.username,
+            "type": "user",
+            "url": f"{self.p}users/{user.id}/",
+        }
+
+    def job(self, j: UnifiedJob, detail: bool = False) -> dict[str, Any]:
+        now = self.now
+        p = self.p
+        jid = j.id
+        out: dict[str, Any] = {"id": jid, "type": "job", "url": f"{p}jobs/{jid}/"}
+        related: dict[str, Any] = {}
+        if j.launched_by is not None:
+            related["created_by"] = f"{p}users/{j.launched_by}/"
+        related["labels"] = f"{p}jobs/{jid}/labels/"
+        if j.inventory is not None:
+            related["inventory"] = f"{p}inventories/{j.inventory}/"
+        related["project"] = f"{p}projects/{j.project}/"
+        if j.organization is not None:
+            related["organization"] = f"{p}organizations/{j.organization}/"
+        related["credentials"] = f"{p}jobs/{jid}/credentials/"
+        related["unified_job_template"] = f"{p}job_templates/{j.template_id}/"
+        related["stdout"] = f"{p}jobs/{jid}/stdout/"
+        if j.execution_environment is not None:
+            related["execution_environment"] = (
+                f"{p}execution_environments/{j.execution_environment}/"
+            )
+        related.update(
+            self._links(
+                "jobs",
+                jid,
+                (
+                    "job_events",
+                    "job_host_summaries",
+                    "activity_stream",
+                    "notifications",
+                    "create_schedule",
+                ),
+            )
+        )
+        related["job_template"] = f"{p}job_templates/{j.template_id}/"
+        related["cancel"] = f"{p}jobs/{jid}/cancel/"
+        related["relaunch"] = f"{p}jobs/{jid}/relaunch/"
+        out["related"] = related
+
+        summary: dict[str, Any] = {}
+        self._put_job_refs(summary, j)
+        summary["job_template"] = {
+            "id": j.template_id,
+            "name": j.name,
+            "description": j.description,
+        }
+        summary["unified_job_template"] = {
+            "id": j.template_id,
+            "name": j.name,
+            "description": j.description,
+            "unified_job_type": "job",
+        }
+        if j.instance_group is not None and j.started <= now:
+            ig = self.s.instance_groups.get(j.instance_group)
+            if ig is not None:
+                summary["instance_group"] = {
+                    "id": ig.id,
+                    "name": ig.name,
+                    "is_container_group": ig.is_container_group,
+                }
+        self._put_summary(summary, "created_by", self._user_ref(j.launched_by))
+        summary["user_capabilities"] = {"delete": True, "start": True}
+        summary["labels"] = self._labels_ref(j.label_ids)
+        summary["credentials"] = []
+        out["summary_fields"] = summary
+
+        status = j.status(now)
+        started = j.started_at(now)
+        out.update(
+            {
+                "created": fmt(j.created),
+                "modified": fmt(j.modified_at(now)),
+                "name": j.name,
+                "description": j.description,
+                "unified_job_template": j.template_id,
+                "launch_type": j.launch_type,
+                "status": status,
+                "execution_environment": j.execution_environment,
+                "failed": status == "failed",
+                "started": fmt(started),
+                "finished": fmt(j.finished_at(now)),
+                "canceled_on": None,
+                "elapsed": j.elapsed(now),
+                "job_explanation": "",
+                "execution_node": NODE if started else "",
+                "controller_node": NODE if started else "",
+                "launched_by": self._launched_by(j),
+                "work_unit_id": j.work_unit_id if started else None,
+                "job_type": j.job_type,
+                "inventory": j.inventory,
+                "project": j.project,
+                "playbook": j.playbook,
+                "scm_branch": "",
+                "forks": j.forks,
+                "limit": j.limit,
+                "verbosity": j.verbosity,
+                "extra_vars": j.extra_vars,
+                "job_tags": "",
+                "force_handlers": False,
+                "skip_tags": "",
+                "start_at_task": "",
+                "timeout": j.timeout,
+                "use_fact_cache": False,
+                "organization": j.organization,
+                "job_template": j.template_id,
+                "passwords_needed_to_start": [],
+                "allow_simultaneous": j.allow_simultaneous,
+                "artifacts": {},
+                "scm_revision": j.scm_revision if started else "",
+                "instance_group": j.instance_group if started else None,
+                "diff_mode": False,
+                "job_slice_number": 0,
+                "job_slice_count": 1,
+                "webhook_service": "",
+                "webhook_credential": None,
+                "webhook_guid": "",
+            }
+        )
+        if detail:
+            rows = self.s.summaries_by_job.get(jid, [])
+            out.update(
+                {
+                    "job_args": "[]",
+                    "job_cwd": "/runner/project",
+                    "job_env": {},
+                    "result_traceback": "",
+                    "event_processing_finished": j.done,
+                    "host_status_counts": _host_counts(rows),
+                    "playbook_counts": {
+                        "play_count": 1 if j.done else 0,
+                        "task_count": 2 if j.done else 0,
+                    },
+                    "custom_virtualenv": None,
+                }
+            )
+        return out
+
+    def host_summary(self, h: HostSummary) -> dict[str, Any]:
+        p = self.p
+        job = self.s.unified_jobs[h.job_id]
+        host = self.s.hosts.get(h.host_id)
+        status = job.status(self.now)
+        return {
+            "id": h.id,
+            "type": "job_host_summary",
+            "url": f"{p}job_host_summaries/{h.id}/",
+            "related": {"job": f"{p}jobs/{h.job_id}/", "host": f"{p}hosts/{h.host_id}/"},
+            "summary_fields": {
+                "host": {
+                    "id": h.host_id,
+                    "name": host.name if host else h.host_name,
+                    "description": host.description if host else "",
+                },
+                "job": {
+                    "id": job.id,
+                    "name": job.name,
+                    "description": job.description,
+                    "status": status,
+                    "failed": status == "failed",
+                    "elapsed": job.elapsed(self.now),
+                    "type": "job",
+                    "job_template_id": job.template_id,
+                    "job_template_name": job.name,
+                },
+            },
+            "created": fmt(h.created),
+            "modified": fmt(h.created),
+            "job": h.job_id,
+            "host": h.host_id,
+            "constructed_host": None,
+            "host_name": h.host_name,
+            "changed": h.changed,
+            "dark": h.dark,
+            "failures": h.failures,
+            "ok": h.ok,
+            "processed": h.processed,
+            "skipped": h.skipped,
+            "failed": h.failed,
+            "ignored": h.ignored,
+            "rescued": h.rescued,
+        }

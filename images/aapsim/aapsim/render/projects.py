@@ -1,0 +1,171 @@
+"""Projects and their updates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..models import (
+    Project,
+    UnifiedJob,
+)
+from ..state import NODE
+from ..timeutil import fmt
+from .base import (
+    RendererBase,
+    _slug,
+)
+
+
+class ProjectsRenderer(RendererBase):
+    """Renders the projects family (see the module docstring)."""
+
+    # -- projects ------------------------------------------------------------------------
+
+    def project(self, pr: Project) -> dict[str, Any]:
+        s = self.s
+        out = self._base("project", "projects", pr.id)
+        related = self._author_links(pr.created_by)
+        related.update(
+            self._links(
+                "projects",
+                pr.id,
+                (
+                    "teams",
+                    "playbooks",
+                    "inventory_files",
+                    "update",
+                    "project_updates",
+                    "scm_inventory_sources",
+                    "schedules",
+                    "activity_stream",
+                    "notification_templates_started",
+                    "notification_templates_success",
+                    "notification_templates_error",
+                    "access_list",
+                    "object_roles",
+                    "copy",
+                ),
+            )
+        )
+        if pr.organization is not None:
+            related["organization"] = f"{self.p}organizations/{pr.organization}/"
+        last = s.unified_jobs[pr.update_ids[-1]] if pr.update_ids else None
+        if last is not None:
+            related["last_update"] = f"{self.p}project_updates/{last.id}/"
+            related["current_update" if not last.done else "last_job"] = (
+                f"{self.p}project_updates/{last.id}/"
+            )
+        out["related"] = related
+        summary: dict[str, Any] = {}
+        self._put_summary(summary, "organization", self._org_ref(pr.organization))
+        if last is not None:
+            self._put_last_job(
+                summary, last, last.status(self.now), fmt(last.finished_at(self.now))
+            )
+        summary.update(self._author_refs(pr.created_by))
+        summary["object_roles"] = {
+            key: {"description": f"{name} of the project", "name": name, "id": pr.role_base + i}
+            for i, (key, name) in enumerate(
+                [
+                    ("admin_role", "Admin"),
+                    ("use_role", "Use"),
+                    ("update_role", "Update"),
+                    ("read_role", "Read"),
+                ]
+            )
+        }
+        summary["user_capabilities"] = {
+            "edit": True,
+            "delete": True,
+            "start": True,
+            "schedule": True,
+            "copy": True,
+        }
+        out["summary_fields"] = summary
+        status = self.project_status(pr)
+        last_updated = (
+            last.finished_at(self.now) if last else (pr.created if pr.preset_status else None)
+        )
+        out.update(
+            {
+                "created": fmt(pr.created),
+                "modified": fmt(pr.created),
+                "name": pr.name,
+                "description": pr.description,
+                "local_path": pr.local_path or f"_{pr.id}__{_slug(pr.name)}",
+                "scm_type": pr.scm_type,
+                "scm_url": pr.scm_url,
+                "scm_branch": pr.scm_branch,
+                "scm_refspec": "",
+                "scm_clean": False,
+                "scm_track_submodules": False,
+                "scm_delete_on_update": False,
+                "credential": pr.credential,
+                "timeout": pr.timeout,
+                "scm_revision": pr.scm_revision,
+                "last_job_run": fmt(last_updated),
+                "last_job_failed": status == "failed",
+                "next_job_run": None,
+                "status": status,
+                "organization": pr.organization,
+                "scm_update_on_launch": pr.scm_update_on_launch,
+                "scm_update_cache_timeout": 0,
+                "allow_override": pr.allow_override,
+                "custom_virtualenv": None,
+                "default_environment": pr.default_environment,
+                "signature_validation_credential": None,
+                "last_update_failed": status == "failed",
+                "last_updated": fmt(last_updated),
+            }
+        )
+        return out
+
+    def project_update(self, u: UnifiedJob) -> dict[str, Any]:
+        now = self.now
+        out = self._base("project_update", "project_updates", u.id)
+        out["related"] = self._links(
+            "project_updates",
+            u.id,
+            ("stdout", "cancel", "notifications", "scm_inventory_updates", "events"),
+        )
+        out["related"]["project"] = f"{self.p}projects/{u.template_id}/"
+        out["related"]["unified_job_template"] = f"{self.p}projects/{u.template_id}/"
+        summary: dict[str, Any] = {}
+        self._put_summary(summary, "organization", self._org_ref(u.organization))
+        self._put_summary(summary, "project", self._project_ref(u.template_id))
+        summary["unified_job_template"] = {
+            "id": u.template_id,
+            "name": u.name,
+            "description": u.description,
+            "unified_job_type": "project_update",
+        }
+        self._put_summary(summary, "created_by", self._user_ref(u.launched_by))
+        summary["user_capabilities"] = {"delete": True, "start": True}
+        out["summary_fields"] = summary
+        status = u.status(now)
+        out.update(
+            {
+                "created": fmt(u.created),
+                "modified": fmt(u.modified_at(now)),
+                "name": u.name,
+                "description": u.description,
+                "unified_job_template": u.template_id,
+                "launch_type": u.launch_type,
+                "status": status,
+                "execution_environment": 1,
+                "failed": status == "failed",
+                "started": fmt(u.started_at(now)),
+                "finished": fmt(u.finished_at(now)),
+                "canceled_on": None,
+                "elapsed": u.elapsed(now),
+                "job_explanation": "",
+                "execution_node": NODE if u.started_at(now) else "",
+                "launched_by": self._launched_by(u),
+                "work_unit_id": u.work_unit_id,
+                "project": u.template_id,
+                "job_type": "check",
+                "job_tags": "update_git,install_roles",
+                "scm_revision": u.scm_revision if u.done else "",
+            }
+        )
+        return out

@@ -1,0 +1,153 @@
+"""Job templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..models import (
+    JobTemplate,
+)
+from ..timeutil import fmt
+from .base import (
+    ASK_FIELDS,
+    JT_ROLE_NAMES,
+    RendererBase,
+)
+
+
+class TemplatesRenderer(RendererBase):
+    """Renders the templates family (see the module docstring)."""
+
+    # -- job templates -------------------------------------------------------------------
+
+    def job_template(self, jt: JobTemplate) -> dict[str, Any]:
+        s = self.s
+        now = self.now
+        out = self._base("job_template", "job_templates", jt.id)
+        related = self._author_links(jt.created_by)
+        related["labels"] = f"{self.p}job_templates/{jt.id}/labels/"
+        if jt.inventory is not None:
+            related["inventory"] = f"{self.p}inventories/{jt.inventory}/"
+        related["project"] = f"{self.p}projects/{jt.project}/"
+        if jt.organization is not None:
+            related["organization"] = f"{self.p}organizations/{jt.organization}/"
+        related["credentials"] = f"{self.p}job_templates/{jt.id}/credentials/"
+        jobs = [s.unified_jobs[i] for i in jt.job_ids]
+        finished = [j for j in jobs if j.finished <= now]
+        last = max(finished, key=lambda j: (j.finished, j.id)) if finished else None
+        if last is not None:
+            related["last_job"] = f"{self.p}jobs/{last.id}/"
+        if jt.execution_environment is not None:
+            related["execution_environment"] = (
+                f"{self.p}execution_environments/{jt.execution_environment}/"
+            )
+        related.update(
+            self._links(
+                "job_templates",
+                jt.id,
+                ("jobs", "schedules", "activity_stream", "launch", "webhook_key"),
+            )
+        )
+        related["webhook_receiver"] = ""
+        related.update(
+            self._links(
+                "job_templates",
+                jt.id,
+                (
+                    "notification_templates_started",
+                    "notification_templates_success",
+                    "notification_templates_error",
+                    "access_list",
+                    "survey_spec",
+                    "object_roles",
+                    "instance_groups",
+                    "slice_workflow_jobs",
+                    "copy",
+                ),
+            )
+        )
+        out["related"] = related
+
+        summary: dict[str, Any] = {}
+        self._put_job_refs(summary, jt)
+        if last is not None:
+            self._put_last_job(summary, last, last.final_status, fmt(last.finished))
+        summary.update(self._author_refs(jt.created_by))
+        summary["object_roles"] = {
+            key: {"description": desc, "name": name, "id": jt.role_base + i}
+            for i, (key, name, desc) in enumerate(JT_ROLE_NAMES)
+        }
+        summary["user_capabilities"] = {
+            "edit": True,
+            "delete": True,
+            "start": True,
+            "schedule": True,
+            "copy": True,
+        }
+        summary["labels"] = self._labels_ref(tuple(jt.label_ids))
+        recent = sorted(jobs, key=lambda j: j.id, reverse=True)[:10]
+        summary["recent_jobs"] = [
+            {
+                "id": j.id,
+                "status": j.status(now),
+                "finished": fmt(j.finished_at(now)),
+                "canceled_on": None,
+                "type": "job",
+            }
+            for j in recent
+        ]
+        summary["credentials"] = self._cred_refs(jt.credential_ids)
+        out["summary_fields"] = summary
+
+        active = [j for j in jobs if j.finished > now]
+        status = active[0].status(now) if active else last.final_status if last else "never updated"
+        out.update(
+            {
+                "created": fmt(jt.created),
+                "modified": fmt(jt.modified),
+                "name": jt.name,
+                "description": jt.description,
+                "job_type": jt.job_type,
+                "inventory": jt.inventory,
+                "project": jt.project,
+                "playbook": jt.playbook,
+                "scm_branch": "",
+                "forks": jt.forks,
+                "limit": jt.limit,
+                "verbosity": jt.verbosity,
+                "extra_vars": jt.extra_vars,
+                "job_tags": "",
+                "force_handlers": False,
+                "skip_tags": "",
+                "start_at_task": "",
+                "timeout": jt.timeout,
+                "use_fact_cache": False,
+                "organization": jt.organization,
+                "last_job_run": fmt(last.finished) if last else None,
+                "last_job_failed": bool(last and last.final_status == "failed"),
+                "next_job_run": None,
+                "status": status,
+                "execution_environment": jt.execution_environment,
+                "host_config_key": "",
+            }
+        )
+        for name in ASK_FIELDS:
+            out[f"ask_{name}_on_launch"] = False
+        out["ask_inventory_on_launch"] = jt.ask_inventory_on_launch
+        out["ask_variables_on_launch"] = jt.ask_variables_on_launch
+        out.update(
+            {
+                "survey_enabled": False,
+                "become_enabled": False,
+                "diff_mode": False,
+                "allow_simultaneous": jt.allow_simultaneous,
+                "custom_virtualenv": None,
+                "job_slice_count": 1,
+                "webhook_service": "",
+                "webhook_credential": None,
+                "prevent_instance_group_fallback": False,
+            }
+        )
+        if self.gateway:
+            out["opa_query_path"] = jt.opa_query_path
+        return out

@@ -1,0 +1,183 @@
+"""Building one image: `docker build` of a context, or debootstrap + `docker import`.
+
+The images stage (imagetest.images.plan) decides what to build and in which order; this
+module only builds, and every engine call here streams with the client's timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+
+from imagetest import registry
+from imagetest.errors import HarnessError
+from imagetest.imagespec import (
+    LABEL_INPUTS,
+    LABEL_NAME,
+    REPO_ROOT,
+    ImageSpec,
+)
+from imagetest.proc import child_env
+
+STAGE = "images"
+DEFAULT_PULL_TIMEOUT = 5.0  # seconds for the registry to start answering
+PULL_IDLE_TIMEOUT = 300.0  # seconds without progress once a pull has started
+DEBOOTSTRAP_CACHE = REPO_ROOT / ".cache" / "debootstrap"
+BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+TAIL_LINES = 12
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # the legacy builder colours stderr
+
+Printer = Callable[[str], None]
+
+
+class ImageBuildError(HarnessError):
+    """A build (or import) failed; the message names the image and the failing step."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)
+
+
+def _image(client: docker.DockerClient, ref: str) -> Any | None:
+    return registry.local_image(client, ref)
+
+
+def _one_line(text: str, limit: int = 240) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+# -- builders ---------------------------------------------------------------------------
+
+
+def build_docker_image(
+    client: docker.DockerClient,
+    spec: ImageSpec,
+    inputs: str,
+    build_args: dict[str, str],
+    out: Printer = _print,
+    *,
+    no_cache: bool = False,
+) -> str:
+    """docker build the context, streaming output; raise ImageBuildError on failure."""
+    tail: deque[str] = deque(maxlen=TAIL_LINES)
+    step = "before the first step"
+    image_id = ""
+    try:
+        stream = client.api.build(
+            path=str(spec.context),
+            tag=spec.tag,
+            buildargs=build_args,
+            labels={LABEL_INPUTS: inputs, LABEL_NAME: spec.name},
+            rm=True,
+            forcerm=True,
+            pull=False,
+            nocache=no_cache,
+            decode=True,
+        )
+        for chunk in stream:
+            if "stream" in chunk:
+                for raw in chunk["stream"].splitlines():
+                    line = ANSI.sub("", raw).rstrip()
+                    if not line.strip():
+                        continue
+                    if line.startswith("Step "):
+                        step = line
+                    tail.append(line)
+                    out(f"[{spec.name}] {line}")
+            elif "error" in chunk:
+                _fail_build(spec, step, chunk["error"], tail, out)
+            elif "aux" in chunk:
+                image_id = chunk["aux"].get("ID", image_id)
+    except docker.errors.APIError as exc:
+        _fail_build(spec, step, str(exc.explanation or exc), tail, out)
+    built = _image(client, spec.tag)
+    if built is None or built.labels.get(LABEL_INPUTS) != inputs:
+        raise ImageBuildError(f"image {spec.name}: build finished but {spec.tag} is missing")
+    return image_id or built.id
+
+
+def _fail_build(spec: ImageSpec, step: str, error: str, tail: deque[str], out: Printer) -> None:
+    out(f"[{spec.name}] build failed; last lines:")
+    for line in tail:
+        out(f"[{spec.name}] | {line}")
+    raise ImageBuildError(
+        f"image {spec.name}: build failed at {_one_line(step, 120)}: {_one_line(error)}"
+    )
+
+
+def build_rootfs_image(
+    client: docker.DockerClient,
+    spec: ImageSpec,
+    inputs: str,
+    out: Printer = _print,
+    *,
+    cache: Path = DEBOOTSTRAP_CACHE,
+) -> str:
+    """debootstrap a root filesystem with the context's rootfs.sh and docker import it."""
+    script = spec.context / "rootfs.sh"
+    if not script.is_file():
+        raise ImageBuildError(f"image {spec.name}: {script} is missing")
+    if shutil.which("debootstrap") is None:
+        raise ImageBuildError(
+            f"image {spec.name}: debootstrap is not installed; run apt-get install debootstrap"
+        )
+    if os.geteuid() != 0:
+        raise ImageBuildError(
+            f"image {spec.name}: debootstrap needs root; run the images stage as root once"
+        )
+    env = child_env({"DEBIAN_SUITE": spec.suite or "bookworm"})
+    tail: deque[str] = deque(maxlen=TAIL_LINES)
+    with tempfile.TemporaryDirectory(prefix="imagetest-base-") as tmp:
+        tarball = Path(tmp) / "rootfs.tar"
+        cmd = ["bash", str(script), str(tarball), str(cache)]
+        with subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        ) as proc:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                line = line.rstrip()
+                tail.append(line)
+                # Per-package lines are noise; show the phases.
+                if not line.startswith(("I: Retrieving", "I: Validating", "I: Extracting")):
+                    out(f"[{spec.name}] {line}")
+        if proc.returncode != 0:
+            out(f"[{spec.name}] rootfs build failed; last lines:")
+            for line in tail:
+                out(f"[{spec.name}] | {line}")
+            last = tail[-1] if tail else f"exit {proc.returncode}"
+            raise ImageBuildError(f"image {spec.name}: rootfs.sh failed: {_one_line(last)}")
+        # One label per LABEL line: Podman 4.3 reads "LABEL a=1 b=2" as one label a="1 b=2".
+        changes = [
+            f"LABEL {LABEL_INPUTS}={inputs}",
+            f"LABEL {LABEL_NAME}={spec.name}",
+            f"ENV PATH={BASE_PATH}",
+            "ENV LANG=C.UTF-8",
+            'CMD ["bash"]',
+        ]
+        out(f"[{spec.name}] docker import {spec.tag}")
+        try:
+            # The tag goes inside `repo` (the API allows it): Podman 4.3 ignores `tag`.
+            repo_tag = "{}:{}".format(*registry.split_ref(spec.tag))
+            client.api.import_image(src=str(tarball), repository=repo_tag, changes=changes)
+        except docker.errors.APIError as exc:
+            raise ImageBuildError(
+                f"image {spec.name}: docker import failed: {_one_line(str(exc))}"
+            ) from exc
+    built = _image(client, spec.tag)
+    if built is None or built.labels.get(LABEL_INPUTS) != inputs:
+        raise ImageBuildError(f"image {spec.name}: import finished but {spec.tag} is missing")
+    return built.id
