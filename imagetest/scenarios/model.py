@@ -40,7 +40,8 @@ AAP_ACTIONS = (
     "launch",
 )
 CHECK_KINDS = ("counts", "row", "no_duplicates", "times_ordered", "syncjobs", "kept")
-WAIT_KEYS = ("syncs", "expect_failure", "outcome")
+WAIT_KEYS = ("syncs", "expect_failure", "outcome", "timeout")
+WHEN = ("passed", "failed")  # a check may apply only after the last wait passed / failed
 KNOWN_KEYS = ("match", "reason", "evidence")
 
 
@@ -126,6 +127,10 @@ def _aap(arg: dict[str, Any], where: str, path: Path) -> None:
 def _check(raw: Any, where: str, path: Path) -> None:
     if isinstance(raw, str):
         raw = {raw: None}
+    if isinstance(raw, dict) and "when" in raw:
+        if raw["when"] not in WHEN:
+            raise _bad(path, where, f"when must be one of {', '.join(WHEN)}")
+        raw = {k: v for k, v in raw.items() if k != "when"}
     if not isinstance(raw, dict) or len(raw) != 1 or next(iter(raw)) not in CHECK_KINDS:
         raise _bad(path, where, f"must be one of: {', '.join(CHECK_KINDS)}")
 

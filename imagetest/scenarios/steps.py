@@ -74,6 +74,7 @@ def wait_step(arg: dict[str, Any], progress: Progress) -> Stage:
     syncs = int(arg.get("syncs", 1))
     expect_failure = arg.get("expect_failure")
     outcome_any = arg.get("outcome") == "any"
+    limit = float(arg["timeout"]) if arg.get("timeout") else None
 
     def run(ctx: RunContext) -> None:
         state, config = ctx.need_state(), ctx.config
@@ -83,7 +84,7 @@ def wait_step(arg: dict[str, Any], progress: Progress) -> Stage:
                 pipeline.connector(state),
                 ctx.need_profile(),
                 syncs=syncs,
-                timeout=config.timeout,
+                timeout=limit or config.timeout,
                 poll_interval=config.poll_interval,
                 alive=ctx.alive("wait"),
             )
