@@ -151,10 +151,8 @@ def run_all(
             results.append(run_one(scenario, one))
     else:
         runner = _Runner(sys.stdout, None)
-        prepare = [sys.executable, "-m", "invoke", "images"]
-        if config.image:
-            prepare += ["--image", config.image]
-        _prepare(runner, prepare)
+        # the stack's images once, before the children race to build them
+        _prepare(runner, [sys.executable, "-m", "invoke", "images"])
         with ThreadPoolExecutor(max_workers=min(jobs, len(scenarios))) as pool:
             codes = list(
                 pool.map(lambda s: runner.call(s.name, child_argv(s.name, root, extra)), scenarios)
