@@ -129,3 +129,13 @@ def test_bad_content_mapping_named(tmp_path: Path, change, words: str) -> None:
         load_profile(str(profile_with_content(tmp_path, change)))
     assert words in str(caught.value)
     assert "profile p.yaml: content." in str(caught.value)
+
+
+def test_child_runs_get_the_options() -> None:
+    from imagetest.scenarios.cli import child_flags
+
+    flags = {"image": "img:1", "profile": "upstream", "aap_version": "2.5", "offline": True}
+    assert child_flags(flags) == [
+        "--image", "img:1", "--profile", "upstream", "--aap-version", "2.5", "--offline",
+    ]  # fmt: skip
+    assert child_flags({"timeout": None, "verbose": False}) == []
