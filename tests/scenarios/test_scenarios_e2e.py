@@ -35,7 +35,7 @@ BUGS = {
     "null-started-235": ("null-started-hang", "timed out after 45 s"),
     "shared-hosts-244": ("host-check-then-create", "clusters_host_unique"),
     "failed-job-215": ("drop-failed-jobs", "Job 8: expected one row, found 0"),
-    "no-launched-by-83": ("require-launched-by", "job 8: launched_by has no id"),
+    "no-launched-by-83": ("require-launched-by", "launched_by has no id"),
     "resync-no-duplicates-156": ("resync-duplicates", "clusters_jobhost_unique"),
     "token-expiry-136": ("no-token-refresh", "answered 401"),
     "transient-faults-jobs-list": ("errors-as-empty", "Job: expected 4 rows, found 0"),
