@@ -400,3 +400,36 @@ def matrix(
             raise HarnessError(f"the matrix failed; see {root}/summary.json", exit_code=code)
 
     _guard(run)
+
+
+@task(
+    auto_shortflags=False,
+    help={
+        "only": "comma-separated scenario names (default: every scenarios/*.yaml)",
+        "jobs": "scenarios at once, each in its own stack (default 3)",
+        "artifacts": "summary.json here, each scenario in <name>/ "
+        "(default .artifacts/scenarios-<time>/)",
+        **{
+            k: RUN_HELP[k]
+            for k in ("image", "profile", "aap-version", "timeout", "offline", "verbose")
+        },
+    },
+)
+def scenarios(
+    c: Context,
+    only: str | None = None,
+    jobs: int = 3,
+    artifacts: str | None = None,
+    image: str | None = None,
+    profile: str | None = None,
+    aap_version: str | None = None,
+    timeout: str | None = None,
+    offline: bool = False,
+    verbose: bool = False,
+) -> None:
+    """Regression scenarios (scenarios/*.yaml), each in its own stack; one summary."""
+    from imagetest.scenarios.cli import run_scenarios
+
+    flags = dict(locals())
+    flags.pop("c")
+    _guard(lambda: run_scenarios(c, flags, _config))

@@ -16,6 +16,7 @@ import yaml
 
 from imagetest.config import REPO_ROOT
 from imagetest.errors import HarnessError
+from imagetest.profile_content import ContentSchema, parse_content
 
 PROFILES_DIR = REPO_ROOT / "expected" / "profiles"
 SYNCJOB_COLUMNS = ("type", "status", "started", "finished", "error")
@@ -29,7 +30,7 @@ SYNC_STEPS = (
     "await_first_sync",
     "fresh_tokens",
 )
-TOP_KEYS = ("name", "description", "entities", "syncjob", "schedule", "image")
+TOP_KEYS = ("name", "description", "entities", "syncjob", "schedule", "image", "content")
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,16 @@ class Profile:
     image: ImageSchema
     schedule: Schedule | None
     path: Path
+    # columns and joins behind the logical names of content checks (scenarios)
+    content: ContentSchema | None = None
+
+    def need_content(self) -> ContentSchema:
+        if self.content is None:
+            raise HarnessError(
+                f"profile {self.name} has no content: mapping; content checks need one "
+                f"(see expected/profiles/reference.yaml)"
+            )
+        return self.content
 
     @property
     def files_dir(self) -> Path:
@@ -275,12 +286,14 @@ def load_profile(name_or_path: str) -> Profile:
     data = _mapping(data, "the top level", path)
     _known(data, TOP_KEYS, "the top level", path)
     _require(data, ("entities", "syncjob", "image"), "the top level", path)
+    entities = _str_map(data["entities"], "entities", path)
     return Profile(
         name=str(data.get("name", path.stem)),
         description=str(data.get("description", "")),
-        entities=_str_map(data["entities"], "entities", path),
+        entities=entities,
         syncjob=_syncjob(data["syncjob"], path),
         image=_image(data["image"], path),
         schedule=_schedule(data.get("schedule"), path),
         path=path,
+        content=parse_content(data.get("content"), path, entities),
     )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -17,7 +19,9 @@ from starlette.routing import Route as StarletteRoute
 
 from .auth import authenticate, unauthorized
 from .context import Ctx, Reply
+from .control import ControlPlane, expire_tokens, is_control
 from .errors import ApiError
+from .faults import Fault, Faults
 from .fields import filterable
 from .listing import Query
 from .metadata import options
@@ -129,6 +133,8 @@ class Emulator:
         if settings.synthetic_jobs:
             preload(self.state, settings.synthetic_jobs)
         self.families = families(settings)
+        self.faults = Faults()
+        self.control = ControlPlane(self.state, self.faults) if settings.control else None
 
     def find(self, path: str) -> tuple[Family | None, str]:
         for family in self.families:
@@ -240,6 +246,55 @@ class Emulator:
         return Reply(200, body, {"Allow": allow})
 
 
+class DroppedConnection(Exception):
+    """Raised after the response started: the server closes the connection mid-answer."""
+
+
+class DropResponse(Response):
+    """Headers promising a body that never comes, then the connection is closed."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"64")],
+            }
+        )
+        raise DroppedConnection("fault: connection dropped by the control surface")
+
+
+def _control_reply(emulator: Emulator, request: Request, path: str, body: bytes) -> Response:
+    if emulator.control is None:  # off: the path is as unknown as any other
+        return emulator.handle(request.method, path, "", {}, b"")
+    status, data = emulator.control.handle(
+        request.method, path, request.headers.get("authorization", ""), body
+    )
+    return FastJSONResponse(data, status_code=status)
+
+
+async def _faulted(emulator: Emulator, fault: Fault, handle: Callable[[], Response]) -> Response:
+    """The answer a request gets under a fault (the API runs unless the fault replaces it)."""
+    if fault.latency:
+        await asyncio.sleep(fault.latency)
+    if fault.expire_tokens or fault.revoke_refresh:
+        with emulator.state.lock:
+            expire_tokens(emulator.state, revoke_refresh=fault.revoke_refresh)
+    if fault.drop:
+        return DropResponse()
+    if fault.status is not None:
+        detail = {"detail": f"fault injected by the control surface (status {fault.status})"}
+        return _json(fault.status, detail, {})
+    if fault.body == "malformed":
+        return Response(b"<html><body>Bad Gateway</body>", 200, media_type="application/json")
+    response = handle()
+    if fault.body == "truncated":
+        cut = response.body[: max(len(response.body) // 2, 1)]
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        return Response(cut, response.status_code, headers=headers)
+    return response
+
+
 def create_app(settings: Settings) -> Starlette:
     emulator = Emulator(settings)
 
@@ -249,8 +304,16 @@ def create_app(settings: Settings) -> Starlette:
         path = request.scope["path"]
         body = await request.body()
         headers = {k.lower(): v for k, v in request.headers.items()}
+
+        def handle() -> Response:
+            return emulator.handle(request.method, path, raw_query, headers, body)
+
         try:
-            response = emulator.handle(request.method, path, raw_query, headers, body)
+            if is_control(path):
+                response = _control_reply(emulator, request, path, body)
+            else:
+                fault = emulator.faults.pick(request.method, path)
+                response = handle() if fault is None else await _faulted(emulator, fault, handle)
         except Exception:  # a bug, never a client's fault: log it and answer 500
             log.exception("internal error on %s %s", request.method, path)
             response = _json(500, {"detail": "A server error has occurred."}, {})

@@ -101,6 +101,9 @@ class UnifiedJob:
     verbosity: int = 0
     timeout: int = 0
     done: bool = False  # set once the completion side effects ran
+    # Set only through the control surface: states the public API cannot create.
+    hide_started: bool = False  # AAP answered `started: null` for a finished job
+    edited: datetime | None = None  # a later change bumps `modified`
 
     def status(self, now: datetime) -> str:
         if now < self.started:
@@ -110,14 +113,14 @@ class UnifiedJob:
         return self.final_status
 
     def started_at(self, now: datetime) -> datetime | None:
-        return self.started if now >= self.started else None
+        return self.started if now >= self.started and not self.hide_started else None
 
     def finished_at(self, now: datetime) -> datetime | None:
         return self.finished if now >= self.finished else None
 
     def modified_at(self, now: datetime) -> datetime:
         if now >= self.finished:
-            return self.finished
+            return max(self.finished, self.edited or self.finished)
         if now >= self.started:
             return self.started
         return self.created

@@ -28,6 +28,8 @@ class Settings:
     job_seconds: float = 0.3
     token_lifetime: int | None = None
     synthetic_jobs: int = 0
+    # The test-only control surface under /_imagetest/ (faults, token expiry, state edits).
+    control: bool = False
     # Injected by tests to drive job state without sleeping.
     clock: Callable[[], datetime] = field(default=utc_now, repr=False)
 
@@ -94,6 +96,12 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         default=_env_number("AAPSIM_SYNTHETIC_JOBS", int, 0),
         help="preload this many finished jobs for scale tests",
     )
+    parser.add_argument(
+        "--control",
+        action="store_true",
+        default=_env("AAPSIM_CONTROL", "0") not in ("0", "false", "no"),
+        help="serve the test control surface under /_imagetest/ (env AAPSIM_CONTROL=1)",
+    )
     args = parser.parse_args(argv)
     if not args.admin_password:
         parser.error(
@@ -108,6 +116,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
             job_seconds=args.job_seconds,
             token_lifetime=args.token_lifetime,
             synthetic_jobs=args.synthetic_jobs,
+            control=args.control,
         )
     except ValueError as exc:
         parser.error(str(exc))

@@ -349,6 +349,25 @@ class State:
         if jt is not None:
             jt.job_ids.append(job.id)
 
+    def add_finished_job(self, job: UnifiedJob) -> None:
+        """A job that is already over (control surface): stored and completed at once."""
+        self._add_job(job)
+        self._complete(job)
+
+    def ensure_host(self, inventory_id: int, name: str) -> Host:
+        for host in self.hosts.values():
+            if host.inventory == inventory_id and host.name == name:
+                return host
+        host = Host(
+            id=self.next_id("host"),
+            name=name,
+            description="",
+            inventory=inventory_id,
+            created=self.now(),
+        )
+        self.hosts[host.id] = host
+        return host
+
     def inventory_host_ids(self, inventory_id: int) -> list[int]:
         return [h.id for h in self.hosts.values() if h.inventory == inventory_id]
 

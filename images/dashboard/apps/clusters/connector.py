@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 
+from apps.common import testbugs
+
 log = logging.getLogger(__name__)
 
 GATEWAY_PING = "/api/gateway/v1/ping/"
@@ -111,7 +113,7 @@ class AAPClient:
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """GET a controller path (with query) and return its JSON body."""
         response = self._get_with_retries(path, params)
-        if response.status_code == 401:
+        if response.status_code == 401 and not testbugs.active("no-token-refresh"):
             used = response.request.headers.get("Authorization", "")
             self._refresh_tokens(used)
             response = self._get_with_retries(path, params)
@@ -128,6 +130,8 @@ class AAPClient:
 
     def _get_with_retries(self, path: str, params: dict[str, Any] | None) -> httpx.Response:
         attempts = max(settings.AAP_HTTP_RETRIES, 1)
+        if testbugs.active("errors-as-empty"):
+            attempts = 1
         problem = ""
         for attempt in range(attempts):
             if attempt:
@@ -181,7 +185,13 @@ class AAPClient:
         path: str | None = self.api_root + resource
         query = params
         while path:
-            body = self.get_json(path, query)
+            try:
+                body = self.get_json(path, query)
+            except AAPError as exc:
+                if not testbugs.active("errors-as-empty"):
+                    raise
+                log.warning("%s: %s; taken as an empty list", path, exc)
+                return
             if isinstance(body, list):
                 yield body
                 return

@@ -9,6 +9,7 @@ from typing import Any
 
 from apps.clusters import models as m
 from apps.clusters.upsert import Key, lookup, upsert
+from apps.common import testbugs
 
 JOB_STATUSES = {choice for choice, _ in m.Job.STATUSES}
 COUNTERS = ("changed", "dark", "failures", "ok", "processed", "skipped", "ignored", "rescued")
@@ -75,6 +76,10 @@ class Batch:
             raise ParseError(f"job {job_id}: type is {data.get('type')!r}, not 'job'")
         if data.get("status") not in JOB_STATUSES:
             raise ParseError(f"job {job_id}: unknown status {data.get('status')!r}")
+        if testbugs.active("drop-failed-jobs") and data.get("status") == "failed":
+            return
+        if testbugs.active("require-launched-by") and not (data.get("launched_by") or {}):
+            raise ParseError(f"job {job_id}: launched_by has no id")
         org = _summary(data, "organization")
         if org is None:
             raise ParseError(f"job {job_id}: summary_fields.organization is missing")
@@ -247,7 +252,10 @@ def store(cluster: m.Cluster, batch: Batch) -> int:
     labels = upsert(
         m.Label, ("aap_label_id",), _resolve(batch.labels, {"organization": orgs}), fixed
     )
-    hosts = upsert(m.Host, ("aap_host_id",), batch.hosts, fixed)
+    if testbugs.active("host-check-then-create"):
+        hosts = _hosts_check_then_create(cluster, batch)
+    else:
+        hosts = upsert(m.Host, ("aap_host_id",), batch.hosts, fixed)
     refs = {
         "organization": orgs,
         "created_by": users,
@@ -264,6 +272,17 @@ def store(cluster: m.Cluster, batch: Batch) -> int:
     jobs = upsert(m.Job, ("aap_job_id",), _resolve(job_rows, refs), fixed)
     _store_links(batch, jobs, labels, hosts)
     return len(jobs)
+
+
+def _hosts_check_then_create(cluster: m.Cluster, batch: Batch) -> dict[Key, int]:
+    """Test bug #244: each job creates the hosts missing when the batch started."""
+    fixed = {"cluster": cluster}
+    existing = lookup(m.Host, ("aap_host_id",), batch.hosts.keys(), fixed)
+    for per_host in batch.job_hosts.values():
+        for key in per_host:
+            if key not in existing:
+                m.Host.objects.create(cluster=cluster, aap_host_id=key[0], **batch.hosts[key])
+    return lookup(m.Host, ("aap_host_id",), batch.hosts.keys(), fixed)
 
 
 def _store_links(
@@ -290,6 +309,9 @@ def _store_links(
     present = m.JobHostSummary.objects.filter(job_id__in=job_ids).values_list("job_id", "host_id")
     for job_id, host_id in set(present) - wanted_hosts:
         m.JobHostSummary.objects.filter(job_id=job_id, host_id=host_id).delete()
+    if summaries and testbugs.active("resync-duplicates"):
+        m.JobHostSummary.objects.bulk_create(summaries)  # test bug #156: insert again
+        return
     if summaries:
         summaries.sort(key=lambda s: (s.job_id, s.host_id))
         fields = sorted({*COUNTERS, "host_name", "failed", "aap_created", "aap_modified"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from apps.clusters import models as m
 from apps.clusters.connector import AAPClient, AAPError, detect_version
 from apps.clusters.services import client_for
 from apps.clusters.upsert import upsert
+from apps.common import testbugs
 from apps.scheduler.dates import aap_timestamp, parse_bound
 
 log = logging.getLogger(__name__)
@@ -49,7 +51,7 @@ def run_sync(
     cluster: m.Cluster, since: datetime | None, until: datetime | None, queue_parse
 ) -> SyncResult:
     """One full sync; `queue_parse(rows)` turns stored raw rows into parse SyncJobs."""
-    version = detect_version(cluster.base_url, cluster.verify_ssl)
+    version = _detect(cluster)
     if version != cluster.aap_version:
         cluster.aap_version = version
         cluster.save(update_fields=["aap_version", "updated"])
@@ -67,6 +69,38 @@ def run_sync(
         result.job_templates = sync_job_templates(client, cluster)
         sync_jobs(client, cluster, start, until, queue_parse, result)
     return result
+
+
+def _detect(cluster: m.Cluster) -> str:
+    if not testbugs.active("retry-when-down"):
+        return detect_version(cluster.base_url, cluster.verify_ssl)
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            return detect_version(cluster.base_url, cluster.verify_ssl)
+        except AAPError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(2)
+
+
+def _names_collide(cluster: m.Cluster, rows: dict) -> None:
+    """Test bug #249: a unique (cluster, name, organization) as the upstream had it."""
+    for key, values in rows.items():
+        clash = (
+            m.JobTemplate.objects.filter(
+                cluster=cluster, name=values["name"], organization_id=values["organization_id"]
+            )
+            .exclude(aap_template_id=key[0])
+            .exists()
+        )
+        if clash:
+            # a ValueError: the worker records it as the sync's failure, as upstream did
+            raise ValueError(
+                "IntegrityError: duplicate key value violates unique constraint "
+                "(cluster, name, organization): "
+                f"job template {values['name']!r}"
+            )
 
 
 def sync_organizations(client: AAPClient, cluster: m.Cluster) -> int:
@@ -98,6 +132,8 @@ def sync_job_templates(client: AAPClient, cluster: m.Cluster) -> int:
         orgs = upsert(m.Organization, ("aap_org_id",), org_rows, fixed)
         for values in rows.values():
             values["organization_id"] = orgs[values.pop("organization")]
+        if testbugs.active("template-by-name"):
+            _names_collide(cluster, rows)
         upsert(m.JobTemplate, ("aap_template_id",), rows, fixed)
         # Templates gone from AAP go too, unless jobs still point at them.
         m.JobTemplate.objects.filter(cluster=cluster, job__isnull=True).exclude(
@@ -122,6 +158,8 @@ def _stale(cluster: m.Cluster, jobs: list[dict]) -> list[dict]:
         for job_id, modified in source.values_list("aap_job_id", "aap_modified"):
             previous = known.get(job_id)
             known[job_id] = modified if previous is None else max(previous, modified or previous)
+    if testbugs.active("resync-duplicates"):
+        return list(jobs)
     fresh = []
     for job in jobs:
         incoming = _modified(job)

@@ -1,0 +1,54 @@
+"""`invoke scenarios`: options to runs, the summary on screen and in GitHub's job summary."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from imagetest.config import REPO_ROOT, Config
+from imagetest.errors import HarnessError
+from imagetest.runstate import new_run_id
+from imagetest.scenarios.model import load_all
+from imagetest.scenarios.runner import markdown, render, run_all
+
+PASSED_ON = ("image", "profile", "aap_version", "timeout")
+
+
+def child_flags(flags: dict[str, Any]) -> list[str]:
+    """The options every child run gets, as command-line flags."""
+    extra: list[str] = []
+    for name in PASSED_ON:
+        if flags.get(name):
+            extra += [f"--{name.replace('_', '-')}", str(flags[name])]
+    for name in ("offline", "verbose"):
+        if flags.get(name):
+            extra.append(f"--{name}")
+    return extra
+
+
+def run_scenarios(ctx: Any, flags: dict[str, Any], make_config: Callable[..., Config]) -> None:
+    only = [n.strip() for n in str(flags.get("only") or "").split(",") if n.strip()]
+    root = Path(flags.get("artifacts") or REPO_ROOT / ".artifacts" / f"scenarios-{new_run_id()}")
+    run_flags = {k: flags.get(k) for k in (*PASSED_ON, "offline", "verbose")}
+    config = make_config(ctx, **run_flags)
+    chosen = [
+        s for s in load_all(only=only or None)
+        if not s.aap_versions or config.aap_version in s.aap_versions
+    ]  # fmt: skip
+    if not chosen:
+        raise HarnessError(f"no scenario runs on AAP {config.aap_version}; see scenarios/")
+    summary = run_all(chosen, config, int(flags.get("jobs") or 1), root, child_flags(flags))
+    print(render(summary))
+    print(f"summary: {root / 'summary.json'}")
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary:
+        with open(step_summary, "a", encoding="utf-8") as out:
+            out.write(markdown(summary))
+    if summary["exit_code"] != 0:
+        failed = [s["scenario"] for s in summary["scenarios"] if s["status"] == "failed"]
+        raise HarnessError(
+            f"scenario(s) failed: {', '.join(failed)}; see {root / 'summary.json'}",
+            exit_code=summary["exit_code"],
+        )

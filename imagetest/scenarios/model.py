@@ -1,0 +1,196 @@
+"""Scenarios as data: ``scenarios/<name>.yaml``, loaded and checked before any stack starts.
+
+A scenario is a name, the upstream fix it guards, a list of steps (AAP-side actions,
+dashboard-side actions, checks) and, per image profile, known failures: a scenario that is
+right but that image fails, with the reason and the evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from imagetest.config import REPO_ROOT
+from imagetest.errors import OptionError
+
+SCENARIOS_DIR = REPO_ROOT / "scenarios"
+TOP_KEYS = ("name", "guards", "description", "aap_versions", "steps", "known_failures")
+# step -> what its argument may be ("none": a bare word)
+STEP_KINDS = {
+    "seed": "none",  # the deterministic test data and the dashboard's tokens
+    "sync": "none",  # the profile's sync steps (first sync, then the schedule)
+    "resync": "none",  # the image's syncdata once more
+    "wait": "mapping",  # {syncs: N, expect_failure: {contains, within}, outcome: any}
+    "validate": "none",  # the exact counts of expected/aap-<version>.yaml
+    "snapshot": "scalar",  # remember the AAP ids of every mapped entity under this name
+    "aap": "mapping",  # one control-surface or API action
+    "check": "list",  # content checks
+}
+AAP_ACTIONS = (
+    "fault",
+    "clear_faults",
+    "expire_tokens",
+    "create_jobs",
+    "edit_job",
+    "recreate",
+    "rename",
+    "launch",
+)
+CHECK_KINDS = ("counts", "row", "no_duplicates", "times_ordered", "syncjobs", "kept")
+WAIT_KEYS = ("syncs", "expect_failure", "outcome", "timeout")
+WHEN = ("passed", "failed")  # a check may apply only after the last wait passed / failed
+KNOWN_KEYS = ("match", "reason", "evidence")
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str
+    arg: Any = None
+
+    @property
+    def label(self) -> str:
+        if self.kind == "aap":
+            return f"aap:{next(iter(self.arg))}"
+        return self.kind
+
+
+@dataclass(frozen=True)
+class KnownFailure:
+    """An image's known failure of this scenario; ``match`` must occur in its error."""
+
+    match: str
+    reason: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    guards: str
+    description: str
+    steps: list[Step]
+    path: Path
+    aap_versions: list[str] = field(default_factory=list)  # empty: every version
+    known_failures: dict[str, KnownFailure] = field(default_factory=dict)
+
+    def known_failure(self, profile: str) -> KnownFailure | None:
+        return self.known_failures.get(profile)
+
+
+def _bad(path: Path, where: str, problem: str) -> OptionError:
+    return OptionError(f"scenario {path.name}: {where} {problem}; fix the file")
+
+
+def _step(raw: Any, index: int, path: Path) -> Step:
+    where = f"step {index + 1}"
+    if isinstance(raw, str):
+        kind, arg = raw, None
+    elif isinstance(raw, dict) and len(raw) == 1:
+        kind, arg = next(iter(raw.items()))
+    else:
+        raise _bad(path, where, "must be a step name or a one-key mapping")
+    shape = STEP_KINDS.get(str(kind))
+    if shape is None:
+        raise _bad(path, where, f"is unknown ({kind!r}); known: {', '.join(STEP_KINDS)}")
+    if shape == "none" and arg is not None:
+        raise _bad(path, where, f"({kind}) takes no argument")
+    if shape == "mapping" and not isinstance(arg, dict):
+        raise _bad(path, where, f"({kind}) needs a mapping")
+    if shape == "list" and not (isinstance(arg, list) and arg):
+        raise _bad(path, where, f"({kind}) needs a list")
+    if shape == "scalar" and not isinstance(arg, str):
+        raise _bad(path, where, f"({kind}) needs a name")
+    if kind == "aap":
+        _aap(arg, where, path)
+    if kind == "wait":
+        _known(arg, WAIT_KEYS, where, path)
+    if kind == "check":
+        for n, check in enumerate(arg):
+            _check(check, f"{where} check {n + 1}", path)
+    return Step(str(kind), arg)
+
+
+def _known(data: dict[str, Any], keys: tuple[str, ...], where: str, path: Path) -> None:
+    unknown = sorted(set(data) - set(keys))
+    if unknown:
+        raise _bad(path, where, f"has unknown key {unknown[0]!r}; known: {', '.join(keys)}")
+
+
+def _aap(arg: dict[str, Any], where: str, path: Path) -> None:
+    if len(arg) != 1 or next(iter(arg)) not in AAP_ACTIONS:
+        raise _bad(path, where, f"(aap) needs exactly one of: {', '.join(AAP_ACTIONS)}")
+
+
+def _check(raw: Any, where: str, path: Path) -> None:
+    if isinstance(raw, str):
+        raw = {raw: None}
+    if isinstance(raw, dict) and "when" in raw:
+        if raw["when"] not in WHEN:
+            raise _bad(path, where, f"when must be one of {', '.join(WHEN)}")
+        raw = {k: v for k, v in raw.items() if k != "when"}
+    if not isinstance(raw, dict) or len(raw) != 1 or next(iter(raw)) not in CHECK_KINDS:
+        raise _bad(path, where, f"must be one of: {', '.join(CHECK_KINDS)}")
+
+
+def _known_failures(raw: Any, path: Path) -> dict[str, KnownFailure]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise _bad(path, "known_failures", "must map a profile name to a failure")
+    out = {}
+    for profile, data in raw.items():
+        where = f"known_failures.{profile}"
+        if not isinstance(data, dict):
+            raise _bad(path, where, "must be a mapping")
+        _known(data, KNOWN_KEYS, where, path)
+        missing = [k for k in KNOWN_KEYS if not str(data.get(k) or "").strip()]
+        if missing:
+            raise _bad(path, where, f"lacks {missing[0]!r}")
+        out[str(profile)] = KnownFailure(
+            str(data["match"]), str(data["reason"]).strip(), str(data["evidence"]).strip()
+        )
+    return out
+
+
+def load_scenario(path: Path) -> Scenario:
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise OptionError(f"scenario {path.name} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise _bad(path, "the top level", "must be a mapping")
+    _known(data, TOP_KEYS, "the top level", path)
+    name = str(data.get("name") or "")
+    if name != path.stem:
+        raise _bad(path, "name", f"must equal the file name ({path.stem!r})")
+    steps_raw = data.get("steps")
+    if not isinstance(steps_raw, list) or not steps_raw:
+        raise _bad(path, "steps", "must be a non-empty list")
+    versions = [str(v) for v in data.get("aap_versions") or []]
+    return Scenario(
+        name=name,
+        guards=str(data.get("guards") or "").strip(),
+        description=str(data.get("description") or "").strip(),
+        steps=[_step(raw, i, path) for i, raw in enumerate(steps_raw)],
+        path=path,
+        aap_versions=versions,
+        known_failures=_known_failures(data.get("known_failures"), path),
+    )
+
+
+def load_all(directory: Path = SCENARIOS_DIR, only: list[str] | None = None) -> list[Scenario]:
+    """Every scenario (sorted by name), or the ``only`` ones; an unknown name is an error."""
+    paths = sorted(directory.glob("*.yaml"))
+    names = [p.stem for p in paths]
+    if only:
+        unknown = [n for n in only if n not in names]
+        if unknown:
+            raise OptionError(
+                f"--only: no scenario {unknown[0]!r} in {directory.name}/; known: "
+                + ", ".join(names)
+            )
+        paths = [p for p in paths if p.stem in only]
+    return [load_scenario(p) for p in paths]

@@ -1,0 +1,181 @@
+"""A scenario's steps as pipeline stages: the same markers, diagnostics and teardown as
+``invoke test-image``, with the scenario's actions and checks between bring-up and teardown."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from imagetest import dockerutil, pipeline, seed, stack, sync, wait
+from imagetest.errors import CountMismatch, HarnessError
+from imagetest.log import get_logger
+from imagetest.pipeline import RunContext, Stage
+from imagetest.scenarios.aapctl import AapControl
+from imagetest.scenarios.checks import Checker, snapshot
+from imagetest.scenarios.model import Scenario, Step
+
+log = get_logger("scenario")
+BASE_STAGES = ("preflight", "images", "up")
+
+
+@dataclass
+class CheckResult:
+    step: str
+    name: str
+    problems: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "check": self.name, "problems": self.problems}
+
+
+@dataclass
+class Progress:
+    """What the steps of one scenario share: snapshots, check results, AAP action answers."""
+
+    checks: list[CheckResult] = field(default_factory=list)
+    snapshots: dict[str, dict[str, set[int]]] = field(default_factory=dict)
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    wait_outcome: str = ""  # passed / failed (for checks that depend on it)
+
+
+def control(ctx: RunContext) -> AapControl:
+    state = ctx.need_state()
+    if state.external_aap:
+        raise HarnessError("scenarios need the emulator's control surface; drop --aap-url")
+    return AapControl(state.aap_url, stack.admin_password(state, ctx.config), state.aap_version)
+
+
+def aap_step(arg: dict[str, Any], progress: Progress) -> Stage:
+    action, value = next(iter(arg.items()))
+
+    def run(ctx: RunContext) -> None:
+        client = control(ctx)
+        try:
+            answer = client.act(action, value)
+        finally:
+            client.close()
+        log.info("aap %s -> %s", action, answer)
+        progress.actions.append({"action": action, "arg": value, "answer": answer})
+
+    return run
+
+
+def resync_step(ctx: RunContext) -> None:
+    """The image's syncdata once more (a second or third sync of the same AAP)."""
+    state, profile, config = ctx.need_state(), ctx.need_profile(), ctx.config
+    access = seed.load_access(state.access_file)
+    container = dockerutil.service_container(dockerutil.client(), state.run_id, sync.TASK_SERVICE)
+    argv = profile.command("syncdata", since=config.since, until=config.until)
+    sync.run_manage(container, argv, profile, sync.secrets_of(access), "resync")
+
+
+def wait_step(arg: dict[str, Any], progress: Progress) -> Stage:
+    syncs = int(arg.get("syncs", 1))
+    expect_failure = arg.get("expect_failure")
+    outcome_any = arg.get("outcome") == "any"
+    limit = float(arg["timeout"]) if arg.get("timeout") else None
+
+    def run(ctx: RunContext) -> None:
+        state, config = ctx.need_state(), ctx.config
+        started = time.monotonic()
+        try:
+            wait.wait_for_syncs(
+                pipeline.connector(state),
+                ctx.need_profile(),
+                syncs=syncs,
+                timeout=limit or config.timeout,
+                poll_interval=config.poll_interval,
+                alive=ctx.alive("wait"),
+            )
+        except HarnessError as exc:
+            progress.wait_outcome = "failed"
+            seconds = time.monotonic() - started
+            if outcome_any:
+                log.info("the sync failed visibly (%s); the checks judge it", exc)
+                return
+            if not expect_failure:
+                raise
+            _judge_failure(str(exc), seconds, expect_failure)
+            return
+        progress.wait_outcome = "passed"
+        if expect_failure:
+            raise CountMismatch(
+                f"expected the sync to fail visibly ({expect_failure.get('contains', '')!r} "
+                "in a SyncJob's error), but every SyncJob succeeded",
+                stage="wait",
+            )
+
+    return run
+
+
+def _judge_failure(message: str, seconds: float, expect: dict[str, Any]) -> None:
+    wanted = str(expect.get("contains") or "")
+    within = float(expect.get("within") or 0)
+    if wanted and wanted.lower() not in message.lower():
+        raise CountMismatch(
+            f"the sync failed, but not as expected: wanted {wanted!r} in: {message}", stage="wait"
+        )
+    if within and seconds > within:
+        raise CountMismatch(
+            f"the sync failed after {seconds:.0f} s, expected within {within:.0f} s: {message}",
+            stage="wait",
+        )
+    log.info("the sync failed as expected in %.1f s: %s", seconds, message)
+
+
+def check_step(label: str, checks: list[Any], progress: Progress) -> Stage:
+    def run(ctx: RunContext) -> None:
+        problems: list[str] = []
+        with pipeline.connector(ctx.need_state())() as conn:
+            checker = Checker(conn, ctx.need_profile(), progress.snapshots)
+            for check in checks:
+                if isinstance(check, dict) and "when" in check:
+                    check = dict(check)
+                    when = check.pop("when")
+                    if when != progress.wait_outcome:
+                        continue
+                name, found = checker.run(check)
+                progress.checks.append(CheckResult(label, name, found))
+                log.info("check %s: %s", name, "ok" if not found else "; ".join(found))
+                problems += found
+        if problems:
+            raise CountMismatch("; ".join(problems), stage=label)
+
+    return run
+
+
+def snapshot_step(name: str, progress: Progress) -> Stage:
+    def run(ctx: RunContext) -> None:
+        with pipeline.connector(ctx.need_state())() as conn:
+            progress.snapshots[name] = snapshot(conn, ctx.need_profile())
+        sizes = ", ".join(f"{k} {len(v)}" for k, v in progress.snapshots[name].items())
+        log.info("snapshot %s: %s", name, sizes)
+
+    return run
+
+
+def stage_for(step: Step, label: str, progress: Progress) -> Stage:
+    fixed: dict[str, Stage] = {
+        "seed": pipeline.stage_seed,
+        "sync": pipeline.stage_sync,
+        "resync": resync_step,
+        "validate": pipeline.stage_validate,
+    }
+    if step.kind in fixed:
+        return fixed[step.kind]
+    if step.kind == "wait":
+        return wait_step(step.arg, progress)
+    if step.kind == "aap":
+        return aap_step(step.arg, progress)
+    if step.kind == "snapshot":
+        return snapshot_step(step.arg, progress)
+    return check_step(label, step.arg, progress)
+
+
+def stages(scenario: Scenario, progress: Progress) -> list[tuple[str, Stage]]:
+    chain = [(name, pipeline.STAGES[name]) for name in BASE_STAGES]
+    for index, step in enumerate(scenario.steps):
+        label = f"{index + 1:02d}-{step.label}"
+        chain.append((label, stage_for(step, label, progress)))
+    return chain

@@ -1,0 +1,141 @@
+"""Scenario files and the profile's content mapping: loaded, checked, judged (no Docker)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from imagetest.errors import EXIT_MISMATCH, EXIT_STAGE, HarnessError, OptionError
+from imagetest.profile import PROFILES_DIR, load_profile
+from imagetest.scenarios.model import load_all, load_scenario
+from imagetest.scenarios.runner import FAILED, FIXED, KNOWN, PASSED, judge, markdown
+
+
+def write(tmp_path: Path, name: str, data: dict) -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_every_shipped_scenario_loads_and_names_its_fix() -> None:
+    scenarios = load_all()
+    assert "plain-test-image" in {s.name for s in scenarios}
+    assert len(scenarios) >= 11
+    for scenario in scenarios:
+        assert scenario.guards, scenario.name
+        assert scenario.steps[0].kind == "seed", scenario.name
+
+
+def test_only_unknown_name_is_one_line() -> None:
+    with pytest.raises(
+        OptionError, match=r"no scenario 'nope' in scenarios/; known: .*plain-test-image"
+    ):
+        load_all(only=["nope"])
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ({"name": "other", "steps": ["seed"]}, "must equal the file name"),
+        ({"name": "s", "steps": []}, "non-empty list"),
+        ({"name": "s", "steps": ["launch"]}, "is unknown ('launch')"),
+        ({"name": "s", "steps": [{"seed": 1}]}, "takes no argument"),
+        ({"name": "s", "steps": [{"aap": {"explode": 1}}]}, "exactly one of"),
+        ({"name": "s", "steps": [{"wait": {"sync": 2}}]}, "unknown key 'sync'"),
+        ({"name": "s", "steps": [{"check": [{"rows": 1}]}]}, "must be one of"),
+        ({"name": "s", "steps": [{"check": [{"when": "later", "counts": {}}]}]}, "when must"),
+        ({"name": "s", "steps": ["seed"], "colour": 1}, "unknown key 'colour'"),
+        (
+            {"name": "s", "steps": ["seed"], "known_failures": {"upstream": {"match": "x"}}},
+            "lacks 'reason'",
+        ),
+    ],
+)
+def test_bad_scenarios_named(tmp_path: Path, data: dict, words: str) -> None:
+    with pytest.raises(OptionError) as caught:
+        load_scenario(write(tmp_path, "s", data))
+    assert words in str(caught.value)
+    assert "scenario s.yaml" in str(caught.value)
+
+
+def scenario_with_known(tmp_path: Path) -> object:
+    known = {"upstream": {"match": "SyncJob", "reason": "r", "evidence": "e"}}
+    data = {"name": "s", "steps": ["seed"], "known_failures": known}
+    return load_scenario(write(tmp_path, "s", data))
+
+
+def test_judge_known_failures(tmp_path: Path) -> None:
+    s = scenario_with_known(tmp_path)
+    assert judge(s, "reference", 0, "") == (PASSED, 0)
+    assert judge(s, "reference", EXIT_MISMATCH, "SyncJob 3 failed") == (FAILED, EXIT_MISMATCH)
+    assert judge(s, "upstream", EXIT_MISMATCH, "SyncJob 3 failed") == (KNOWN, 0)
+    # a different failure of that image is not excused
+    assert judge(s, "upstream", EXIT_STAGE, "bring-up failed") == (FAILED, EXIT_STAGE)
+    assert judge(s, "upstream", 0, "") == (FIXED, 0)
+
+
+def test_markdown_lists_findings() -> None:
+    summary = {
+        "verdict": "pass",
+        "image": "img",
+        "profile": "upstream",
+        "aap_version": "2.6",
+        "seconds": 80.0,
+        "scenarios": [
+            {"scenario": "a", "guards": "#1: x", "status": PASSED, "seconds": 20.0},
+            {
+                "scenario": "b",
+                "guards": "#2: y",
+                "status": KNOWN,
+                "seconds": 30.0,
+                "known_failure": {"reason": "deletes a template"},
+            },
+        ],
+    }
+    text = markdown(summary)
+    assert "| a | #1 | ✅ | 20 |" in text
+    assert "- `b` (known-failure): deletes a template" in text
+
+
+def test_profiles_map_content() -> None:
+    for name in ("reference", "upstream"):
+        content = load_profile(name).need_content()
+        job = content.entity("Job", name)
+        assert {"template", "labels", "launched_by", "started"} <= set(job.names())
+
+
+def profile_with_content(tmp_path: Path, change) -> Path:
+    data = yaml.safe_load((PROFILES_DIR / "reference.yaml").read_text())
+    change(data["content"])
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda c: c["entities"]["Job"].pop("aap_id"), "lacks 'aap_id'"),
+        (lambda c: c["entities"]["Job"]["fields"].update(name="a b"), "column or table name"),
+        (lambda c: c["entities"].pop("Label"), "refers to 'Label', not mapped"),
+        (lambda c: c["entities"].update(Widget={"aap_id": "x"}), "no table under entities"),
+        (lambda c: c["entities"]["Job"]["refs"]["template"].pop("entity"), "lacks 'entity'"),
+    ],
+)
+def test_bad_content_mapping_named(tmp_path: Path, change, words: str) -> None:
+    with pytest.raises(HarnessError) as caught:
+        load_profile(str(profile_with_content(tmp_path, change)))
+    assert words in str(caught.value)
+    assert "profile p.yaml: content." in str(caught.value)
+
+
+def test_child_runs_get_the_options() -> None:
+    from imagetest.scenarios.cli import child_flags
+
+    flags = {"image": "img:1", "profile": "upstream", "aap_version": "2.5", "offline": True}
+    assert child_flags(flags) == [
+        "--image", "img:1", "--profile", "upstream", "--aap-version", "2.5", "--offline",
+    ]  # fmt: skip
+    assert child_flags({"timeout": None, "verbose": False}) == []
