@@ -150,7 +150,7 @@ def run_all(
             one = dataclasses.replace(config, artifacts=str(root / scenario.name))
             results.append(run_one(scenario, one))
     else:
-        runner = _Runner(sys.stdout, None)
+        runner = _Runner(sys.stdout, None, {})  # children get their options as flags
         # the stack's images once, before the children race to build them
         _prepare(runner, [sys.executable, "-m", "invoke", "images"])
         with ThreadPoolExecutor(max_workers=min(jobs, len(scenarios))) as pool:
