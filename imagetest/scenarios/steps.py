@@ -41,9 +41,10 @@ class Progress:
 
 def control(ctx: RunContext) -> AapControl:
     state = ctx.need_state()
-    if state.external_aap:
+    spec = state.stack
+    if spec.external_aap:
         raise HarnessError("scenarios need the emulator's control surface; drop --aap-url")
-    return AapControl(state.aap_url, stack.admin_password(state, ctx.config), state.aap_version)
+    return AapControl(spec.aap_url, stack.admin_password(state, ctx.config), spec.aap_version)
 
 
 def aap_step(arg: dict[str, Any], progress: Progress) -> Stage:
