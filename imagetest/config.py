@@ -313,6 +313,12 @@ def validate_config(config: Config) -> None:
         check_artifacts_path(Path(config.artifacts))
 
 
+def github_step_summary(env: Mapping[str, str] | None = None) -> Path | None:
+    """The job summary file a GitHub runner names (not an option: the runner sets it)."""
+    value = (os.environ if env is None else env).get("GITHUB_STEP_SUMMARY")
+    return Path(value) if value else None
+
+
 def check_artifacts_path(path: Path) -> None:
     """--artifacts must be a directory or creatable as one (checked, not created, here)."""
     if path.is_dir():

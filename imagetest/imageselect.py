@@ -10,15 +10,14 @@ import docker
 from imagetest import images, registry, upstream
 from imagetest.config import Config
 from imagetest.errors import HarnessError
+from imagetest.imagespec import ImageSpec, hash_inputs
 from imagetest.log import get_logger
-from imagetest.proc import child_env, run_bounded
 
 log = get_logger("images")
 DASHBOARD = "dashboard"
 STACK_IMAGES = ("postgres", "redis")
 EMULATOR = "aapsim"
 CUSTOM_BUILD_TAG = "localhost/imagetest/dashboard:context"
-BUILD_TIMEOUT = 3600.0  # seconds for `build --context` (a cold build with npm takes minutes)
 
 
 @dataclass
@@ -85,14 +84,12 @@ def build_dashboard(config: Config, client: docker.DockerClient) -> str:
     if not dockerfile.is_file():
         raise HarnessError(f"no Dockerfile at {dockerfile}; pass --dockerfile")
     tag = config.image or CUSTOM_BUILD_TAG
-    argv = ["docker", "build", "-t", tag, "-f", str(dockerfile), str(context)]
-    log.info("building %s from %s", tag, context)
-    # bounded like every docker call of the harness: a hung build ends with one line
-    result = run_bounded(
-        argv, what=f"docker build of {tag}", timeout=BUILD_TIMEOUT, env=child_env()
+    spec = ImageSpec(
+        name="context", tag=tag, context=context.resolve(), custom_dockerfile=dockerfile.resolve()
     )
-    if result.returncode != 0:
-        last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise HarnessError(f"docker build of {tag} failed: {last[0]}")
+    # the same builder as the images stage: streamed, every read bounded by the client's timeout
+    inputs = hash_inputs(spec.context, {"dockerfile": dockerfile.read_text(errors="replace")})
+    log.info("building %s from %s", tag, context)
+    images.build_docker_image(client, spec, inputs, {}, log.info)
     log.info("built %s; test it with --image %s", tag, tag)
     return tag

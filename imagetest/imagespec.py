@@ -58,10 +58,12 @@ class ImageSpec:
     requirements: str | None = None
     env: str | None = None
     suite: str | None = None
+    # `build --context DIR --dockerfile FILE`: a Dockerfile that may sit outside the context
+    custom_dockerfile: Path | None = None
 
     @property
     def dockerfile(self) -> Path:
-        return self.context / "Dockerfile"
+        return self.custom_dockerfile or self.context / "Dockerfile"
 
     @property
     def wheel_dir(self) -> Path:

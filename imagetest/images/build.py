@@ -80,6 +80,7 @@ def build_docker_image(
         stream = client.api.build(
             path=str(spec.context),
             tag=spec.tag,
+            dockerfile=str(spec.custom_dockerfile) if spec.custom_dockerfile else None,
             buildargs=build_args,
             labels={LABEL_INPUTS: inputs, LABEL_NAME: spec.name},
             rm=True,

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from imagetest.config import REPO_ROOT, Config
+from imagetest.config import REPO_ROOT, Config, github_step_summary
 from imagetest.errors import HarnessError
 from imagetest.runstate import new_run_id
 from imagetest.scenarios.model import load_all
@@ -42,9 +41,9 @@ def run_scenarios(ctx: Any, flags: dict[str, Any], make_config: Callable[..., Co
     summary = run_all(chosen, config, int(flags.get("jobs") or 1), root, child_flags(flags))
     print(render(summary))
     print(f"summary: {root / 'summary.json'}")
-    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    step_summary = github_step_summary()
     if step_summary:
-        with open(step_summary, "a", encoding="utf-8") as out:
+        with step_summary.open("a", encoding="utf-8") as out:
             out.write(markdown(summary))
     if summary["exit_code"] != 0:
         failed = [s["scenario"] for s in summary["scenarios"] if s["status"] == "failed"]

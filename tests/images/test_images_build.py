@@ -309,3 +309,46 @@ def test_cli_warm_call_prints_compose_variables_and_rejects_unknown_names(
         "error: unknown image 'mysql'; known images: "
         "base, base-trixie, postgres, redis, python, aapsim, dashboard"
     ]
+
+
+def _build_context(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", "build", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+
+
+def test_build_context_uses_the_stage_builder(
+    docker_client: docker.DockerClient,
+    base_images: dict[str, str],
+    tmp_path: Path,
+    scratch_tags: list[str],
+) -> None:
+    """`build --context DIR --dockerfile FILE` (the file outside DIR) goes through the images
+    stage's builder: labelled with its inputs, and a failing step is one line naming it."""
+    tag = f"localhost/imagetest/test-{uuid.uuid4().hex[:10]}-context:t"
+    scratch_tags.append(tag)
+    context = tmp_path / "ctx"
+    context.mkdir()
+    (context / "data.txt").write_text("from the context\n")
+    dockerfile = tmp_path / "elsewhere" / "Dockerfile"
+    dockerfile.parent.mkdir()
+    dockerfile.write_text(f"FROM {base_images['redis']}\nCOPY data.txt /data.txt\n")
+    args = ("--context", str(context), "--dockerfile", str(dockerfile), "--image", tag)
+    ok = _build_context(*args)
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    built = docker_client.images.get(tag)
+    assert built.labels[LABEL_INPUTS]
+    assert f"built {tag}; test it with --image {tag}" in ok.stderr
+
+    dockerfile.write_text(f"FROM {base_images['redis']}\nRUN echo about to fail && exit 3\n")
+    bad = _build_context(*args)
+    assert bad.returncode == 2, bad.stderr[-2000:]
+    last = bad.stderr.strip().splitlines()[-1]
+    assert last.startswith("error (stage build): image context: build failed at Step 2/")
+    assert ": RUN echo about to fail && exit 3: " in last
+    assert "returned a non-zero code: 3" in last
+    assert "Traceback" not in bad.stderr

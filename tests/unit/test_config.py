@@ -4,7 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from imagetest.config import Config, make_artifacts_dir, resolve_config
+from imagetest.config import (
+    REPO_ROOT,
+    Config,
+    github_step_summary,
+    make_artifacts_dir,
+    resolve_config,
+)
 from imagetest.errors import HarnessError, OptionError
 
 
@@ -157,3 +163,20 @@ def test_child_options_resolve_to_the_same_config() -> None:
     child = resolve_config({}, env=parent.child_options(), file_config={"keep": False})
     assert child == parent
     assert resolve_config({}, env=parent.child_options(), file_config={"keep": True}) == parent
+
+
+def test_only_config_reads_the_environment() -> None:
+    """Every knob is read by Config; proc.child_env is the one place that builds a child's."""
+    readers = sorted(
+        str(path.relative_to(REPO_ROOT))
+        for path in (REPO_ROOT / "imagetest").rglob("*.py")
+        if "os.environ" in path.read_text()
+    )
+    assert readers == ["imagetest/config.py", "imagetest/proc.py"]
+
+
+def test_github_step_summary_is_the_runners_file(tmp_path: Path) -> None:
+    target = tmp_path / "summary.md"
+    assert github_step_summary({"GITHUB_STEP_SUMMARY": str(target)}) == target
+    assert github_step_summary({"GITHUB_STEP_SUMMARY": ""}) is None
+    assert github_step_summary({}) is None
