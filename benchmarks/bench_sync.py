@@ -33,7 +33,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 DASHBOARD = REPO / "images" / "dashboard"
-sys.path[:0] = [str(REPO), str(REPO / "images" / "aapsim")]
+sys.path[:0] = [str(REPO), str(REPO / "scripts"), str(REPO / "images" / "aapsim")]
 
 
 def start_emulator(version: str, jobs: int, password: str) -> tuple[str, Any]:

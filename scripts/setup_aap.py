@@ -48,28 +48,49 @@ Exit status: 0 on success; 2 with one line on stderr naming the problem and the 
 arguments, an unreachable AAP, rejected credentials, a version mismatch, an unexpected AAP
 response or a timeout. Secrets are never printed.
 
-Dependencies: the standard library and httpx.
+Dependencies: the standard library and httpx. The REST client is aap_client.py and the OAuth2
+part aap_oauth.py, beside this file (a script's own directory is on its import path).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-import httpx
+from aap_client import (
+    CONTROLLER_ROOT,
+    GATEWAY,
+    GATEWAY_VERSIONS,
+    Api,
+    Deadline,
+    SetupError,
+    check_login,
+    detect_version,
+    take,
+)
+from aap_oauth import (
+    APP_NAME,
+    DEFAULT_ORG_ID,
+    DEFAULT_REDIRECT_URIS,
+    BadClient,
+    check_token,
+    create_application,
+    create_token,
+    ensure_application,
+    read_previous_access,
+    refresh_token,
+    write_access_file,
+)
 
 PROG = "setup_aap"
 
 # Pre-existing objects of a fresh AAP (API-FACTS §5).
-DEFAULT_ORG_ID = 1
 DEMO_INVENTORY_ID = 1
 DEFAULT_EE_ID = 2
 
@@ -100,16 +121,6 @@ TEMPLATE_LABELS: tuple[tuple[str, str], ...] = (
 )
 JOBS_PER_TEMPLATE = 2
 
-APP_NAME = "ad-app"
-APP_DESCRIPTION = "ad-app-desc"
-TOKEN_DESCRIPTION = "ad-aap-token"
-TOKEN_SCOPE = "read"
-# A null redirect_uris is not known to be accepted by a real gateway (API-FACTS §10.2).
-DEFAULT_REDIRECT_URIS = "https://localhost/auth-callback"
-
-GATEWAY = "/api/gateway/v1"
-TOKEN_URL = {"2.4": "/api/o/token/", "2.5": "/o/token/", "2.6": "/o/token/"}
-CONTROLLER_ROOT = {"2.4": "/api/v2", "2.5": "/api/controller/v2", "2.6": "/api/controller/v2"}
 VERSION_ALIASES = {
     "24": "2.4",
     "25": "2.5",
@@ -118,8 +129,6 @@ VERSION_ALIASES = {
     "2.5": "2.5",
     "2.6": "2.6",
 }
-GATEWAY_VERSIONS = ("2.5", "2.6")
-AWX_VERSION_PREFIX_24 = "4.5."
 
 JOB_FAILED = ("failed", "error", "canceled")
 JOB_DONE = ("successful", *JOB_FAILED)
@@ -127,15 +136,6 @@ PROJECT_READY = ("successful",)
 PROJECT_FAILED = ("failed", "error", "canceled", "missing")
 
 DEFAULT_TIMEOUT = 300.0
-REQUEST_TIMEOUT = 30.0
-MAX_PAGES = 1000
-
-T = TypeVar("T")
-
-
-class SetupError(Exception):
-    """A problem the user can act on; the message is one line naming problem and fix."""
-
 
 # --------------------------------------------------------------------------------------------
 # Command line
@@ -255,192 +255,6 @@ def parse_args(argv: Sequence[str]) -> Options:
 
 
 # --------------------------------------------------------------------------------------------
-# HTTP
-
-
-def describe_transport_error(url: str, exc: httpx.HTTPError) -> str:
-    text = f"{exc.__class__.__name__} {exc}".lower()
-    if isinstance(exc, httpx.TimeoutException):
-        return f"AAP at {url} did not answer in time; check --url and that AAP is up"
-    if "certificate" in text:
-        return (
-            f"the TLS certificate of AAP at {url} could not be verified; "
-            "trust its CA or pass --insecure"
-        )
-    if "ssl" in text or "tls" in text:
-        return f"TLS handshake with AAP at {url} failed; check http vs https in --url"
-    if "refused" in text:
-        reason = "connection refused"
-    elif any(s in text for s in ("name or service", "nodename", "name resolution", "getaddrinfo")):
-        reason = "host name does not resolve"
-    elif isinstance(exc, httpx.ConnectError):
-        reason = "cannot connect"
-    else:
-        reason = f"{exc.__class__.__name__}"
-    return f"AAP at {url} is not reachable ({reason}); check --url"
-
-
-def _detail(resp: httpx.Response) -> str:
-    """A short, single-line hint from an error body (error bodies carry no secrets)."""
-    try:
-        body = resp.json()
-    except ValueError:
-        return ""
-    if isinstance(body, dict):
-        body = body.get("detail", body)
-    text = " ".join(json.dumps(body)[:200].split()) if not isinstance(body, str) else body
-    return f": {text[:200]}"
-
-
-class Api:
-    """Basic-auth JSON client for one AAP; every failure becomes a SetupError."""
-
-    def __init__(self, opts: Options) -> None:
-        self.url = opts.target.url
-        self.username = opts.username
-        self.client = httpx.Client(
-            base_url=self.url,
-            auth=httpx.BasicAuth(opts.username, opts.password),
-            verify=opts.verify,
-            timeout=REQUEST_TIMEOUT,
-            headers={"Accept": "application/json"},
-        )
-
-    def close(self) -> None:
-        self.client.close()
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        expect: Sequence[int] = (200,),
-        json_body: Any = None,
-        params: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-        basic_auth: bool = True,
-        form: dict[str, str] | None = None,
-        client_auth: tuple[str, str] | None = None,
-    ) -> httpx.Response:
-        """Send one request; `client_auth` replaces the admin's Basic credentials."""
-        kwargs: dict[str, Any] = {"params": params, "headers": headers}
-        if json_body is not None:
-            kwargs["json"] = json_body
-        if form is not None:
-            kwargs["data"] = form
-        if client_auth is not None:
-            kwargs["auth"] = httpx.BasicAuth(*client_auth)
-            basic_auth = False
-        elif not basic_auth:
-            kwargs["auth"] = None
-        try:
-            resp = self.client.request(method, path, **kwargs)
-        except httpx.HTTPError as exc:
-            raise SetupError(describe_transport_error(self.url, exc)) from None
-        if resp.status_code in expect:
-            return resp
-        where = f"{method} {resp.url.path}"
-        if resp.status_code == 401 and basic_auth:
-            raise SetupError(
-                f"AAP at {self.url} rejected the credentials of user {self.username!r} "
-                f"(HTTP 401 on {where}); check --username and --password/AAP_PASSWORD"
-            )
-        if resp.status_code == 403:
-            raise SetupError(
-                f"AAP refused {where} (HTTP 403){_detail(resp)}; "
-                f"user {self.username!r} needs to be a platform administrator"
-            )
-        raise SetupError(
-            f"unexpected AAP response to {where}: HTTP {resp.status_code}{_detail(resp)}; "
-            "check that --url points at AAP 2.4/2.5/2.6"
-        )
-
-    @staticmethod
-    def body(resp: httpx.Response) -> Any:
-        if resp.status_code == 204 or not resp.content:
-            return None
-        try:
-            return resp.json()
-        except ValueError:
-            kind = resp.headers.get("content-type", "no content-type")
-            raise SetupError(
-                f"unexpected AAP response to {resp.request.method} {resp.url.path}: "
-                f"HTTP {resp.status_code} is not JSON ({kind}); check --url"
-            ) from None
-
-    def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        return self.body(self.request(method, path, **kwargs))
-
-    def obj(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        data = self.call(method, path, **kwargs)
-        if not isinstance(data, dict):
-            raise SetupError(f"unexpected AAP response to {method} {path}: not a JSON object")
-        return data
-
-    def list_all(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Every result of a list endpoint, following `next` (relative or absolute)."""
-        results: list[dict[str, Any]] = []
-        url, query = path, dict(params or {})
-        for _ in range(MAX_PAGES):
-            page = self.obj("GET", url, params=query or None)
-            items = page.get("results")
-            if not isinstance(items, list):
-                raise SetupError(f"unexpected AAP response to GET {path}: no 'results' list")
-            results.extend(item for item in items if isinstance(item, dict))
-            nxt = page.get("next")
-            if not nxt:
-                return results
-            # Like the dashboard: keep only path and query of `next`, on our own base URL.
-            parts = urlsplit(str(nxt))
-            url, query = f"{parts.path}?{parts.query}" if parts.query else parts.path, {}
-        raise SetupError(f"unexpected AAP response to GET {path}: more than {MAX_PAGES} pages")
-
-    def find(self, path: str, **match: Any) -> dict[str, Any] | None:
-        """The one object whose fields equal `match`; filters server- and client-side."""
-        found = [
-            r for r in self.list_all(path, match) if all(r.get(k) == v for k, v in match.items())
-        ]
-        if len(found) > 1:
-            ids = ", ".join(str(r.get("id")) for r in found)
-            raise SetupError(f"AAP has several objects matching {match} at {path} (ids {ids})")
-        return found[0] if found else None
-
-
-def take(obj: dict[str, Any], key: str, kind: type[T], context: str) -> T:
-    value = obj.get(key)
-    if not isinstance(value, kind) or isinstance(value, bool) is not (kind is bool):
-        raise SetupError(f"unexpected AAP response to {context}: no valid {key!r}")
-    return value
-
-
-# --------------------------------------------------------------------------------------------
-# Waiting
-
-
-class Deadline:
-    """One time budget shared by every wait of a run."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.end = time.monotonic() + seconds
-
-    def wait_for(self, what: str, check: Callable[[], T | None]) -> T:
-        delay = 0.2
-        while True:
-            result = check()
-            if result is not None:
-                return result
-            left = self.end - time.monotonic()
-            if left <= 0:
-                raise SetupError(
-                    f"timed out after {self.seconds:g}s waiting for {what}; "
-                    "check AAP or raise --timeout"
-                )
-            time.sleep(min(delay, left))
-            delay = min(delay * 1.5, 1.0)
-
-
-# --------------------------------------------------------------------------------------------
 # Steps
 
 
@@ -460,36 +274,6 @@ class Report:
     def line(self, kind: str) -> str:
         items = " ".join(f"{n}={i}" for n, i in self.ids.get(kind, {}).items())
         return f"{kind}: {items} (created {self.created.get(kind, 0)})"
-
-
-def detect_version(api: Api) -> str:
-    resp = api.request("GET", f"{GATEWAY}/ping/", expect=(200, 404), basic_auth=False)
-    if resp.status_code == 200:
-        ping = api.body(resp)
-        version = str(ping.get("version") if isinstance(ping, dict) else None)
-        if version not in GATEWAY_VERSIONS:
-            raise SetupError(
-                f"AAP at {api.url} reports gateway version {version!r}; only 2.4, 2.5 and 2.6 "
-                "are supported"
-            )
-        return version
-    resp = api.request("GET", "/api/v2/ping/", expect=(200, 404), basic_auth=False)
-    if resp.status_code == 404:
-        raise SetupError(f"no AAP ping endpoint answers at {api.url}; check --url")
-    ping = api.body(resp)
-    version = str(ping.get("version") if isinstance(ping, dict) else None)
-    if not version.startswith(AWX_VERSION_PREFIX_24):
-        raise SetupError(
-            f"AAP at {api.url} runs controller version {version!r}, not AAP 2.4 "
-            f"({AWX_VERSION_PREFIX_24}x); check --url"
-        )
-    return "2.4"
-
-
-def check_login(api: Api, version: str) -> None:
-    api.obj("GET", f"{CONTROLLER_ROOT[version]}/me/")
-    if version in GATEWAY_VERSIONS:
-        api.obj("GET", f"{GATEWAY}/me/")
 
 
 def ensure(api: Api, path: str, match: dict[str, Any], payload: dict[str, Any]) -> tuple[int, bool]:
@@ -646,144 +430,11 @@ def launch_and_wait(
 # OAuth2 application, token and the access file
 
 
-@dataclass(frozen=True)
-class App:
-    id: int
-    client_id: str
-    secret: str
-    how: str = "reused"
-
-
-class BadClient(Exception):
-    """The token endpoint rejected client_id/client_secret."""
-
-
-def read_previous_access(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def ensure_application(api: Api, apps: str, opts: Options, previous: dict[str, Any]) -> App:
-    """ "ad-app" with a secret we actually hold: reused if the stored secret is for it."""
-    app = api.find(apps, name=APP_NAME, organization=DEFAULT_ORG_ID)
-    if app is not None:
-        secret = previous.get("client_secret")
-        if (
-            previous.get("client_id") == app.get("client_id")
-            and isinstance(secret, str)
-            and secret
-            and app.get("redirect_uris") == opts.redirect_uris
-        ):
-            context = f"GET {apps}"
-            return App(take(app, "id", int, context), take(app, "client_id", str, context), secret)
-    return create_application(api, apps, opts, app)
-
-
-def create_application(api: Api, apps: str, opts: Options, old: dict[str, Any] | None) -> App:
-    """Create "ad-app", first deleting `old` (whose secret is not ours to know any more)."""
-    how = "created"
-    if old is not None:
-        api.request("DELETE", f"{apps}{take(old, 'id', int, f'GET {apps}')}/", expect=(204,))
-        how = "recreated"
-    made = api.obj(
-        "POST",
-        apps,
-        expect=(201,),
-        json_body={
-            "name": APP_NAME,
-            "description": APP_DESCRIPTION,
-            "organization": DEFAULT_ORG_ID,
-            "redirect_uris": opts.redirect_uris,
-            "app_url": "",
-            "client_type": "confidential",
-            "authorization_grant_type": "authorization-code",
-        },
-    )
-    context = f"POST {apps}"
-    return App(
-        take(made, "id", int, context),
-        take(made, "client_id", str, context),
-        take(made, "client_secret", str, context),
-        how,
-    )
-
-
-def create_token(api: Api, tokens: str, app_id: int) -> tuple[str, str]:
-    made = api.obj(
-        "POST",
-        tokens,
-        expect=(201,),
-        json_body={"description": TOKEN_DESCRIPTION, "scope": TOKEN_SCOPE, "application": app_id},
-    )
-    context = f"POST {tokens}"
-    return take(made, "token", str, context), take(made, "refresh_token", str, context)
-
-
-def refresh_token(api: Api, version: str, app: App, refresh: str) -> tuple[str, str] | None:
-    """Rotate the stored pair (the old access token dies); None if AAP no longer honours it.
-
-    Raises BadClient when AAP rejects the client credentials themselves.
-    """
-    url = TOKEN_URL[version]
-    resp = api.request(
-        "POST",
-        url,
-        expect=(200, 201, 400, 401, 403),
-        form={"grant_type": "refresh_token", "refresh_token": refresh},
-        client_auth=(app.client_id, app.secret),
-    )
-    if resp.status_code == 401:
-        raise BadClient
-    if resp.status_code not in (200, 201):
-        return None  # expired, revoked or already rotated by the dashboard
-    body = api.body(resp)
-    if not isinstance(body, dict):
-        raise SetupError(f"unexpected AAP response to POST {url}: not a JSON object")
-    return take(body, "access_token", str, f"POST {url}"), take(
-        body, "refresh_token", str, f"POST {url}"
-    )
-
-
-def check_token(api: Api, version: str, token: str) -> None:
-    path = f"{CONTROLLER_ROOT[version]}/me/"
-    resp = api.request(
-        "GET",
-        path,
-        expect=(200, 401),
-        headers={"Authorization": f"Bearer {token}"},
-        basic_auth=False,
-    )
-    if resp.status_code != 200:
-        raise SetupError(
-            f"AAP rejects the OAuth2 token it just issued (HTTP 401 on GET {path}); "
-            "check the AAP's OAuth2 settings"
-        )
-
-
-def write_access_file(path: Path, data: dict[str, str]) -> None:
-    """Atomically replace `path`; the file is born with mode 0600, never chmod-ed later."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise SetupError(
-            f"cannot write --json-output {path} ({exc.strerror}); pick a writable path"
-        ) from None
-
-
 def setup_oauth(api: Api, version: str, opts: Options, report: Report) -> None:
     base = GATEWAY if version in GATEWAY_VERSIONS else CONTROLLER_ROOT[version]
     apps, tokens = f"{base}/applications/", f"{base}/tokens/"
     previous = read_previous_access(opts.output)
-    app = ensure_application(api, apps, opts, previous)
+    app = ensure_application(api, apps, opts.redirect_uris, previous)
     pair = None
     stored = previous.get("refresh_token")
     if app.how == "reused" and isinstance(stored, str) and stored:
@@ -791,7 +442,7 @@ def setup_oauth(api: Api, version: str, opts: Options, report: Report) -> None:
             pair = refresh_token(api, version, app, stored)
         except BadClient:  # the stored secret is stale after all
             old = api.find(apps, name=APP_NAME, organization=DEFAULT_ORG_ID)
-            app = create_application(api, apps, opts, old)
+            app = create_application(api, apps, opts.redirect_uris, old)
     how_token = "refreshed the stored token"
     if pair is None:
         pair = create_token(api, tokens, app.id)
@@ -825,7 +476,8 @@ def setup_oauth(api: Api, version: str, opts: Options, report: Report) -> None:
 def run(opts: Options) -> Report:
     report = Report()
     deadline = Deadline(opts.timeout)
-    api = Api(opts)
+    target = opts.target
+    api = Api(target.url, opts.username, opts.password, verify=opts.verify)
     try:
         version = detect_version(api)
         if opts.version is not None and opts.version != version:
