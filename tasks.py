@@ -25,7 +25,7 @@ RUN_HELP = {
     "aap-version": "AAP version to emulate or expect: 2.4, 2.5 or 2.6 (default 2.6)",
     "keep": "keep the stack running after the run (for debugging)",
     "timeout": "timeout per stage in seconds (default 300)",
-    "poll-interval": "seconds between SyncJob polls (default 1)",
+    "poll-interval": "longest pause between SyncJob polls (default 1; the first come sooner)",
     "expected": "expected counts YAML (default expected/aap-<version>.yaml)",
     "artifacts": "artifacts directory (default .artifacts/<run-id>/)",
     "profile": "schema profile of the image: reference, upstream or a YAML path",

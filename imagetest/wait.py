@@ -15,6 +15,9 @@ from imagetest.profile import Profile
 
 log = get_logger("wait")
 PROGRESS_EVERY = 10.0  # a progress line this often while waiting (never silent, never noisy)
+# The first pause between polls; it doubles up to poll_interval. A warm sync often ends within
+# a second of `invoke sync`, and a full poll interval there was most of the wait stage.
+FIRST_POLL = 0.1
 Connect = Callable[[], psycopg.Connection[Any]]
 
 
@@ -64,6 +67,7 @@ def wait_for_syncs(
     started = clock()
     last_report = 0.0
     first_poll = True
+    delay = min(FIRST_POLL, poll_interval)
     with connect() as conn:
         while True:
             if alive is not None:
@@ -95,4 +99,5 @@ def wait_for_syncs(
                 raise HarnessError(
                     f"timed out after {timeout:.0f} s waiting for {syncs} finished sync(s): {text}",
                 )
-            sleep(poll_interval)
+            sleep(delay)
+            delay = min(delay * 2, poll_interval)

@@ -137,3 +137,21 @@ def test_progress_line_every_10_s_even_when_nothing_changes(
     assert progress == [
         f"waiting for 2 finished sync(s) ({s} s): sync/running: 1" for s in (10, 20, 30)
     ]
+
+
+def test_first_polls_come_sooner_then_every_poll_interval() -> None:
+    """A sync that ends right after `invoke sync` is seen within a tenth of a second."""
+    running = ([("sync_jobs", "running", 1)], None)
+    done = ([("sync_jobs", "completed", 1)], None)
+    pauses: list[float] = []
+    clock = iter(range(1000))
+    wait_for_syncs(
+        connect([running] * 7 + [done]),
+        PROFILE,
+        syncs=1,
+        timeout=100.0,
+        poll_interval=1.0,
+        clock=lambda: float(next(clock)),
+        sleep=pauses.append,
+    )
+    assert pauses == [0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 1.0]
