@@ -65,3 +65,12 @@ def explain(
     if found is None:
         return exc
     return HarnessError(f"bring-up failed: {found}")
+
+
+def check_ready(client: docker.DockerClient, state: RunState, timeout: float) -> None:
+    """Fail when `compose up --wait` returned with a service not healthy: Compose has been
+    seen (on a loaded host) to return 0 while a health check was still starting."""
+    containers = dockerutil.run_containers(client, state.run_id)
+    found = failing_service(containers, run_secrets(state), timeout)
+    if found is not None:
+        raise HarnessError(f"bring-up failed: {found}")

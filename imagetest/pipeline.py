@@ -184,7 +184,7 @@ def start_stack(ctx: RunContext, *, make_current: bool) -> None:
     """A new stack for this run; a failure names the service that did not come up."""
     config = ctx.config
     try:
-        ctx.state = stack.up(
+        state = stack.up(
             config,
             ctx.need_profile(),
             ctx.images or ResolvedImages(),
@@ -192,8 +192,10 @@ def start_stack(ctx: RunContext, *, make_current: bool) -> None:
             make_current=make_current,
         )
     except HarnessError as exc:
-        state = ctx.runs.load(ctx.run_id)
-        raise bringup.explain(exc, dockerutil.client(), state, config.bring_up_timeout) from None
+        saved = ctx.runs.load(ctx.run_id)
+        raise bringup.explain(exc, dockerutil.client(), saved, config.bring_up_timeout) from None
+    ctx.state = state
+    bringup.check_ready(dockerutil.client(), state, config.bring_up_timeout)
 
 
 def stage_up(ctx: RunContext) -> None:

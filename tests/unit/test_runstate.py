@@ -48,6 +48,8 @@ def no_engine(monkeypatch: pytest.MonkeyPatch) -> FakeCompose:
     compose = FakeCompose()
     monkeypatch.setattr(stack.dockerutil, "client", lambda: None)
     monkeypatch.setattr(stack.dockerutil, "api_version", lambda _client: "1.41")
+    # the services as the engine would list them after `up --wait`: none left unhealthy
+    monkeypatch.setattr(stack.dockerutil, "run_containers", lambda _client, _run: [])
     monkeypatch.setattr(stack, "compose_for", lambda _state: compose)
     return compose
 
