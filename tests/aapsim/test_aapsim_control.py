@@ -196,3 +196,28 @@ def test_recreate_template_and_org_keep_names(make_client) -> None:
     assert renamed.status_code == 200
     assert client.get(f"{root}job_templates/{made['new']}/").json()["name"] == "JT-r"
     assert client.post(f"{C}recreate", json={"kind": "job_template", "id": 999}).status_code == 404
+
+
+def test_jobs_show_their_template_as_it_is_now(make_client, clock: Clock) -> None:
+    """As AWX serializes the job's foreign key: a rename shows on jobs launched before it;
+    once the template is deleted the job has no template (its own name stays)."""
+    client = make_client("2.6", control=True)
+    old = client.post("/api/controller/v2/job_templates/7/launch/", json={}).json()["id"]
+    clock.tick(120)
+    client.post(f"{C}rename", json={"kind": "job_template", "id": 7, "name": "JT-r"})
+    job = client.get(f"{JOBS}{old}/").json()
+    assert job["name"] == "Demo Job Template"
+    assert job["summary_fields"]["job_template"]["name"] == "JT-r"
+    assert job["summary_fields"]["unified_job_template"]["name"] == "JT-r"
+    hosts = client.get(f"{JOBS}{old}/job_host_summaries/").json()["results"]
+    assert hosts
+    assert {h["summary_fields"]["job"]["job_template_name"] for h in hosts} == {"JT-r"}
+
+    client.post(f"{C}recreate", json={"kind": "job_template", "id": 7})
+    job = client.get(f"{JOBS}{old}/").json()
+    assert (job["job_template"], job["unified_job_template"]) == (None, None)
+    assert "job_template" not in job["summary_fields"]
+    assert "job_template" not in job["related"]
+    assert job["name"] == "Demo Job Template"
+    hosts = client.get(f"{JOBS}{old}/job_host_summaries/").json()["results"]
+    assert all("job_template_name" not in h["summary_fields"]["job"] for h in hosts)

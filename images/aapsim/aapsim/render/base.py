@@ -156,6 +156,14 @@ class RendererBase:
             return None
         return {"id": org.id, "name": org.name, "description": org.description}
 
+    def _template_ref(self, jt_id: int | None) -> dict[str, Any] | None:
+        """A job's template as AWX shows it: the live object (a rename shows on old jobs),
+        none once the template is deleted (AWX's foreign key is set to null)."""
+        jt = self.s.job_templates.get(jt_id) if jt_id is not None else None
+        if jt is None:
+            return None
+        return {"id": jt.id, "name": jt.name, "description": jt.description}
+
     @_per_request
     def _inventory_ref(self, inv_id: int | None) -> dict[str, Any] | None:
         inv = self.s.inventories.get(inv_id) if inv_id is not None else None

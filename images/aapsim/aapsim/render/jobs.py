@@ -37,6 +37,8 @@ class JobsRenderer(RendererBase):
         p = self.p
         jid = j.id
         out: dict[str, Any] = {"id": jid, "type": "job", "url": f"{p}jobs/{jid}/"}
+        template = self._template_ref(j.template_id)
+        template_id = template["id"] if template else None
         related: dict[str, Any] = {}
         if j.launched_by is not None:
             related["created_by"] = f"{p}users/{j.launched_by}/"
@@ -47,7 +49,8 @@ class JobsRenderer(RendererBase):
         if j.organization is not None:
             related["organization"] = f"{p}organizations/{j.organization}/"
         related["credentials"] = f"{p}jobs/{jid}/credentials/"
-        related["unified_job_template"] = f"{p}job_templates/{j.template_id}/"
+        if template:
+            related["unified_job_template"] = f"{p}job_templates/{template_id}/"
         related["stdout"] = f"{p}jobs/{jid}/stdout/"
         if j.execution_environment is not None:
             related["execution_environment"] = (
@@ -66,24 +69,17 @@ class JobsRenderer(RendererBase):
                 ),
             )
         )
-        related["job_template"] = f"{p}job_templates/{j.template_id}/"
+        if template:
+            related["job_template"] = f"{p}job_templates/{template_id}/"
         related["cancel"] = f"{p}jobs/{jid}/cancel/"
         related["relaunch"] = f"{p}jobs/{jid}/relaunch/"
         out["related"] = related
 
         summary: dict[str, Any] = {}
         self._put_job_refs(summary, j)
-        summary["job_template"] = {
-            "id": j.template_id,
-            "name": j.name,
-            "description": j.description,
-        }
-        summary["unified_job_template"] = {
-            "id": j.template_id,
-            "name": j.name,
-            "description": j.description,
-            "unified_job_type": "job",
-        }
+        if template:
+            summary["job_template"] = template
+            summary["unified_job_template"] = {**template, "unified_job_type": "job"}
         if j.instance_group is not None and j.started <= now:
             ig = self.s.instance_groups.get(j.instance_group)
             if ig is not None:
@@ -106,7 +102,7 @@ class JobsRenderer(RendererBase):
                 "modified": fmt(j.modified_at(now)),
                 "name": j.name,
                 "description": j.description,
-                "unified_job_template": j.template_id,
+                "unified_job_template": template_id,
                 "launch_type": j.launch_type,
                 "status": status,
                 "execution_environment": j.execution_environment,
@@ -136,7 +132,7 @@ class JobsRenderer(RendererBase):
                 "timeout": j.timeout,
                 "use_fact_cache": False,
                 "organization": j.organization,
-                "job_template": j.template_id,
+                "job_template": template_id,
                 "passwords_needed_to_start": [],
                 "allow_simultaneous": j.allow_simultaneous,
                 "artifacts": {},
@@ -174,6 +170,19 @@ class JobsRenderer(RendererBase):
         job = self.s.unified_jobs[h.job_id]
         host = self.s.hosts.get(h.host_id)
         status = job.status(self.now)
+        job_ref = {
+            "id": job.id,
+            "name": job.name,
+            "description": job.description,
+            "status": status,
+            "failed": status == "failed",
+            "elapsed": job.elapsed(self.now),
+            "type": "job",
+        }
+        template = self._template_ref(job.template_id)
+        if template:  # AWX adds these only while the job's template exists
+            job_ref["job_template_id"] = template["id"]
+            job_ref["job_template_name"] = template["name"]
         return {
             "id": h.id,
             "type": "job_host_summary",
@@ -185,17 +194,7 @@ class JobsRenderer(RendererBase):
                     "name": host.name if host else h.host_name,
                     "description": host.description if host else "",
                 },
-                "job": {
-                    "id": job.id,
-                    "name": job.name,
-                    "description": job.description,
-                    "status": status,
-                    "failed": status == "failed",
-                    "elapsed": job.elapsed(self.now),
-                    "type": "job",
-                    "job_template_id": job.template_id,
-                    "job_template_name": job.name,
-                },
+                "job": job_ref,
             },
             "created": fmt(h.created),
             "modified": fmt(h.created),
