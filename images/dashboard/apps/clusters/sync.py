@@ -151,9 +151,12 @@ def _stale(cluster: m.Cluster, jobs: list[dict]) -> list[dict]:
     """Jobs new to the dashboard or modified since they were stored or queued."""
     ids = [job["id"] for job in jobs]
     known: dict[int, datetime | None] = {}
+    # Queued rows first: a parse that commits between the two reads moves a job from the
+    # queue to Job, so read in that order it is seen at least once (the other order lost
+    # a whole parse batch to a concurrent worker and queued it twice).
     for source in (
-        m.Job.objects.filter(cluster=cluster, aap_job_id__in=ids),
         m.ClusterSyncData.objects.filter(cluster=cluster, aap_job_id__in=ids),
+        m.Job.objects.filter(cluster=cluster, aap_job_id__in=ids),
     ):
         for job_id, modified in source.values_list("aap_job_id", "aap_modified"):
             previous = known.get(job_id)
