@@ -13,8 +13,6 @@ This module is the only place that pulls: the pipeline's `--image` and the image
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ from docker.utils import parse_repository_tag
 
 from imagetest.config import Config
 from imagetest.errors import HarnessError
+from imagetest.streams import StreamTimeout, bounded
 
 _logger = logging.getLogger(__name__)
 
@@ -152,7 +151,7 @@ def _pull(
     last_status = ""
     events = _pull_events(client, repository, tag, auth)
     try:
-        for event in _bounded(events, limits.total, limits.idle, limits.answer):
+        for event in bounded(events, limits.total, limits.idle, limits.answer):
             if "error" in event or "errorDetail" in event:
                 reason = event.get("error") or event.get("errorDetail", {}).get("message", "")
                 raise _pull_error(ref, registry, str(reason), auth)
@@ -162,7 +161,7 @@ def _pull(
                 last_status = status
     except docker.errors.APIError as exc:
         raise _pull_error(ref, registry, _api_reason(exc), auth) from None
-    except _Timeout as exc:
+    except StreamTimeout as exc:
         fix = "check that the registry is reachable"
         if not exc.before_answer:
             fix += f", or raise {TIMEOUT_ENV} (now {limits.total:.0f} s)"
@@ -255,59 +254,6 @@ def _pull_events(
     if auth.config is not None:
         kwargs["auth_config"] = auth.config
     yield from client.api.pull(repository, **kwargs)
-
-
-class _Timeout(Exception):
-    def __init__(self, message: str, *, before_answer: bool = False) -> None:
-        super().__init__(message)
-        self.before_answer = before_answer
-
-
-_DONE = object()
-
-
-def _bounded(
-    events: Iterator[Any], limit: float, idle: float, answer: float | None = None
-) -> Iterator[Any]:
-    """Yield from `events` (consumed in a worker thread) within a total and an idle limit.
-
-    `answer` (if given) replaces the idle limit until the first event. The SDK's pull has
-    no timeout of its own, and an engine waiting on a silent registry may not even send
-    headers, so the request and the stream run in a daemon thread; on timeout the engine
-    may finish or abandon the pull by itself.
-    """
-    box: queue.Queue[Any] = queue.Queue()
-
-    def pump() -> None:
-        try:
-            for event in events:
-                box.put(event)
-        except BaseException as exc:  # handed to the caller's thread
-            box.put(exc)
-        box.put(_DONE)
-
-    threading.Thread(target=pump, name="imagetest-pull", daemon=True).start()
-    deadline = time.monotonic() + limit
-    wait = idle if answer is None else answer
-    answered = False
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise _Timeout(f"did not finish within {limit:.0f} s")
-        try:
-            item = box.get(timeout=min(wait, remaining))
-        except queue.Empty:
-            if time.monotonic() >= deadline:
-                raise _Timeout(f"did not finish within {limit:.0f} s") from None
-            if not answered and answer is not None:
-                raise _Timeout(f"got no answer within {answer:.0f}s", before_answer=True) from None
-            raise _Timeout(f"made no progress for {idle:.0f} s") from None
-        if item is _DONE:
-            return
-        if isinstance(item, BaseException):
-            raise item
-        answered, wait = True, idle
-        yield item
 
 
 def _api_reason(exc: docker.errors.APIError) -> str:

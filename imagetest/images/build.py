@@ -6,9 +6,11 @@ module only builds, and every engine call here streams with the client's timeout
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections import deque
@@ -28,11 +30,15 @@ from imagetest.imagespec import (
     ImageSpec,
 )
 from imagetest.proc import child_env
+from imagetest.streams import StreamTimeout, bounded
 
 STAGE = "images"
 DEFAULT_PULL_TIMEOUT = 5.0  # seconds for the registry to start answering
 PULL_IDLE_TIMEOUT = 300.0  # seconds without progress once a pull has started
 DEBOOTSTRAP_CACHE = REPO_ROOT / ".cache" / "debootstrap"
+# debootstrap prints a line per package; a mirror that stops answering prints nothing.
+ROOTFS_IDLE_TIMEOUT = 300.0
+ROOTFS_TIMEOUT = 1800.0
 BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 TAIL_LINES = 12
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # the legacy builder colours stderr
@@ -120,6 +126,58 @@ def _fail_build(spec: ImageSpec, step: str, error: str, tail: deque[str], out: P
     )
 
 
+def _run_rootfs(
+    spec: ImageSpec,
+    cmd: list[str],
+    env: dict[str, str],
+    out: Printer,
+    *,
+    idle_timeout: float,
+    timeout: float,
+) -> None:
+    """Run rootfs.sh, showing its phases; stopped (its whole process group) on a time limit,
+    an error or an interrupt, so no debootstrap outlives the harness."""
+    tail: deque[str] = deque(maxlen=TAIL_LINES)
+    with subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True,
+    ) as proc:
+        assert proc.stdout is not None
+        try:
+            for line in bounded(iter(proc.stdout), timeout, idle_timeout):
+                line = line.rstrip()
+                tail.append(line)
+                # Per-package lines are noise; show the phases.
+                if not line.startswith(("I: Retrieving", "I: Validating", "I: Extracting")):
+                    out(f"[{spec.name}] {line}")
+        except StreamTimeout as exc:
+            _stop_group(proc)
+            raise ImageBuildError(
+                f"image {spec.name}: rootfs.sh {exc} (a Debian mirror that stopped "
+                "answering?); check the host's apt sources and run again"
+            ) from None
+        except BaseException:  # an interrupt or an error here: no debootstrap left behind
+            _stop_group(proc)
+            raise
+        proc.wait()
+    if proc.returncode != 0:
+        out(f"[{spec.name}] rootfs build failed; last lines:")
+        for line in tail:
+            out(f"[{spec.name}] | {line}")
+        last = tail[-1] if tail else f"exit {proc.returncode}"
+        raise ImageBuildError(f"image {spec.name}: rootfs.sh failed: {_one_line(last)}")
+
+
+def _stop_group(proc: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
 def build_rootfs_image(
     client: docker.DockerClient,
     spec: ImageSpec,
@@ -127,6 +185,8 @@ def build_rootfs_image(
     out: Printer = _print,
     *,
     cache: Path = DEBOOTSTRAP_CACHE,
+    idle_timeout: float = ROOTFS_IDLE_TIMEOUT,
+    timeout: float = ROOTFS_TIMEOUT,
 ) -> str:
     """debootstrap a root filesystem with the context's rootfs.sh and docker import it."""
     script = spec.context / "rootfs.sh"
@@ -141,26 +201,10 @@ def build_rootfs_image(
             f"image {spec.name}: debootstrap needs root; run the images stage as root once"
         )
     env = child_env({"DEBIAN_SUITE": spec.suite or "bookworm"})
-    tail: deque[str] = deque(maxlen=TAIL_LINES)
     with tempfile.TemporaryDirectory(prefix="imagetest-base-") as tmp:
         tarball = Path(tmp) / "rootfs.tar"
         cmd = ["bash", str(script), str(tarball), str(cache)]
-        with subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
-        ) as proc:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                line = line.rstrip()
-                tail.append(line)
-                # Per-package lines are noise; show the phases.
-                if not line.startswith(("I: Retrieving", "I: Validating", "I: Extracting")):
-                    out(f"[{spec.name}] {line}")
-        if proc.returncode != 0:
-            out(f"[{spec.name}] rootfs build failed; last lines:")
-            for line in tail:
-                out(f"[{spec.name}] | {line}")
-            last = tail[-1] if tail else f"exit {proc.returncode}"
-            raise ImageBuildError(f"image {spec.name}: rootfs.sh failed: {_one_line(last)}")
+        _run_rootfs(spec, cmd, env, out, idle_timeout=idle_timeout, timeout=timeout)
         # One label per LABEL line: Podman 4.3 reads "LABEL a=1 b=2" as one label a="1 b=2".
         changes = [
             f"LABEL {LABEL_INPUTS}={inputs}",

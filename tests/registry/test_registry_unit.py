@@ -13,11 +13,10 @@ from imagetest.errors import HarnessError
 from imagetest.registry import (
     PullError,
     _auth_for,
-    _bounded,
     _pull_error,
     _repo_digest,
-    _Timeout,
 )
+from imagetest.streams import StreamTimeout, bounded
 
 
 def test_half_credentials_are_refused() -> None:
@@ -94,8 +93,8 @@ def test_answer_timeout_applies_before_the_first_event_only() -> None:
         time.sleep(2)
         yield {"status": "late"}
 
-    with pytest.raises(_Timeout, match="got no answer within 0s") as info:
-        list(_bounded(silent(), limit=10, idle=10, answer=0.2))
+    with pytest.raises(StreamTimeout, match="got no answer within 0s") as info:
+        list(bounded(silent(), limit=10, idle=10, answer=0.2))
     assert info.value.before_answer
 
     def slow_after_first() -> Iterator[dict[str, str]]:
@@ -103,4 +102,4 @@ def test_answer_timeout_applies_before_the_first_event_only() -> None:
         time.sleep(0.5)
         yield {"status": "second"}
 
-    assert len(list(_bounded(slow_after_first(), limit=10, idle=5, answer=0.2))) == 2
+    assert len(list(bounded(slow_after_first(), limit=10, idle=5, answer=0.2))) == 2
