@@ -117,10 +117,15 @@ def build_docker_image(
     return image_id or built.id
 
 
-def _fail_build(spec: ImageSpec, step: str, error: str, tail: deque[str], out: Printer) -> None:
-    out(f"[{spec.name}] build failed; last lines:")
+def _show_tail(spec: ImageSpec, heading: str, tail: deque[str], out: Printer) -> None:
+    """A failed build's last lines, under `heading` ("build failed", ...)."""
+    out(f"[{spec.name}] {heading}; last lines:")
     for line in tail:
         out(f"[{spec.name}] | {line}")
+
+
+def _fail_build(spec: ImageSpec, step: str, error: str, tail: deque[str], out: Printer) -> None:
+    _show_tail(spec, "build failed", tail, out)
     raise ImageBuildError(
         f"image {spec.name}: build failed at {_one_line(step, 120)}: {_one_line(error)}"
     )
@@ -165,9 +170,7 @@ def _run_rootfs(
             raise
         proc.wait()
     if proc.returncode != 0:
-        out(f"[{spec.name}] rootfs build failed; last lines:")
-        for line in tail:
-            out(f"[{spec.name}] | {line}")
+        _show_tail(spec, "rootfs build failed", tail, out)
         last = tail[-1] if tail else f"exit {proc.returncode}"
         raise ImageBuildError(f"image {spec.name}: rootfs.sh failed: {_one_line(last)}")
 
