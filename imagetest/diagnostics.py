@@ -47,10 +47,13 @@ def run_secrets(state: RunState) -> list[str]:
     return [s for s in found if s and len(s) >= 8]
 
 
-def container_logs(container: Container, out: Path, secrets: list[str]) -> None:
+def container_logs(
+    container: Container, out: Path, secrets: list[str], since: float | None = None
+) -> None:
     service = container.labels.get("com.docker.compose.service", container.name)
     try:
-        text = container.logs(tail=LOG_TAIL, timestamps=True).decode(errors="replace")
+        raw = container.logs(tail=LOG_TAIL, timestamps=True, since=since)
+        text = raw.decode(errors="replace")
     except docker.errors.APIError as exc:
         text = f"(logs unavailable: {exc})"
     _write(out / "containers" / f"{service}.log", mask_text(text, secrets))
@@ -103,8 +106,9 @@ def compose_ps(state: RunState, out: Path, secrets: list[str]) -> None:
     _write(out / "compose-ps.txt", mask_text(result.stdout + result.stderr, secrets))
 
 
-def capture(state: RunState, profile: Profile, out: Path) -> Path:
-    """Write everything into ``out`` in parallel; never raises for a missing part."""
+def capture(state: RunState, profile: Profile, out: Path, since: float | None = None) -> Path:
+    """Write everything into ``out`` in parallel; never raises for a missing part. A stack
+    that served several scenarios: ``since`` (epoch seconds) keeps the logs of this one."""
     out.mkdir(parents=True, exist_ok=True)
     secrets = run_secrets(state)
     jobs: list[tuple[Any, ...]] = [
@@ -114,7 +118,7 @@ def capture(state: RunState, profile: Profile, out: Path) -> Path:
     ]
     try:
         for container in dockerutil.run_containers(dockerutil.client(), state.run_id):
-            jobs.append((container_logs, container, out, secrets))
+            jobs.append((container_logs, container, out, secrets, since))
     except Exception as exc:
         log.warning("containers not listed: %s", exc)
     with ThreadPoolExecutor(max_workers=8) as pool:

@@ -75,6 +75,7 @@ class RunContext:
     access: dict[str, Any] | None = None
     indicators: dict[str, Any] = field(default_factory=dict)
     watch: ContainerWatch | None = None
+    interrupted: bool = False  # set before diagnostics and teardown run
 
     def need_watch(self) -> ContainerWatch:
         """The stack's containers as they are now; later checks compare against this."""
@@ -268,11 +269,12 @@ STAGES: dict[str, Stage] = {
 }
 
 
-def default_diagnostics(ctx: RunContext) -> None:
+def default_diagnostics(ctx: RunContext, since: float | None = None) -> None:
+    """Logs (those written after ``since``, epoch seconds, if given), database, files."""
     state = ctx.state or ctx.runs.load(ctx.run_id)
     if state is None:
         return
-    capture(state, ctx.need_profile(), ctx.artifacts)
+    capture(state, ctx.need_profile(), ctx.artifacts, since=since)
     if ctx.expected is not None:
         ctx.indicators = validate.indicators(state, ctx.need_profile(), ctx.expected)
 
@@ -365,7 +367,7 @@ def run_pipeline(
                 if phase.status == FAILED:
                     break
         except KeyboardInterrupt:
-            interrupted = True
+            interrupted = ctx.interrupted = True
             if len(phases) < len(chain):  # else it came after the last stage had ended
                 seconds = time.monotonic() - stage_started
                 phases.append(Phase(chain[len(phases)][0], FAILED, seconds, "interrupted"))
@@ -373,7 +375,7 @@ def run_pipeline(
         try:
             phases.append(timed("diagnostics", diagnostics, ctx))
         except KeyboardInterrupt:  # a second Ctrl-C cuts the diagnostics short, not teardown
-            interrupted = True
+            interrupted = ctx.interrupted = True
             phases.append(Phase("diagnostics", FAILED, 0.0, "interrupted", EXIT_INTERRUPTED))
         if config.keep:
             log.info("[PHASE] teardown skipped (--keep): the stack stays up")
