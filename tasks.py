@@ -406,7 +406,9 @@ def matrix(
     auto_shortflags=False,
     help={
         "only": "comma-separated scenario names (default: every scenarios/*.yaml)",
-        "jobs": "scenarios at once, each in its own stack (default 3)",
+        "jobs": "workers at once, each with its own stack, reset between its scenarios "
+        "(default 2: on 2 cores a third worker slows the set down)",
+        "worker-of": "internal, set by --jobs: be one worker of the set whose artifacts are DIR",
         "artifacts": "summary.json here, each scenario in <name>/ "
         "(default .artifacts/scenarios-<time>/)",
         **{
@@ -418,7 +420,7 @@ def matrix(
 def scenarios(
     c: Context,
     only: str | None = None,
-    jobs: int = 3,
+    jobs: int = 2,
     artifacts: str | None = None,
     image: str | None = None,
     profile: str | None = None,
@@ -426,8 +428,9 @@ def scenarios(
     timeout: str | None = None,
     offline: bool = False,
     verbose: bool = False,
+    worker_of: str | None = None,
 ) -> None:
-    """Regression scenarios (scenarios/*.yaml), each in its own stack; one summary."""
+    """Regression scenarios (scenarios/*.yaml), each from a fresh or reset stack; one summary."""
     from imagetest.scenarios.cli import run_scenarios
 
     flags = dict(locals())

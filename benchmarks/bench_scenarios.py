@@ -47,6 +47,8 @@ def main() -> int:
         summary = json.loads((Path(tmp) / "summary.json").read_text())
     for item in summary["scenarios"]:
         print(f"{item['scenario']:<32} {item['status']:<16} {item['seconds']:>7.1f} s")
+        if item["status"] == "failed":
+            print(f"  {str(item.get('error') or '').splitlines()[0][:300]}")
     print(f"{len(summary['scenarios'])} scenarios, {args.jobs} at a time: {wall:.1f} s wall")
     if result.returncode != 0:
         print(result.stdout[-2000:], file=sys.stderr)

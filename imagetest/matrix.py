@@ -101,16 +101,16 @@ def run_matrix(
     root.mkdir(parents=True, exist_ok=True)
     base = list(command) if command else [sys.executable, "-m", "invoke", "test-image"]
     stream = out or sys.stdout
-    runner = _Runner(stream, Path(cwd) if cwd else None, _forwarded(config))
+    runner = Runner(stream, Path(cwd) if cwd else None, _forwarded(config))
 
     if prepare is None and command is None:
-        prepare = _default_prepare(extra_args)
+        prepare = images_argv(extra_args)
 
     _log.info("matrix: AAP %s, %d at a time, artifacts in %s", ", ".join(chosen), jobs, root)
     started = time.monotonic()
     try:
         if prepare:
-            _prepare(runner, list(prepare))
+            prepare_images(runner, list(prepare))
         with ThreadPoolExecutor(max_workers=min(jobs, len(chosen))) as pool:
             futures = [
                 pool.submit(runner.run, v, [*base, *_run_args(v, root), *extra_args], root)
@@ -169,18 +169,18 @@ def _forwarded(config: Config | None) -> dict[str, str]:
     return options
 
 
-def _default_prepare(extra_args: Sequence[str]) -> list[str]:
+def images_argv(extra_args: Sequence[str]) -> list[str]:
     argv = [sys.executable, "-m", "invoke", "images"]
     return [*argv, "--offline"] if "--offline" in extra_args else argv
 
 
-def _prepare(runner: _Runner, argv: list[str]) -> None:
+def prepare_images(runner: Runner, argv: list[str]) -> None:
     """Build or check every image once; concurrent image stages would race on the builds."""
     code = runner.call("images", argv)
     if code != 0:
         raise HarnessError(
             f"preparing the images failed (exit {code}): run `invoke images` to see why, "
-            "then run the matrix again"
+            "then run again"
         )
 
 
@@ -204,7 +204,7 @@ def _run_args(version: str, root: Path) -> list[str]:
     return ["--aap-version", version, "--artifacts", str(run_dir(root, version))]
 
 
-class _Runner:
+class Runner:
     """Starts the runs and copies their output, one whole line at a time, to `out`."""
 
     def __init__(self, out: TextIO, cwd: Path | None, options: dict[str, str]) -> None:

@@ -10,7 +10,9 @@ from imagetest.config import REPO_ROOT, Config, github_step_summary
 from imagetest.errors import HarnessError
 from imagetest.runstate import new_run_id
 from imagetest.scenarios.model import load_all
-from imagetest.scenarios.runner import markdown, render, run_all
+from imagetest.scenarios.report import markdown, render
+from imagetest.scenarios.runner import run_all
+from imagetest.scenarios.worker import file_claims, run_worker
 
 PASSED_ON = ("image", "profile", "aap_version", "timeout")
 
@@ -38,6 +40,9 @@ def run_scenarios(ctx: Any, flags: dict[str, Any], make_config: Callable[..., Co
     ]  # fmt: skip
     if not chosen:
         raise HarnessError(f"no scenario runs on AAP {config.aap_version}; see scenarios/")
+    if flags.get("worker_of"):
+        _work_for(chosen, config, Path(str(flags["worker_of"])))
+        return
     summary = run_all(chosen, config, int(flags.get("jobs") or 1), root, child_flags(flags))
     print(render(summary))
     print(f"summary: {root / 'summary.json'}")
@@ -51,3 +56,13 @@ def run_scenarios(ctx: Any, flags: dict[str, Any], make_config: Callable[..., Co
             f"scenario(s) failed: {', '.join(failed)}; see {root / 'summary.json'}",
             exit_code=summary["exit_code"],
         )
+
+
+def _work_for(chosen: list[Any], config: Config, root: Path) -> None:
+    """One of the parallel workers of a set: scenarios claimed from root's queue, results
+    in root/NAME/ (the parent that started the workers writes the summary)."""
+    results = run_worker(file_claims(chosen, root), config, root)
+    worst = max((r["exit_code"] for r in results), default=0)
+    if worst != 0:
+        failed = [r["scenario"] for r in results if r["exit_code"] != 0]
+        raise HarnessError(f"scenario(s) failed: {', '.join(failed)}", exit_code=worst)

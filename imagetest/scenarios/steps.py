@@ -1,5 +1,5 @@
 """A scenario's steps as pipeline stages: the same markers, diagnostics and teardown as
-``invoke test-image``, with the scenario's actions and checks between bring-up and teardown."""
+``invoke test-image``, with the scenario's actions and checks after the stack is ready."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from imagetest.scenarios.checks import Checker, snapshot
 from imagetest.scenarios.model import Scenario, Step
 
 log = get_logger("scenario")
-BASE_STAGES = ("preflight", "images", "up")
+BASE_STAGES = ("preflight", "images")
 
 
 @dataclass
@@ -174,8 +174,12 @@ def stage_for(step: Step, label: str, progress: Progress) -> Stage:
     return check_step(label, step.arg, progress)
 
 
-def stages(scenario: Scenario, progress: Progress) -> list[tuple[str, Stage]]:
+def stages(
+    scenario: Scenario, progress: Progress, stack_stage: tuple[str, Stage]
+) -> list[tuple[str, Stage]]:
+    """preflight, images, the stack (a new one or a reset one), then the scenario's steps."""
     chain = [(name, pipeline.STAGES[name]) for name in BASE_STAGES]
+    chain.append(stack_stage)
     for index, step in enumerate(scenario.steps):
         label = f"{index + 1:02d}-{step.label}"
         chain.append((label, stage_for(step, label, progress)))

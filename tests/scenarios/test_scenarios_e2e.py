@@ -28,7 +28,7 @@ pytestmark = [
     pytest.mark.usefixtures("private_runs_dir"),
 ]
 RUN_TIMEOUT = 900
-JOBS = 3
+JOBS = 2
 # scenario -> (bug put back, words the failure must contain)
 BUGS = {
     "rename-recreate-249": ("template-by-name", "unique constraint (cluster, name, organization)"),

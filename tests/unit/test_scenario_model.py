@@ -10,7 +10,7 @@ import yaml
 from imagetest.errors import EXIT_MISMATCH, EXIT_STAGE, HarnessError, OptionError
 from imagetest.profile import PROFILES_DIR, load_profile
 from imagetest.scenarios.model import load_all, load_scenario
-from imagetest.scenarios.runner import FAILED, FIXED, KNOWN, PASSED, judge, markdown
+from imagetest.scenarios.report import FAILED, FIXED, KNOWN, PASSED, judge, markdown
 
 
 def write(tmp_path: Path, name: str, data: dict) -> Path:

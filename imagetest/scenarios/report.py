@@ -1,0 +1,140 @@
+"""What scenarios come to: each one's status after known failures, its JUnit file, and the
+summary of a set (JSON, the table on screen, GitHub's job summary)."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+from imagetest.config import Config
+from imagetest.errors import EXIT_INTERRUPTED, EXIT_OK
+from imagetest.scenarios.model import Scenario
+
+RESULT_NAME = "scenario.json"
+JUNIT_NAME = "junit.xml"
+# outcome of one scenario on one image
+PASSED, FAILED, KNOWN, FIXED = "passed", "failed", "known-failure", "unexpected-pass"
+
+
+def judge(scenario: Scenario, profile: str, exit_code: int, error: str) -> tuple[str, int]:
+    """(status, exit code) after known failures: a recorded failure of this image that
+    occurs as recorded keeps the suite green; anything else counts as it is."""
+    known = scenario.known_failure(profile)
+    if exit_code == EXIT_OK:
+        return (FIXED if known else PASSED), EXIT_OK
+    if exit_code == EXIT_INTERRUPTED or known is None:
+        return FAILED, exit_code
+    if known.match.lower() in error.lower():
+        return KNOWN, EXIT_OK
+    return FAILED, exit_code
+
+
+def profile_name(config: Config) -> str:
+    return Path(config.profile).stem
+
+
+def junit(data: dict[str, Any]) -> ET.ElementTree:
+    """One test case per step (phase) and per content check."""
+    suite = ET.Element("testsuite", name=f"scenario.{data['scenario']}")
+    cases = 0
+    failures = 0
+    for phase in data["phases"]:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=data["scenario"],
+            name=phase["name"],
+            time=str(phase["seconds"]),
+        )
+        cases += 1
+        if phase["status"] == "failed":
+            failures += 1
+            tag = "skipped" if data["status"] == KNOWN else "failure"
+            node = ET.SubElement(case, tag, message=phase["reason"][:500])
+            node.text = phase["reason"]
+    for check in data["checks"]:
+        case = ET.SubElement(
+            suite, "testcase", classname=data["scenario"], name=f"{check['step']} {check['check']}"
+        )
+        cases += 1
+        if check["problems"] and data["status"] != KNOWN:
+            failures += 1
+            ET.SubElement(case, "failure", message="; ".join(check["problems"])[:500])
+    suite.set("tests", str(cases))
+    suite.set("failures", str(failures if data["status"] != KNOWN else 0))
+    return ET.ElementTree(suite)
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, default=str) + "\n")
+
+
+SUMMARY_KEYS = (
+    "scenario", "guards", "status", "exit_code", "seconds", "failed_stage", "error",
+    "known_failure", "artifacts",
+)  # fmt: skip
+
+
+def summarize(results: list[dict[str, Any]], config: Config, seconds: float) -> dict[str, Any]:
+    worst = max((r["exit_code"] for r in results), default=EXIT_OK)
+    if any(r["exit_code"] == EXIT_INTERRUPTED for r in results):
+        worst = EXIT_INTERRUPTED
+    return {
+        "verdict": "pass" if worst == EXIT_OK else "fail",
+        "exit_code": worst,
+        "image": config.image or "reference dashboard (built locally)",
+        "profile": profile_name(config),
+        "aap_version": config.aap_version,
+        "seconds": round(seconds, 1),
+        "scenarios": [{k: r.get(k) for k in SUMMARY_KEYS} for r in results],
+    }
+
+
+def render(summary: dict[str, Any]) -> str:
+    lines = ["", f"{'scenario':<34} {'status':<16} {'seconds':>8}  note", "-" * 90]
+    for r in summary["scenarios"]:
+        note = ""
+        if r["status"] == KNOWN:
+            note = f"known: {r['known_failure']['reason']}"
+        elif r["status"] != PASSED:
+            note = str(r.get("error") or "")
+        note = note.splitlines()[0] if note else ""
+        note = note if len(note) <= 90 else note[:87] + "..."
+        lines.append(f"{r['scenario']:<34} {r['status']:<16} {r['seconds']:>8.1f}  {note}")
+    lines += [
+        "-" * 90,
+        f"{len(summary['scenarios'])} scenarios in {summary['seconds']:.1f} s on "
+        f"{summary['image']} (profile {summary['profile']}, AAP {summary['aap_version']})",
+        f"VERDICT: {summary['verdict'].upper()}",
+    ]
+    return "\n".join(lines)
+
+
+def markdown(summary: dict[str, Any]) -> str:
+    """The short GitHub job summary (GITHUB_STEP_SUMMARY)."""
+    icon = {PASSED: "✅", FAILED: "❌", KNOWN: "⚠️ known", FIXED: "❔ unexpected pass"}
+    lines = [
+        f"### Regression scenarios: {summary['verdict'].upper()}",
+        "",
+        f"Image `{summary['image']}`, profile `{summary['profile']}`, AAP "
+        f"{summary['aap_version']}, {summary['seconds']:.0f} s",
+        "",
+        "| scenario | guards | result | seconds |",
+        "|---|---|---|---:|",
+    ]
+    for r in summary["scenarios"]:
+        guards = str(r.get("guards") or "").split(":")[0]
+        lines.append(
+            f"| {r['scenario']} | {guards} | {icon.get(r['status'], r['status'])} | "
+            f"{r['seconds']:.0f} |"
+        )
+    findings = [r for r in summary["scenarios"] if r["status"] in (FAILED, KNOWN)]
+    if findings:
+        lines += ["", "**Findings**", ""]
+        for r in findings:
+            text = r["known_failure"]["reason"] if r["status"] == KNOWN else r.get("error", "")
+            lines.append(f"- `{r['scenario']}` ({r['status']}): {str(text).splitlines()[0]}")
+    return "\n".join(lines) + "\n"
