@@ -3,7 +3,7 @@
 Warms the images first (`invoke images`), then runs all scenarios as a user would and
 prints each scenario's seconds and the wall time of the whole set.
 
-    .venv/bin/python benchmarks/bench_scenarios.py [--jobs 3] [--aap-version 2.6] [--budget 180]
+    .venv/bin/python benchmarks/bench_scenarios.py [--jobs 2] [--aap-version 2.6] [--budget 180]
         [--image TAG --profile upstream]
 
 Exits 1 when the set fails (a known failure of the image is not a failure) or its wall time
@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--aap-version", default="2.6")
     parser.add_argument("--budget", type=float, default=180.0, help="seconds (wall time)")
     parser.add_argument("--image", help="image under test (default: the reference dashboard)")

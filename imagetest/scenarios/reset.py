@@ -3,14 +3,17 @@ reset that puts the stack back to that moment in a few seconds (a new stack take
 fresh PostgreSQL cluster and the image's migrations).
 
 What a scenario can change, and how the reset undoes it: the dashboard's database (dropped
-and re-created from the copy), Redis (flushed), the emulator (restarted: its objects,
-tokens, faults and clock start again) and the web and task processes (killed first, so
-nothing writes the database while it is replaced, then started again; a restart also gives
-them fresh tmpfs mounts). PostgreSQL and Redis themselves keep running.
+and re-created from the copy), Redis (flushed), and the web, task and emulator containers
+(removed first, so nothing writes the database while it is replaced, then created again:
+the emulator's objects, tokens, faults and clock start again, and web and task get a clean
+filesystem). New containers, not restarted ones: Docker 20.10 re-mounts a restarted
+container's tmpfs with mode 0755, and the upstream image, not root, then cannot write its
+supervisor socket. PostgreSQL and Redis themselves keep running.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,7 +21,7 @@ import docker
 import psycopg
 from docker.models.containers import Container
 
-from imagetest import dockerutil
+from imagetest import dockerutil, stack
 from imagetest.bringup import failing_service
 from imagetest.diagnostics import run_secrets
 from imagetest.errors import HarnessError
@@ -28,7 +31,7 @@ from imagetest.runstate import RunState
 log = get_logger("reset")
 PRISTINE_DB = "imagetest_pristine"
 KEPT = ("db", "redis")  # the stack can be reused only while these are up
-APP = ("web", "task")  # stopped while the database is replaced
+APP = ("web", "task")  # removed while the database is replaced
 EMULATOR = "aap"
 POLL = 0.2
 # pg_dump reads one consistent snapshot, so web and task may keep running meanwhile
@@ -89,10 +92,9 @@ def _flush(redis: Container) -> None:
         raise HarnessError(f"reset: redis-cli flushall answered {output.strip()!r} (exit {code})")
 
 
-def _kill(container: Container) -> None:
-    container.reload()
-    if container.status in ("running", "paused", "restarting"):
-        container.kill()
+def _remove(container: Container) -> None:
+    with contextlib.suppress(docker.errors.NotFound):
+        container.remove(force=True, v=True)
 
 
 def reset(state: RunState, timeout: float) -> None:
@@ -103,13 +105,13 @@ def reset(state: RunState, timeout: float) -> None:
     missing = [name for name in (*KEPT, *APP) if name not in found]
     if missing:
         raise HarnessError(f"reset: the stack has no {', '.join(missing)} container")
-    restarted = [found[name] for name in (*APP, EMULATOR) if name in found]
-    with ThreadPoolExecutor(max_workers=len(restarted)) as pool:
-        list(pool.map(_kill, restarted))
+    renewed = [name for name in (*APP, EMULATOR) if name in found]
+    with ThreadPoolExecutor(max_workers=len(renewed)) as pool:
+        list(pool.map(_remove, (found[name] for name in renewed)))
         replaced = [pool.submit(_restore, state), pool.submit(_flush, found["redis"])]
         for job in replaced:
             job.result()
-        list(pool.map(lambda c: c.start(), restarted))
+    stack.compose_for(state).run("up", "-d", "--no-deps", *renewed, timeout=timeout)
     wait_healthy(client, state, timeout)
     log.info("stack %s reset (%.1f s)", state.run_id, time.monotonic() - started)
 
