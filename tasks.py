@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from invoke import Context, Exit, task
 
-from imagetest import dockerutil, pipeline, stack, upcmd
+from imagetest import dockerutil, pipeline, stack, stepsummary, upcmd
 from imagetest import doctor as doctor_mod
 from imagetest.config import REPO_ROOT, Config, resolve_config
 from imagetest.errors import EXIT_INTERRUPTED, HarnessError
@@ -351,6 +352,7 @@ def test_image(
     def run() -> None:
         result = pipeline.run_pipeline(_config(c, **flags))
         print(pipeline.render(result))
+        stepsummary.append(result.artifacts, result.exit_code)
         if result.exit_code != 0:
             raise HarnessError(result.error, stage=result.failed_stage, exit_code=result.exit_code)
 
@@ -362,6 +364,8 @@ def test_image(
     help={
         "aap-versions": "comma-separated AAP versions (default 2.4,2.5,2.6)",
         "jobs": "runs at once (default 3)",
+        "scenarios": "per version, run every regression scenario (invoke scenarios, "
+        "plain-test-image among them) instead of test-image",
         "artifacts": "combined summary.json and junit.xml here; each run in aap-<V>/ "
         "(default .artifacts/matrix-<time>/)",
         **{
@@ -374,6 +378,7 @@ def matrix(
     c: Context,
     aap_versions: str = "2.4,2.5,2.6",
     jobs: int = 3,
+    scenarios: bool = False,
     artifacts: str | None = None,
     image: str | None = None,
     profile: str | None = None,
@@ -382,12 +387,13 @@ def matrix(
     default_intervals: bool = False,
     verbose: bool = False,
 ) -> None:
-    """test-image once per AAP version, in parallel; one combined summary and JUnit."""
-    from imagetest.matrix import run_matrix
-
+    """test-image (or the scenarios) once per AAP version, in parallel; one combined
+    summary and JUnit."""
     flags = dict(locals())
-    for name in ("c", "aap_versions", "jobs", "run_matrix"):
+    for name in ("c", "aap_versions", "jobs", "scenarios"):
         flags.pop(name)
+    from imagetest.matrix import SCENARIOS_COMMAND, images_argv, run_matrix
+
     root = artifacts or str(REPO_ROOT / ".artifacts" / f"matrix-{new_run_id()}")
     flags["artifacts"] = root
     versions = [v.strip() for v in aap_versions.split(",")]
@@ -395,7 +401,12 @@ def matrix(
     def run() -> None:
         # resolved and checked once, before any run starts; every run gets all of it
         config = _config(c, **flags)
-        code = run_matrix(versions, jobs, [], root, cwd=REPO_ROOT, config=config)
+        code = run_matrix(
+            versions, jobs, [], root, cwd=REPO_ROOT, config=config,
+            command=SCENARIOS_COMMAND if scenarios else None,
+            prepare=images_argv([]) if scenarios else None,  # options reach it as variables
+        )  # fmt: skip
+        stepsummary.append(Path(root), code)
         if code != 0:
             raise HarnessError(f"the matrix failed; see {root}/summary.json", exit_code=code)
 

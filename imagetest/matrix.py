@@ -156,6 +156,8 @@ def matrix_exit_code(results: Sequence[RunResult]) -> int:
     return EXIT_OK
 
 
+# `matrix --scenarios`: every scenario per version, one worker each (the versions run side by side)
+SCENARIOS_COMMAND = (sys.executable, "-m", "invoke", "scenarios", "--jobs", "1")
 PER_RUN = ("aap_version", "artifacts", "expected")  # each run's own, never forwarded
 
 
@@ -222,6 +224,7 @@ class Runner:
     def call(self, tag: str, argv: list[str]) -> int:
         """Run argv with its output copied line by line, prefixed `[tag]`; its exit code."""
         env = child_env({**self._options, "PYTHONUNBUFFERED": "1"})
+        env.pop("GITHUB_STEP_SUMMARY", None)  # the parent writes one summary for all
         prefix = f"[{tag}] "
         self._emit(prefix + "$ " + shlex.join(argv))
         proc = subprocess.Popen(
@@ -307,6 +310,8 @@ def combine_summaries(results: Sequence[RunResult], *, seconds: float) -> dict[s
             "phases": s.get("phases", []),
             "counts": s.get("counts"),
         }
+        if "scenarios" in s:
+            entry["scenarios"] = s["scenarios"]
         if r.problem:
             entry["problem"] = r.problem
         runs.append(entry)

@@ -6,11 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from imagetest.config import REPO_ROOT, Config, github_step_summary
+from imagetest import stepsummary
+from imagetest.config import REPO_ROOT, Config
 from imagetest.errors import HarnessError
 from imagetest.runstate import new_run_id
 from imagetest.scenarios.model import load_all
-from imagetest.scenarios.report import markdown, render
+from imagetest.scenarios.report import render
 from imagetest.scenarios.runner import run_all
 from imagetest.scenarios.worker import file_claims, run_worker
 
@@ -46,10 +47,7 @@ def run_scenarios(ctx: Any, flags: dict[str, Any], make_config: Callable[..., Co
     summary = run_all(chosen, config, int(flags.get("jobs") or 1), root, child_flags(flags))
     print(render(summary))
     print(f"summary: {root / 'summary.json'}")
-    step_summary = github_step_summary()
-    if step_summary:
-        with step_summary.open("a", encoding="utf-8") as out:
-            out.write(markdown(summary))
+    stepsummary.append(root, summary["exit_code"])
     if summary["exit_code"] != 0:
         failed = [s["scenario"] for s in summary["scenarios"] if s["status"] == "failed"]
         raise HarnessError(

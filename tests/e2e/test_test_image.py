@@ -69,10 +69,17 @@ def test_wrong_count_fails_validate_with_exit_1(
     docker_client: docker.DockerClient, tmp_path: Path
 ) -> None:
     wrong = with_count(tmp_path, "Job", 5)
-    result, summary = run_test_image(tmp_path / "artifacts", "--expected", str(wrong))
+    job_summary = tmp_path / "step-summary.md"  # as a GitHub runner sets it
+    result, summary = run_test_image(
+        tmp_path / "artifacts", "--expected", str(wrong),
+        env={"GITHUB_STEP_SUMMARY": str(job_summary)},
+    )  # fmt: skip
     assert result.returncode == 1
     assert summary["failed_stage"] == "validate"
     assert "Expected 5 Job objects, got 4" in result.stderr
+    text = job_summary.read_text()
+    assert text.startswith("### ❌ imagetest: FAIL (AAP 2.6, exit 1)"), text
+    assert "**Failed stage `validate`**" in text
     assert leftovers(docker_client, summary["run_id"])["containers"] == []
 
 

@@ -246,6 +246,24 @@ CASES: dict[str, dict[str, Any]] = {
             ]
         ],
     },
+    "scenarios on one version": {
+        "inputs": {"IMAGE": IMAGE, "SCENARIOS": "true", "TIMEOUT": "90"},
+        "calls": [
+            [
+                *("scenarios", "--aap-version", "2.6", "--artifacts", "{art}"),
+                *("--profile", "reference", "--image", IMAGE, "--timeout", "90"),
+            ]
+        ],
+    },
+    "scenarios on every version run the matrix with --scenarios": {
+        "inputs": {"SCENARIOS": "true", "AAP_VERSION": "all"},
+        "calls": [
+            [
+                *("matrix", "--aap-versions", ",".join(AAP_VERSIONS), "--scenarios"),
+                *("--artifacts", "{art}", "--profile", "reference"),
+            ]
+        ],
+    },
     "an image name with a space stays one argument": {
         "inputs": {"IMAGE": "my image:1"},
         "calls": [
@@ -291,6 +309,11 @@ def test_the_task_parse_can_fail() -> None:
 BAD_INPUTS = {
     "unknown version": ({"AAP_VERSION": "2.7"}, "unknown aap-version '2.7'"),
     "public-base not a boolean": ({"PUBLIC_BASE": "yes"}, "public-base must be true or false"),
+    "scenarios not a boolean": ({"SCENARIOS": "all"}, "scenarios must be true or false"),
+    "expected with scenarios": (
+        {"SCENARIOS": "true", "EXPECTED": "counts.yaml"},
+        "expected applies to the single test, not to the scenarios",
+    ),
     "timeout not seconds": ({"TIMEOUT": "5m"}, "timeout must be a number of seconds"),
     "public-base without context": ({"PUBLIC_BASE": "true"}, "set context too"),
     "dockerfile without context": ({"DOCKERFILE": "Dockerfile"}, "set context too"),

@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from workflow_support import SUMMARY_SCRIPT
 
+from imagetest.stepsummary import append
 from scripts.ci_summary import render
 
 RUN: dict[str, Any] = {
@@ -100,3 +102,58 @@ def test_command_line(tmp_path: Path) -> None:
         check=True,
     )
     assert "PASS (AAP 2.5, exit 0)" in result.stdout
+
+
+SCENARIO = {"guards": "ansible/automation-reports#249: renames", "seconds": 12.0}
+SCENARIOS: dict[str, Any] = {
+    "verdict": "fail",
+    "exit_code": 1,
+    "image": "localhost/imagetest/dashboard:dev",
+    "profile": "reference",
+    "aap_version": "2.6",
+    "seconds": 70.0,
+    "scenarios": [
+        {**SCENARIO, "scenario": "a-passes", "status": "passed"},
+        {**SCENARIO, "scenario": "b-fails", "status": "failed", "error": "Job 8: expected x"},
+        {
+            **SCENARIO,
+            "scenario": "c-known",
+            "status": "known-failure",
+            "known_failure": {"reason": "deletes what it synced"},
+        },
+    ],
+}
+
+
+def test_a_scenario_set_lists_results_and_findings(tmp_path: Path) -> None:
+    text = render(write(tmp_path, SCENARIOS), 1, "test")
+    assert text.startswith("### Regression scenarios: FAIL")
+    assert "| b-fails | ansible/automation-reports#249 | ❌ | 12 |" in text
+    assert "- `b-fails` (failed): Job 8: expected x" in text
+    assert "- `c-known` (known-failure): deletes what it synced" in text
+
+
+def test_a_matrix_of_scenario_sets_counts_them_per_version(tmp_path: Path) -> None:
+    run = {"aap_version": "2.5", "verdict": "fail", "exit_code": 1, "seconds": 80.0}
+    matrix = {
+        "verdict": "fail",
+        "aap_versions": ["2.5"],
+        "seconds": 80.0,
+        "runs": [{**run, "phases": [], "scenarios": SCENARIOS["scenarios"]}],
+    }
+    text = render(write(tmp_path, matrix), 1, "test")
+    assert "| 2.5 | fail | 1 | 80.0 |  | scenario(s) failed: b-fails |" in text
+    assert "AAP 2.5: 3 scenarios: 1 failed (b-fails), 1 known-failure (c-known), 1 passed" in text
+
+
+def test_append_writes_only_where_the_runner_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    artifacts = write(tmp_path, RUN)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    append(artifacts, 0)  # no runner: nothing, no error
+    target = tmp_path / "step.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(target))
+    append(artifacts, 0)
+    append(artifacts, 0)
+    assert target.read_text().count("### ✅ imagetest: PASS (AAP 2.5, exit 0)") == 2

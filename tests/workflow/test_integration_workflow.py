@@ -99,6 +99,8 @@ def test_dispatch_inputs(workflow: dict[str, Any]) -> None:
     assert choice["options"] == [*AAP_VERSIONS, "all"]
     assert choice["default"] in choice["options"]
     assert inputs["public_base"]["type"] == "boolean"
+    assert inputs["scenarios"]["type"] == "boolean"
+    assert inputs["scenarios"]["default"] is False
 
 
 def integration_steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
@@ -116,6 +118,7 @@ def test_integration_job_calls_this_repositorys_action(workflow: dict[str, Any])
         "public-base": "${{ inputs.context != '' && inputs.public_base }}",
         "profile": "${{ inputs.profile }}",
         "aap-version": "${{ inputs.aap_version }}",
+        "scenarios": "${{ inputs.scenarios }}",
         "registry-username": "${{ secrets.REGISTRY_USERNAME }}",
         "registry-password": "${{ secrets.REGISTRY_PASSWORD }}",
     }

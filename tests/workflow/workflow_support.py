@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -107,7 +108,11 @@ def standin_harness(root: Path) -> Path:
     invoke = bin_dir / "invoke"
     invoke.write_text(STANDIN_INVOKE)
     invoke.chmod(0o755)
-    (bin_dir / "python").symlink_to(sys.executable)
+    # a wrapper, not a symlink: through a symlink here Python would not find its venv
+    # (pyvenv.cfg) and so not the harness package the summary script imports
+    python = bin_dir / "python"
+    python.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n')
+    python.chmod(0o755)
     return root
 
 
