@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import signal
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +18,14 @@ import pytest
 from imagetest.errors import EXIT_INTERRUPTED
 from imagetest.runstate import RUN_LABEL
 from imagetest.scenarios.model import load_all
-from imagetest.scenarios.worker import file_claims
 from tests.faults.support import Streamed, invoke
 
-pytestmark = [pytest.mark.usefixtures("private_runs_dir")]
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.e2e,
+    pytest.mark.slow,
+    pytest.mark.usefixtures("private_runs_dir"),
+]
 
 # both create AAP objects from id 8 up: the second one passes only on a fresh emulator
 TWO = ("rename-recreate-249", "failed-job-215")
@@ -39,24 +42,6 @@ def results(root: Path) -> dict[str, dict[str, Any]]:
     return {r["scenario"]: r for r in found}
 
 
-def test_file_claims_hand_each_scenario_to_one_claimer(tmp_path: Path) -> None:
-    scenarios = load_all()
-    claimers = [file_claims(scenarios, tmp_path) for _ in range(4)]
-
-    def drain(claim: Any) -> list[str]:
-        names = []
-        while (scenario := claim()) is not None:
-            names.append(scenario.name)
-        return names
-
-    with ThreadPoolExecutor(max_workers=len(claimers)) as pool:
-        taken = [name for names in pool.map(drain, claimers) for name in names]
-    assert sorted(taken) == sorted(s.name for s in scenarios)
-
-
-@pytest.mark.docker
-@pytest.mark.e2e
-@pytest.mark.slow
 def test_one_worker_resets_its_stack_between_scenarios(
     docker_client: docker.DockerClient, tmp_path: Path
 ) -> None:
@@ -77,9 +62,6 @@ def test_one_worker_resets_its_stack_between_scenarios(
     assert run_ids(docker_client) <= before, "the shared stack was left running"
 
 
-@pytest.mark.docker
-@pytest.mark.e2e
-@pytest.mark.slow
 def test_ctrl_c_stops_every_worker_and_leaves_no_stack(
     docker_client: docker.DockerClient, tmp_path: Path
 ) -> None:

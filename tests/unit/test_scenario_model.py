@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -11,6 +13,7 @@ from imagetest.errors import EXIT_MISMATCH, EXIT_STAGE, HarnessError, OptionErro
 from imagetest.profile import PROFILES_DIR, load_profile
 from imagetest.scenarios.model import load_all, load_scenario
 from imagetest.scenarios.report import FAILED, FIXED, KNOWN, PASSED, judge, markdown
+from imagetest.scenarios.worker import file_claims
 
 
 def write(tmp_path: Path, name: str, data: dict) -> Path:
@@ -139,3 +142,18 @@ def test_child_runs_get_the_options() -> None:
         "--image", "img:1", "--profile", "upstream", "--aap-version", "2.5", "--offline",
     ]  # fmt: skip
     assert child_flags({"timeout": None, "verbose": False}) == []
+
+
+def test_file_claims_hand_each_scenario_to_one_claimer(tmp_path: Path) -> None:
+    scenarios = load_all()
+    claimers = [file_claims(scenarios, tmp_path) for _ in range(4)]
+
+    def drain(claim: Any) -> list[str]:
+        names = []
+        while (scenario := claim()) is not None:
+            names.append(scenario.name)
+        return names
+
+    with ThreadPoolExecutor(max_workers=len(claimers)) as pool:
+        taken = [name for names in pool.map(drain, claimers) for name in names]
+    assert sorted(taken) == sorted(s.name for s in scenarios)
