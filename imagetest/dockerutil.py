@@ -44,6 +44,12 @@ def version_at_least(version: str, minimum: str) -> bool:
     return parts(version) >= parts(minimum)
 
 
+def serving(container: Container) -> bool:
+    """Running, and healthy where the container has a health check."""
+    health = (container.attrs.get("State", {}).get("Health") or {}).get("Status")
+    return container.status == "running" and health in (None, "healthy")
+
+
 def run_containers(c: docker.DockerClient, run_id: str) -> list[Container]:
     return c.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_id}"})
 

@@ -61,11 +61,7 @@ def is_up(client: docker.DockerClient, state: RunState) -> bool:
     containers = dockerutil.run_containers(client, state.run_id)
     if not containers:
         return False
-    for c in containers:
-        health = (c.attrs.get("State", {}).get("Health") or {}).get("Status")
-        if c.status != "running" or health not in (None, "healthy"):
-            return False
-    return True
+    return all(dockerutil.serving(c) for c in containers)
 
 
 def profile_ref(config: Config) -> str:

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from imagetest.config import github_step_summary
+from imagetest.pipeline import SUMMARY_NAME
+from imagetest.scenarios.report import FAILED
 from imagetest.scenarios.report import markdown as scenario_markdown
 
-SUMMARY_NAME = "summary.json"
 OK_STATUSES = ("passed", "pass", "ok", "skipped")
 REASON_LIMIT = 160  # characters of a failure reason shown in a table cell
 
@@ -79,7 +80,7 @@ def failed_phase(run: dict[str, Any]) -> str:
         if p.get("status") not in OK_STATUSES:
             return f"{p.get('name')}: {p.get('reason') or p.get('status')}"
     failed = [
-        str(r.get("scenario")) for r in run.get("scenarios") or [] if r.get("status") == "failed"
+        str(r.get("scenario")) for r in run.get("scenarios") or [] if r.get("status") == FAILED
     ]
     if failed:
         return "scenario(s) failed: " + ", ".join(failed)

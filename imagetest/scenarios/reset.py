@@ -25,6 +25,7 @@ from imagetest import dockerutil, stack
 from imagetest.bringup import failing_service
 from imagetest.diagnostics import run_secrets
 from imagetest.errors import HarnessError
+from imagetest.liveness import service_of
 from imagetest.log import get_logger
 from imagetest.runstate import RunState
 
@@ -44,15 +45,7 @@ COPY_SCRIPT = (
 
 
 def _services(client: docker.DockerClient, state: RunState) -> dict[str, Container]:
-    return {
-        str(c.labels.get("com.docker.compose.service")): c
-        for c in dockerutil.run_containers(client, state.run_id)
-    }
-
-
-def _healthy(container: Container) -> bool:
-    health = (container.attrs.get("State", {}).get("Health") or {}).get("Status")
-    return container.status == "running" and health in (None, "healthy")
+    return {service_of(c): c for c in dockerutil.run_containers(client, state.run_id)}
 
 
 def reusable(state: RunState) -> bool:
@@ -61,7 +54,7 @@ def reusable(state: RunState) -> bool:
         found = _services(dockerutil.client(), state)
     except HarnessError:
         return False
-    return all(name in found and _healthy(found[name]) for name in KEPT)
+    return all(name in found and dockerutil.serving(found[name]) for name in KEPT)
 
 
 def snapshot(state: RunState) -> None:
@@ -120,7 +113,7 @@ def wait_healthy(client: docker.DockerClient, state: RunState, timeout: float) -
     deadline = time.monotonic() + timeout
     while True:
         containers = [c for c in dockerutil.run_containers(client, state.run_id) if _is_service(c)]
-        if all(_healthy(c) for c in containers):
+        if all(dockerutil.serving(c) for c in containers):
             return
         exited = [c for c in containers if c.status in ("exited", "dead")]
         if exited or time.monotonic() > deadline:
@@ -131,4 +124,4 @@ def wait_healthy(client: docker.DockerClient, state: RunState, timeout: float) -
 
 def _is_service(container: Container) -> bool:
     """Long-running services (a one-shot migrate container stays exited, and rightly so)."""
-    return container.labels.get("com.docker.compose.service") in (*KEPT, *APP, EMULATOR)
+    return service_of(container) in (*KEPT, *APP, EMULATOR)

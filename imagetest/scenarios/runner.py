@@ -17,6 +17,7 @@ from imagetest.config import REPO_ROOT, Config
 from imagetest.errors import EXIT_STAGE, HarnessError
 from imagetest.log import get_logger
 from imagetest.matrix import Runner, images_argv, prepare_images
+from imagetest.pipeline import SUMMARY_NAME
 from imagetest.scenarios.model import Scenario
 from imagetest.scenarios.report import FAILED, RESULT_NAME, summarize, write_json
 from imagetest.scenarios.worker import CLAIMS_DIR, list_claims, run_worker
@@ -61,7 +62,7 @@ def run_all(
     else:
         results = _in_workers(scenarios, workers, root, extra)
     summary = summarize(results, config, time.monotonic() - started)
-    write_json(root / "summary.json", summary)
+    write_json(root / SUMMARY_NAME, summary)
     return summary
 
 
