@@ -1,7 +1,7 @@
 """Tasks of the image integration test. `invoke --list`; `invoke --help TASK` for options.
 
 Options come from flags, then IMAGETEST_* environment variables, then the `imagetest:`
-section of invoke.yaml, then defaults: imagetest.config reads all of them (a task only
+section of invoke.yaml, then defaults: imagetest.core.config reads all of them (a task only
 hands its flags over). Stage logic lives in the imagetest package.
 """
 
@@ -14,12 +14,15 @@ from typing import Any
 
 from invoke import Context, Exit, task
 
-from imagetest import dockerutil, pipeline, stack, stepsummary, upcmd
-from imagetest import doctor as doctor_mod
-from imagetest.config import REPO_ROOT, Config, resolve_config
-from imagetest.errors import EXIT_INTERRUPTED, HarnessError
-from imagetest.log import setup_logging
-from imagetest.runstate import Runs, new_run_id
+from imagetest.core.config import Config, resolve_config
+from imagetest.core.constants import REPO_ROOT
+from imagetest.core.errors import EXIT_INTERRUPTED, HarnessError
+from imagetest.core.log import setup_logging
+from imagetest.engine import dockerutil
+from imagetest.model.runstate import Runs, new_run_id
+from imagetest.run import pipeline, stepsummary, upcmd
+from imagetest.stages import doctor as doctor_mod
+from imagetest.stages import stack
 
 RUN_HELP = {
     "image": "dashboard image under test (default: the reference dashboard built locally)",
@@ -120,7 +123,7 @@ def build(
     verbose: bool = False,
 ) -> None:
     """Build the reference dashboard and emulator images, or a dashboard from --context."""
-    from imagetest.imageselect import build_dashboard
+    from imagetest.images.imageselect import build_dashboard
 
     flags = {
         "context": context,
@@ -392,7 +395,7 @@ def matrix(
     flags = dict(locals())
     for name in ("c", "aap_versions", "jobs", "scenarios"):
         flags.pop(name)
-    from imagetest.matrix import SCENARIOS_COMMAND, images_argv, run_matrix
+    from imagetest.run.matrix import SCENARIOS_COMMAND, images_argv, run_matrix
 
     root = artifacts or str(REPO_ROOT / ".artifacts" / f"matrix-{new_run_id()}")
     flags["artifacts"] = root

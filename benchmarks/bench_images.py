@@ -28,7 +28,7 @@ import docker
 import docker.errors
 
 from imagetest.images import DEBOOTSTRAP_CACHE, ImageResult, ensure_images
-from imagetest.imagespec import WHEEL_DIR, ImageList, load_image_list
+from imagetest.images.imagespec import WHEEL_DIR, ImageList, load_image_list
 
 COLD_TARGET = 300.0
 WARM_TARGET = 10.0

@@ -97,7 +97,7 @@ def main() -> int:
     ns = parser.parse_args()
 
     from imagetest.images import ensure_images
-    from imagetest.sync import cluster_entry
+    from imagetest.stages.sync import cluster_entry
     from tests.data_services import DB_NAME, DB_USER, data_services
 
     client = docker.from_env()

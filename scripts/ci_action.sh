@@ -29,7 +29,7 @@ set -euo pipefail
 
 harness=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 workspace=${GITHUB_WORKSPACE:-$PWD}
-AAP_VERSIONS=(2.4 2.5 2.6) # imagetest.config.AAP_VERSIONS; a test keeps them equal
+AAP_VERSIONS=(2.4 2.5 2.6) # imagetest.core.config.AAP_VERSIONS; a test keeps them equal
 PROFILES=(reference upstream)
 CONTEXT_TAG=localhost/imagetest/dashboard:context
 EXIT_NOT_RUN=2 # the harness's code for "a stage could not run"

@@ -1,11 +1,11 @@
-"""The job summary's Markdown (imagetest/stepsummary.py), for scripts/ci_action.sh:
+"""The job summary's Markdown (imagetest/run/stepsummary.py), for scripts/ci_action.sh:
 
 python scripts/ci_summary.py --artifacts DIR --exit-code N --stage test
 """
 
 from __future__ import annotations
 
-from imagetest.stepsummary import main, render
+from imagetest.run.stepsummary import main, render
 
 __all__ = ["main", "render"]
 

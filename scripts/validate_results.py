@@ -18,10 +18,10 @@ from typing import Any
 import psycopg
 import pytest
 
-from imagetest.counts import count_rows
-from imagetest.errors import HarnessError
-from imagetest.expected import Expectation, load_expected
-from imagetest.profile import Profile, load_profile
+from imagetest.core.errors import HarnessError
+from imagetest.model.expected import Expectation, load_expected
+from imagetest.model.profile import Profile, load_profile
+from imagetest.stages.counts import count_rows
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EXPECTED = REPO_ROOT / "expected" / "aap-2.6.yaml"

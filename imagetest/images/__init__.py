@@ -2,7 +2,7 @@
 
 For each image (imagetest/images.yaml), dependencies first:
   1. a registry equivalent (postgres:15, ...) that is already present is used as is;
-  2. otherwise, unless offline, it is pulled (imagetest.registry) when the registry answers
+  2. otherwise, unless offline, it is pulled (imagetest.images.registry) when the registry answers
      within a short timeout; a registry that does not answer is not asked again;
   3. otherwise the local equivalent is built, but only when its inputs changed: every built
      image carries a label with the hash of its context files, wheel requirements and the
@@ -11,9 +11,9 @@ For each image (imagetest/images.yaml), dependencies first:
 `python -m imagetest.images [--offline] [--pull-timeout S] [NAME...]` prints the compose
 variables (POSTGRES_IMAGE=..., ...) of the resolved tags.
 
-Options (imagetest.config, from flags, IMAGETEST_* or invoke.yaml): offline, build_jobs
+Options (imagetest.core.config, from flags, IMAGETEST_* or invoke.yaml): offline, build_jobs
 (parallel builds, 2), registry_username / registry_password (pull credentials; anonymous is
-tried after them), pull_timeout (a whole pull, imagetest.registry).
+tried after them), pull_timeout (a whole pull, imagetest.images.registry).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from pathlib import Path
 
 import docker
 
-from imagetest import dockerutil
-from imagetest.config import Config
+from imagetest.core.config import Config
+from imagetest.engine import dockerutil
 from imagetest.images.build import (
     DEBOOTSTRAP_CACHE,
     DEFAULT_PULL_TIMEOUT,
@@ -35,8 +35,8 @@ from imagetest.images.build import (
     build_docker_image,
     build_rootfs_image,
 )
+from imagetest.images.imagespec import ImageList, load_image_list
 from imagetest.images.plan import ImageResult, ImageStage
-from imagetest.imagespec import ImageList, load_image_list
 
 # -- public API -------------------------------------------------------------------------
 

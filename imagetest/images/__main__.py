@@ -6,8 +6,8 @@ import argparse
 import sys
 import time
 
-from imagetest.config import resolve_config
-from imagetest.errors import HarnessError
+from imagetest.core.config import resolve_config
+from imagetest.core.errors import HarnessError
 from imagetest.images import compose_env, ensure_images
 from imagetest.images.build import DEFAULT_PULL_TIMEOUT
 

@@ -21,16 +21,12 @@ from typing import Any
 import docker
 import docker.errors
 
-from imagetest import registry
-from imagetest.errors import HarnessError
-from imagetest.imagespec import (
-    LABEL_INPUTS,
-    LABEL_NAME,
-    REPO_ROOT,
-    ImageSpec,
-)
-from imagetest.proc import child_env
-from imagetest.streams import StreamTimeout, bounded
+from imagetest.core.constants import REPO_ROOT
+from imagetest.core.errors import HarnessError
+from imagetest.core.proc import child_env
+from imagetest.core.streams import StreamTimeout, bounded
+from imagetest.images import registry
+from imagetest.images.imagespec import LABEL_INPUTS, LABEL_NAME, ImageSpec
 
 STAGE = "images"
 DEFAULT_PULL_TIMEOUT = 5.0  # seconds for the registry to start answering

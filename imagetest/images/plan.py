@@ -13,9 +13,10 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from imagetest import registry
-from imagetest.config import Config
-from imagetest.errors import HarnessError
+from imagetest.core.config import Config
+from imagetest.core.constants import REPO_ROOT
+from imagetest.core.errors import HarnessError
+from imagetest.images import registry
 from imagetest.images.build import (
     DEBOOTSTRAP_CACHE,
     DEFAULT_PULL_TIMEOUT,
@@ -26,14 +27,8 @@ from imagetest.images.build import (
     build_docker_image,
     build_rootfs_image,
 )
-from imagetest.imagespec import (
-    LABEL_INPUTS,
-    REPO_ROOT,
-    ImageList,
-    ImageSpec,
-    hash_inputs,
-)
-from imagetest.wheelhouse import ensure_wheelhouse
+from imagetest.images.imagespec import LABEL_INPUTS, ImageList, ImageSpec, hash_inputs
+from imagetest.images.wheelhouse import ensure_wheelhouse
 
 
 @dataclass

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from imagetest.errors import HarnessError
+from imagetest.core.errors import HarnessError
 
 CONTROL = "/_imagetest/"
 FINAL = ("successful", "failed", "error", "canceled")

@@ -12,8 +12,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from imagetest.profile import Profile
-from imagetest.profile_content import ContentSchema, EntityContent
+from imagetest.model.profile import Profile
+from imagetest.model.profile_content import ContentSchema, EntityContent
 
 Conn = psycopg.Connection[Any]
 Snapshots = dict[str, dict[str, set[int]]]

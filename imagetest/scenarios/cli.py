@@ -6,10 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from imagetest import stepsummary
-from imagetest.config import REPO_ROOT, Config
-from imagetest.errors import HarnessError
-from imagetest.runstate import new_run_id
+from imagetest.core.config import Config
+from imagetest.core.constants import REPO_ROOT
+from imagetest.core.errors import HarnessError
+from imagetest.model.runstate import new_run_id
+from imagetest.run import stepsummary
 from imagetest.scenarios.model import load_all
 from imagetest.scenarios.report import render
 from imagetest.scenarios.runner import run_all

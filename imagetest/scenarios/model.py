@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from imagetest.config import REPO_ROOT
-from imagetest.errors import OptionError
+from imagetest.core.constants import REPO_ROOT
+from imagetest.core.errors import OptionError
 
 SCENARIOS_DIR = REPO_ROOT / "scenarios"
 TOP_KEYS = ("name", "guards", "description", "aap_versions", "steps", "known_failures")

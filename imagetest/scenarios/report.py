@@ -3,19 +3,18 @@ summary of a set (JSON, the table on screen, GitHub's job summary)."""
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from imagetest.config import Config
-from imagetest.errors import EXIT_INTERRUPTED, EXIT_OK
+from imagetest.core.config import Config
+from imagetest.core.errors import EXIT_INTERRUPTED, EXIT_OK
+from imagetest.model.results import Status, Verdict
 from imagetest.scenarios.model import Scenario
 
-RESULT_NAME = "scenario.json"
-JUNIT_NAME = "junit.xml"
 # outcome of one scenario on one image
-PASSED, FAILED, KNOWN, FIXED = "passed", "failed", "known-failure", "unexpected-pass"
+PASSED, FAILED = Status.PASSED, Status.FAILED
+KNOWN, FIXED = Status.KNOWN_FAILURE, Status.UNEXPECTED_PASS
 
 
 def judge(scenario: Scenario, profile: str, exit_code: int, error: str) -> tuple[str, int]:
@@ -67,11 +66,6 @@ def junit(data: dict[str, Any]) -> ET.ElementTree:
     return ET.ElementTree(suite)
 
 
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, default=str) + "\n")
-
-
 SUMMARY_KEYS = (
     "scenario", "guards", "status", "exit_code", "seconds", "failed_stage", "error",
     "known_failure", "artifacts",
@@ -83,7 +77,7 @@ def summarize(results: list[dict[str, Any]], config: Config, seconds: float) -> 
     if any(r["exit_code"] == EXIT_INTERRUPTED for r in results):
         worst = EXIT_INTERRUPTED
     return {
-        "verdict": "pass" if worst == EXIT_OK else "fail",
+        "verdict": Verdict.PASS if worst == EXIT_OK else Verdict.FAIL,
         "exit_code": worst,
         "image": config.image or "reference dashboard (built locally)",
         "profile": profile_name(config),
@@ -111,30 +105,3 @@ def render(summary: dict[str, Any]) -> str:
         f"VERDICT: {summary['verdict'].upper()}",
     ]
     return "\n".join(lines)
-
-
-def markdown(summary: dict[str, Any]) -> str:
-    """The short GitHub job summary (GITHUB_STEP_SUMMARY)."""
-    icon = {PASSED: "✅", FAILED: "❌", KNOWN: "⚠️ known", FIXED: "❔ unexpected pass"}
-    lines = [
-        f"### Regression scenarios: {summary['verdict'].upper()}",
-        "",
-        f"Image `{summary['image']}`, profile `{summary['profile']}`, AAP "
-        f"{summary['aap_version']}, {summary['seconds']:.0f} s",
-        "",
-        "| scenario | guards | result | seconds |",
-        "|---|---|---|---:|",
-    ]
-    for r in summary["scenarios"]:
-        guards = str(r.get("guards") or "").split(":")[0]
-        lines.append(
-            f"| {r['scenario']} | {guards} | {icon.get(r['status'], r['status'])} | "
-            f"{r['seconds']:.0f} |"
-        )
-    findings = [r for r in summary["scenarios"] if r["status"] in (FAILED, KNOWN)]
-    if findings:
-        lines += ["", "**Findings**", ""]
-        for r in findings:
-            text = r["known_failure"]["reason"] if r["status"] == KNOWN else r.get("error", "")
-            lines.append(f"- `{r['scenario']}` ({r['status']}): {str(text).splitlines()[0]}")
-    return "\n".join(lines) + "\n"

@@ -21,13 +21,14 @@ import docker
 import psycopg
 from docker.models.containers import Container
 
-from imagetest import dockerutil, stack
-from imagetest.bringup import failing_service
-from imagetest.diagnostics import run_secrets
-from imagetest.errors import HarnessError
-from imagetest.liveness import service_of
-from imagetest.log import get_logger
-from imagetest.runstate import RunState
+from imagetest.core.errors import HarnessError
+from imagetest.core.log import get_logger
+from imagetest.engine import dockerutil
+from imagetest.engine.liveness import service_of
+from imagetest.model.runstate import RunState
+from imagetest.stages import stack
+from imagetest.stages.bringup import failing_service
+from imagetest.stages.diagnostics import run_secrets
 
 log = get_logger("reset")
 PRISTINE_DB = "imagetest_pristine"

@@ -13,13 +13,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from imagetest.config import REPO_ROOT, Config
-from imagetest.errors import EXIT_STAGE, HarnessError
-from imagetest.log import get_logger
-from imagetest.matrix import Runner, images_argv, prepare_images
-from imagetest.pipeline import SUMMARY_NAME
+from imagetest.core.config import Config
+from imagetest.core.constants import REPO_ROOT
+from imagetest.core.errors import EXIT_STAGE, HarnessError
+from imagetest.core.log import get_logger
+from imagetest.model.results import SCENARIO_RESULT_NAME, SUMMARY_NAME, write_json
+from imagetest.run.matrix import Runner, images_argv, prepare_images
 from imagetest.scenarios.model import Scenario
-from imagetest.scenarios.report import FAILED, RESULT_NAME, summarize, write_json
+from imagetest.scenarios.report import FAILED, summarize
 from imagetest.scenarios.worker import CLAIMS_DIR, list_claims, run_worker
 
 log = get_logger("scenarios")
@@ -34,14 +35,14 @@ def worker_argv(names: Sequence[str], root: Path, extra: Sequence[str]) -> list[
 
 def load_result(root: Path, name: str, code: int) -> dict[str, Any]:
     """A worker's scenario.json for ``name`` (in root/NAME/)."""
-    found = sorted((root / name).glob(f"**/{RESULT_NAME}"))
+    found = sorted((root / name).glob(f"**/{SCENARIO_RESULT_NAME}"))
     if found:
         return json.loads(found[-1].read_text())
     return {
         "scenario": name,
         "status": FAILED,
         "exit_code": code or EXIT_STAGE,
-        "error": f"the scenario ended (exit {code}) without {RESULT_NAME}; see its output",
+        "error": f"the scenario ended (exit {code}) without {SCENARIO_RESULT_NAME}; see its output",
         "seconds": 0.0,
         "checks": [],
         "phases": [],

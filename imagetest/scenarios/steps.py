@@ -7,13 +7,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from imagetest import dockerutil, pipeline, seed, stack, sync, wait
-from imagetest.errors import CountMismatch, HarnessError
-from imagetest.log import get_logger
-from imagetest.pipeline import RunContext, Stage
+from imagetest.core.errors import CountMismatch, HarnessError
+from imagetest.core.log import get_logger
+from imagetest.engine import dockerutil
+from imagetest.run import pipeline
+from imagetest.run.pipeline import RunContext, Stage
 from imagetest.scenarios.aapctl import AapControl
 from imagetest.scenarios.checks import Checker, snapshot
 from imagetest.scenarios.model import Scenario, Step
+from imagetest.stages import seed, stack, sync, wait
 
 log = get_logger("scenario")
 BASE_STAGES = ("preflight", "images")

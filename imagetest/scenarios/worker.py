@@ -16,23 +16,18 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from imagetest import pipeline, stack
-from imagetest.config import Config
-from imagetest.log import get_logger
-from imagetest.pipeline import RunContext, Stage
-from imagetest.runstate import Runs, new_run_id
+from imagetest.core.config import Config
+from imagetest.core.log import get_logger
+from imagetest.core.signals import interrupts_deferred, teardown_hint
+from imagetest.model.results import JUNIT_NAME, SCENARIO_RESULT_NAME, write_json
+from imagetest.model.runstate import Runs, new_run_id
+from imagetest.run import pipeline
+from imagetest.run.pipeline import RunContext, Stage
 from imagetest.scenarios import reset
 from imagetest.scenarios.model import Scenario
-from imagetest.scenarios.report import (
-    JUNIT_NAME,
-    RESULT_NAME,
-    judge,
-    junit,
-    profile_name,
-    write_json,
-)
+from imagetest.scenarios.report import judge, junit, profile_name
 from imagetest.scenarios.steps import Progress, stages
-from imagetest.signals import interrupts_deferred, teardown_hint
+from imagetest.stages import stack
 
 log = get_logger("scenarios")
 Claim = Callable[[], Scenario | None]
@@ -141,7 +136,7 @@ def run_one(scenario: Scenario, config: Config, keeper: Keeper) -> dict[str, Any
         "run_id": result.run_id,
         "artifacts": str(result.artifacts),
     }
-    write_json(result.artifacts / RESULT_NAME, data)
+    write_json(result.artifacts / SCENARIO_RESULT_NAME, data)
     junit(data).write(result.artifacts / JUNIT_NAME, encoding="utf-8", xml_declaration=True)
     print(pipeline.render(result))
     print(f"SCENARIO {scenario.name}: {status.upper()}")

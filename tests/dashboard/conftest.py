@@ -107,7 +107,7 @@ def clusters_yaml(
 ) -> Path:
     import yaml
 
-    from imagetest.sync import cluster_entry
+    from imagetest.stages.sync import cluster_entry
 
     schedules = [{"name": "hourly", "rrule": rrule, "enabled": True}]
     url = f"{access['aap_protocol']}://{access['aap_address']}:{access['aap_port']}"

@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from imagetest.profile import load_profile
+from imagetest.model.profile import load_profile
 from imagetest.scenarios.checks import Checker, snapshot
 from tests.dashboard.conftest import Services, seeded_aap, setup_and_sync
 

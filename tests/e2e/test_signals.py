@@ -16,8 +16,8 @@ from typing import Any
 import docker
 import pytest
 
-from imagetest.dockerutil import leftovers, sweep
-from imagetest.errors import EXIT_INTERRUPTED
+from imagetest.core.errors import EXIT_INTERRUPTED
+from imagetest.engine.dockerutil import leftovers, sweep
 from tests.faults.support import NOTHING_LEFT, RUN_ID, Streamed
 
 pytestmark = [

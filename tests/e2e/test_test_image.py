@@ -12,9 +12,9 @@ from typing import Any
 import docker
 import pytest
 
-from imagetest.config import REPO_ROOT
-from imagetest.dockerutil import leftovers
-from imagetest.expected import load_expected
+from imagetest.core.constants import REPO_ROOT
+from imagetest.engine.dockerutil import leftovers
+from imagetest.model.expected import load_expected
 from tests.faults.support import with_count
 
 pytestmark = [

@@ -18,8 +18,8 @@ import docker
 import pytest
 import yaml
 
-from imagetest.config import REPO_ROOT
-from imagetest.dockerutil import leftovers
+from imagetest.core.constants import REPO_ROOT
+from imagetest.engine.dockerutil import leftovers
 
 NOTHING_LEFT = {"containers": [], "networks": [], "volumes": []}
 RUN_ID = re.compile(r"\bIMAGETEST_RUN=(\S+)")

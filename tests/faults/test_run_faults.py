@@ -12,7 +12,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from imagetest.dockerutil import sweep
+from imagetest.engine.dockerutil import sweep
 from tests.faults.support import (
     Streamed,
     assert_clean_message,

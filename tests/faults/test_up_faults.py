@@ -9,7 +9,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from imagetest.dockerutil import leftovers, sweep
+from imagetest.engine.dockerutil import leftovers, sweep
 from tests.faults.support import (
     NOTHING_LEFT,
     assert_clean_message,

@@ -16,9 +16,9 @@ import docker
 import docker.errors
 import pytest
 
-from imagetest.errors import HarnessError
+from imagetest.core.errors import HarnessError
 from imagetest.images import ImageBuildError, compose_env, ensure_images, resolved_tags
-from imagetest.imagespec import LABEL_INPUTS, ImageList, ImageSpec, load_image_list
+from imagetest.images.imagespec import LABEL_INPUTS, ImageList, ImageSpec, load_image_list
 
 pytestmark = pytest.mark.docker
 

@@ -13,7 +13,7 @@ import pytest
 
 from imagetest.images import ImageBuildError
 from imagetest.images.build import build_rootfs_image
-from imagetest.imagespec import ImageSpec
+from imagetest.images.imagespec import ImageSpec
 
 
 def _spec(tmp_path: Path, script: str) -> ImageSpec:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from imagetest.errors import HarnessError
-from imagetest.imagespec import (
+from imagetest.core.errors import HarnessError
+from imagetest.images.imagespec import (
     ImageList,
     ImageSpec,
     WheelPlatform,
@@ -54,7 +54,7 @@ def test_closure_puts_dependencies_first() -> None:
 
 def test_dependants_of_base_are_all_other_images() -> None:
     images = load_image_list()
-    # base-trixie is a second root: the upstream recipe's base (imagetest/upstream.py)
+    # base-trixie is a second root: the upstream recipe's base (imagetest/images/upstream.py)
     assert set(images.dependants("base")) == set(images.images) - {"base", "base-trixie"}
     assert images.dependants("base-trixie") == []
     assert set(images.dependants("python")) == {"aapsim", "dashboard"}

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from imagetest import wheelhouse
-from imagetest.errors import HarnessError
-from imagetest.imagespec import WheelPlatform
-from imagetest.wheelhouse import ensure_wheelhouse, is_current, wheelhouse_key
+from imagetest.core.errors import HarnessError
+from imagetest.images import wheelhouse
+from imagetest.images.imagespec import WheelPlatform
+from imagetest.images.wheelhouse import ensure_wheelhouse, is_current, wheelhouse_key
 
 PLATFORM = WheelPlatform("3.11", "cp", "cp311", ("manylinux2014_x86_64",))
 REQS = "six==1.16.0 --hash=sha256:" + "0" * 64 + "\n"

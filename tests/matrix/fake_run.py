@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from imagetest.config import resolve_config
+from imagetest.core.config import resolve_config
 
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites name="pytest tests"><testsuite name="pytest" errors="0" failures="{failures}"

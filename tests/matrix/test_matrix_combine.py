@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from imagetest.matrix import (
+from imagetest.run.matrix import (
     ERROR,
     FAIL,
     PASS,

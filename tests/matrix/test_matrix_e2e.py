@@ -13,8 +13,8 @@ from pathlib import Path
 import docker
 import pytest
 
-from imagetest.config import AAP_VERSIONS
-from imagetest.matrix import run_matrix
+from imagetest.core.constants import AAP_VERSIONS
+from imagetest.run.matrix import run_matrix
 from imagetest.scenarios.model import load_all
 
 pytestmark = [

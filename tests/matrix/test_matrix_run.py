@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from imagetest.errors import HarnessError
-from imagetest.matrix import run_matrix
+from imagetest.core.errors import HarnessError
+from imagetest.run.matrix import run_matrix
 
 FAKE = [sys.executable, str(Path(__file__).with_name("fake_run.py"))]
 
@@ -146,7 +146,7 @@ def test_wrong_counts_alone_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_matrix_exit_code_is_the_worst_outcome(
     tmp_path: Path, codes: list[int], verdicts: list[str], expected: int
 ) -> None:
-    from imagetest.matrix import RunResult, matrix_exit_code
+    from imagetest.run.matrix import RunResult, matrix_exit_code
 
     results = [
         RunResult(str(i), code, 1.0, tmp_path, None if v == "error" else {"verdict": v})
@@ -157,7 +157,7 @@ def test_matrix_exit_code_is_the_worst_outcome(
 
 def test_every_option_reaches_every_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The resolved Config goes to each run (not a hand-picked few flags): --verbose too."""
-    from imagetest.config import resolve_config
+    from imagetest.core.config import resolve_config
 
     monkeypatch.setenv("FAKE_SLEEP", "0")
     parent = resolve_config(

@@ -15,7 +15,7 @@ import docker
 import pytest
 from regtest_support import PASSWORD, USER, Registry, remove_image
 
-from imagetest.dockerutil import leftovers
+from imagetest.engine.dockerutil import leftovers
 from tests.e2e.test_test_image import run_test_image
 
 pytestmark = [

@@ -21,9 +21,9 @@ from regtest_support import (
     remove_image,
 )
 
-from imagetest.config import resolve_config
-from imagetest.errors import HarnessError
-from imagetest.registry import ensure_image
+from imagetest.core.config import resolve_config
+from imagetest.core.errors import HarnessError
+from imagetest.images.registry import ensure_image
 
 pytestmark = pytest.mark.docker
 

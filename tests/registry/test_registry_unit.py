@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from imagetest.config import resolve_config
-from imagetest.errors import HarnessError
-from imagetest.registry import (
+from imagetest.core.config import resolve_config
+from imagetest.core.errors import HarnessError
+from imagetest.core.streams import StreamTimeout, bounded
+from imagetest.images.registry import (
     PullError,
     _auth_for,
     _pull_error,
     _repo_digest,
 )
-from imagetest.streams import StreamTimeout, bounded
 
 
 def test_half_credentials_are_refused() -> None:

@@ -17,8 +17,7 @@ import docker
 import pytest
 import yaml
 
-from imagetest.config import REPO_ROOT
-from imagetest.profile import PROFILES_DIR
+from imagetest.core.constants import PROFILES_DIR, REPO_ROOT
 from imagetest.scenarios.model import load_all
 
 pytestmark = [

@@ -15,8 +15,8 @@ from typing import Any
 import docker
 import pytest
 
-from imagetest.errors import EXIT_INTERRUPTED
-from imagetest.runstate import RUN_LABEL
+from imagetest.core.constants import RUN_LABEL
+from imagetest.core.errors import EXIT_INTERRUPTED
 from imagetest.scenarios.model import load_all
 from tests.faults.support import Streamed, invoke
 

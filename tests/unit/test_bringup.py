@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from imagetest.bringup import check_ready
-from imagetest.errors import HarnessError
-from imagetest.runstate import RunState, StackSpec
+from imagetest.core.errors import HarnessError
+from imagetest.model.runstate import RunState, StackSpec
+from imagetest.stages.bringup import check_ready
 
 
 class FakeContainer:

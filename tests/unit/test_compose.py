@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from imagetest.compose import explain_failure
+from imagetest.engine.compose import explain_failure
 
 
 def test_exited_container_names_its_log() -> None:
@@ -29,8 +29,8 @@ def test_unknown_failure_keeps_the_last_line() -> None:
 def test_missing_compose_v2_is_one_line(tmp_path, monkeypatch) -> None:
     import pytest
 
-    from imagetest import compose
-    from imagetest.errors import HarnessError
+    from imagetest.core.errors import HarnessError
+    from imagetest.engine import compose
 
     fake = tmp_path / "docker"
     fake.write_text("#!/bin/sh\necho \"docker: 'compose' is not a docker command.\" >&2\nexit 1\n")

@@ -4,14 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from imagetest.config import (
-    REPO_ROOT,
-    Config,
-    github_step_summary,
-    make_artifacts_dir,
-    resolve_config,
-)
-from imagetest.errors import HarnessError, OptionError
+from imagetest.core.config import Config, github_step_summary, make_artifacts_dir, resolve_config
+from imagetest.core.constants import REPO_ROOT
+from imagetest.core.errors import HarnessError, OptionError
 
 
 def test_defaults() -> None:
@@ -172,7 +167,7 @@ def test_only_config_reads_the_environment() -> None:
         for path in (REPO_ROOT / "imagetest").rglob("*.py")
         if "os.environ" in path.read_text()
     )
-    assert readers == ["imagetest/config.py", "imagetest/proc.py"]
+    assert readers == ["imagetest/core/config.py", "imagetest/core/proc.py"]
 
 
 def test_github_step_summary_is_the_runners_file(tmp_path: Path) -> None:

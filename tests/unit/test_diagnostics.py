@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from imagetest.diagnostics import run_files
-from imagetest.masking import MASK
-from imagetest.runstate import RunState, StackSpec
+from imagetest.core.masking import MASK
+from imagetest.model.runstate import RunState, StackSpec
+from imagetest.stages.diagnostics import run_files
 
 
 def test_access_and_clusters_files_are_masked(

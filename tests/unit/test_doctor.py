@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from imagetest import doctor
-from imagetest.config import REPO_ROOT
+from imagetest.core.constants import REPO_ROOT
+from imagetest.stages import doctor
 
 SETUP = REPO_ROOT / "scripts" / "setup.sh"
 

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from imagetest.config import REPO_ROOT
-from imagetest.errors import HarnessError
-from imagetest.expected import check_against_profile, load_expected
-from imagetest.profile import load_profile
+from imagetest.core.constants import REPO_ROOT
+from imagetest.core.errors import HarnessError
+from imagetest.model.expected import check_against_profile, load_expected
+from imagetest.model.profile import load_profile
 from tests.data_model import DATA_MODEL
 
 

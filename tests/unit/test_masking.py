@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from imagetest.masking import MASK, mask_data, mask_env_lines, mask_text
+from imagetest.core.masking import MASK, mask_data, mask_env_lines, mask_text
 
 
 def test_mask_data_nested() -> None:

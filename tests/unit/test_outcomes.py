@@ -8,10 +8,10 @@ import signal
 import docker.errors
 import pytest
 
-from imagetest.boundary import translate
-from imagetest.errors import CountMismatch, HarnessError, exit_code_of
-from imagetest.signals import interrupts_deferred
-from imagetest.validate import judge
+from imagetest.core.boundary import translate
+from imagetest.core.errors import CountMismatch, HarnessError, exit_code_of
+from imagetest.core.signals import interrupts_deferred
+from imagetest.stages.validate import judge
 
 
 def record(id_: str, expected: int, actual: int | None, error: str | None = None) -> dict:

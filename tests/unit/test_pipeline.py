@@ -14,10 +14,10 @@ import httpx
 import psycopg
 import pytest
 
-from imagetest import pipeline
-from imagetest.config import Config
-from imagetest.errors import CountMismatch, HarnessError, OptionError
-from imagetest.pipeline import Phase, RunContext, run_pipeline
+from imagetest.core.config import Config
+from imagetest.core.errors import CountMismatch, HarnessError, OptionError
+from imagetest.run import pipeline
+from imagetest.run.pipeline import Phase, RunContext, run_pipeline
 
 
 class Recorder:
@@ -276,9 +276,9 @@ def test_phase_markers(tmp_path: Path, stage: str) -> None:
 
 
 def test_single_stage_inherits_the_stack_options(tmp_path: Path) -> None:
-    from imagetest.config import resolve_config
-    from imagetest.pipeline import on_stack
-    from imagetest.runstate import Runs, RunState, StackSpec
+    from imagetest.core.config import resolve_config
+    from imagetest.model.runstate import Runs, RunState, StackSpec
+    from imagetest.run.pipeline import on_stack
 
     spec = StackSpec(aap_version="2.4", profile="upstream", image="img:1")
     RunState(run_id="r", project="imagetest-r", ports={}, stack=spec, root=tmp_path).save()
@@ -309,10 +309,10 @@ def test_single_stage_inherits_the_stack_options(tmp_path: Path) -> None:
 def test_an_explicit_option_that_contradicts_the_stack_is_refused(
     tmp_path: Path, flags: dict[str, str], env: dict[str, str], named: str
 ) -> None:
-    from imagetest.config import resolve_config
-    from imagetest.errors import OptionError
-    from imagetest.pipeline import on_stack
-    from imagetest.runstate import Runs, RunState, StackSpec
+    from imagetest.core.config import resolve_config
+    from imagetest.core.errors import OptionError
+    from imagetest.model.runstate import Runs, RunState, StackSpec
+    from imagetest.run.pipeline import on_stack
 
     spec = StackSpec(aap_version="2.4", profile="upstream", image="img:1")
     RunState(run_id="r", project="imagetest-r", ports={}, stack=spec, root=tmp_path).save()
@@ -325,7 +325,7 @@ def test_an_explicit_option_that_contradicts_the_stack_is_refused(
 
 def test_the_pipeline_names_the_stage_of_a_leaf_error() -> None:
     """Leaf modules raise without a stage; the pipeline adds the one it was running."""
-    from imagetest.pipeline import RunContext, run_alone
+    from imagetest.run.pipeline import RunContext, run_alone
 
     def leaf(_ctx: RunContext) -> None:
         raise HarnessError("setup_aap.py: refused")

@@ -4,9 +4,9 @@ import socket
 
 import pytest
 
-from imagetest.config import resolve_config
-from imagetest.errors import HarnessError
-from imagetest.runstate import PORT_NAMES, choose_ports, free_port
+from imagetest.core.config import resolve_config
+from imagetest.core.errors import HarnessError
+from imagetest.model.runstate import PORT_NAMES, choose_ports, free_port
 
 
 def test_ports_are_distinct_and_free() -> None:

@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 import yaml
 
-from imagetest.counts import count_query
-from imagetest.errors import HarnessError
-from imagetest.expected import Expectation
-from imagetest.profile import PROFILES_DIR, load_profile
+from imagetest.core.constants import PROFILES_DIR
+from imagetest.core.errors import HarnessError
+from imagetest.model.expected import Expectation
+from imagetest.model.profile import load_profile
+from imagetest.stages.counts import count_query
 
 
 @pytest.mark.parametrize("name", ["reference", "upstream"])

@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
-from imagetest import pipeline, stack
-from imagetest.config import Config, resolve_config
-from imagetest.imageselect import ResolvedImages
-from imagetest.pipeline import RunContext, run_pipeline
-from imagetest.runstate import Runs, RunState, StackSpec
+from imagetest.core.config import Config, resolve_config
+from imagetest.images.imageselect import ResolvedImages
+from imagetest.model.runstate import Runs, RunState, StackSpec
+from imagetest.run import pipeline
+from imagetest.run.pipeline import RunContext, run_pipeline
+from imagetest.stages import stack
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def no_engine(monkeypatch: pytest.MonkeyPatch) -> FakeCompose:
 
 
 def test_runs_dir_follows_the_option(tmp_path: Path) -> None:
-    from imagetest.config import REPO_ROOT
+    from imagetest.core.constants import REPO_ROOT
 
     assert Runs.of(resolve_config({}, env={})).root == REPO_ROOT / ".runs"
     runs = Runs.of(opts(tmp_path / "elsewhere"))
@@ -97,7 +98,7 @@ def test_only_kept_runs_become_current(
 
 
 def test_invoke_up_makes_its_stack_current(runs: Path, no_engine: FakeCompose) -> None:
-    from imagetest.profile import load_profile
+    from imagetest.model.profile import load_profile
 
     state = stack.up(opts(runs), load_profile("reference"), ResolvedImages(), run_id="fresh")
     assert Runs(runs).current_id() == state.run_id == "fresh"

@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 import yaml
 
-from imagetest.errors import EXIT_MISMATCH, EXIT_STAGE, HarnessError, OptionError
-from imagetest.profile import PROFILES_DIR, load_profile
+from imagetest.core.constants import PROFILES_DIR
+from imagetest.core.errors import EXIT_MISMATCH, EXIT_STAGE, HarnessError, OptionError
+from imagetest.model.profile import load_profile
+from imagetest.run.stepsummary import render_scenarios as markdown
 from imagetest.scenarios.model import load_all, load_scenario
-from imagetest.scenarios.report import FAILED, FIXED, KNOWN, PASSED, judge, markdown
+from imagetest.scenarios.report import FAILED, FIXED, KNOWN, PASSED, judge
 from imagetest.scenarios.worker import file_claims
 
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from imagetest.profile import load_profile
-from imagetest.stack import container_url
-from imagetest.sync import clusters_document
+from imagetest.model.profile import load_profile
+from imagetest.stages.stack import container_url
+from imagetest.stages.sync import clusters_document
 
 ACCESS = {
     "access_token": "a",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from imagetest.config import REPO_ROOT
+from imagetest.core.constants import REPO_ROOT
 
 TASKS = (
     "doctor",

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from imagetest.errors import ContainerDied, HarnessError
-from imagetest.profile import load_profile
-from imagetest.wait import wait_for_syncs
+from imagetest.core.errors import ContainerDied, HarnessError
+from imagetest.model.profile import load_profile
+from imagetest.stages.wait import wait_for_syncs
 
 PROFILE = load_profile("reference")
 

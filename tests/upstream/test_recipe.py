@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from imagetest.config import REPO_ROOT
-from imagetest.upstream import RECIPE_DIR, build_frontend, load_recipe, split_requirements
+from imagetest.core.constants import REPO_ROOT
+from imagetest.images.upstream import RECIPE_DIR, build_frontend, load_recipe, split_requirements
 
 SAME = ("ENV", "WORKDIR", "USER", "ENTRYPOINT", "CMD", "EXPOSE")
 

@@ -14,9 +14,9 @@ import docker
 import pytest
 import yaml
 
-from imagetest.config import REPO_ROOT
-from imagetest.dockerutil import leftovers
-from imagetest.expected import load_expected
+from imagetest.core.constants import REPO_ROOT
+from imagetest.engine.dockerutil import leftovers
+from imagetest.model.expected import load_expected
 from tests.faults.support import with_count
 
 pytestmark = [pytest.mark.docker, pytest.mark.e2e, pytest.mark.slow]

@@ -27,7 +27,7 @@ from workflow_support import (
 )
 
 import tasks
-from imagetest.config import AAP_VERSIONS
+from imagetest.core.constants import AAP_VERSIONS
 
 CONTEXT_TAG = "localhost/imagetest/dashboard:context"
 IMAGE = "quay.io/org/automation-dashboard:1.2"

@@ -16,7 +16,7 @@ import docker
 import pytest
 from workflow_support import ACTION_SCRIPT, REPO_ROOT
 
-from imagetest.dockerutil import leftovers
+from imagetest.engine.dockerutil import leftovers
 
 pytestmark = [
     pytest.mark.docker,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from workflow_support import SUMMARY_SCRIPT
 
-from imagetest.stepsummary import append
+from imagetest.run.stepsummary import append
 from scripts.ci_summary import render
 
 RUN: dict[str, Any] = {

@@ -19,7 +19,7 @@ from workflow_support import (
     load_yaml,
 )
 
-from imagetest.config import AAP_VERSIONS
+from imagetest.core.constants import AAP_VERSIONS
 
 SCHEMA = Path(__file__).with_name("workflow.schema.json")
 README_COMMAND = "bash scripts/setup.sh && .venv/bin/invoke test-image"

@@ -1,0 +1,346 @@
+"""Options of a run and where they come from: the only reader of flags, env and invoke.yaml.
+
+Precedence, highest first: command-line flag, environment (``IMAGETEST_*``), the
+``imagetest:`` section of invoke's configuration (``invoke.yaml``), then the default. Every
+source goes through the same parser of the field's type, and ``Config.sources`` records
+which source each value came from. Single stages add one more layer below those:
+:meth:`Config.with_stack` fills the options not given from the running stack and refuses a
+given one that conflicts with it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from imagetest.core.constants import AAP_VERSIONS, REPO_ROOT, expected_path, profile_path
+from imagetest.core.errors import OptionError
+
+ENV_PREFIX = "IMAGETEST_"
+# Extra environment names accepted for a field, after IMAGETEST_<FIELD>.
+ENV_ALIASES: dict[str, tuple[str, ...]] = {
+    "aap_password": ("AAP_PASSWORD",),
+    "registry_username": ("REGISTRY_USERNAME",),
+    "registry_password": ("REGISTRY_PASSWORD",),
+}
+SECRET_FIELDS = frozenset({"aap_password", "registry_password"})
+DEFAULT, FLAG, FILE = "default", "flag", "invoke.yaml"  # sources (env: "env NAME")
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+MAX_SECONDS = 86400.0  # a day: any longer wait is a typo, and sleep() overflows on huge values
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a run needs to know; built by :func:`resolve_config`."""
+
+    image: str | None = None
+    aap_version: str = "2.6"
+    keep: bool = False
+    timeout: float = 300.0
+    up_timeout: float | None = None  # bring-up only; default: timeout
+    poll_interval: float = 1.0
+    expected: str | None = None
+    artifacts: str | None = None
+    profile: str = "reference"
+    aap_url: str | None = None
+    aap_username: str = "admin"
+    aap_password: str | None = field(default=None, repr=False)
+    aap_insecure: bool = False
+    skip_seed: bool = False
+    aap_access: str | None = None
+    context: str | None = None
+    dockerfile: str | None = None
+    public_base: bool = False  # build --context with images/upstream, not its own Dockerfile
+    no_frontend: bool = False  # public-base: skip the npm frontend build
+    offline: bool = False
+    web_command: str | None = None
+    task_command: str | None = None
+    default_intervals: bool = False  # keep the image's own scheduler intervals (slower)
+    since: str = "2026-01-01"
+    until: str = "2036-01-01"
+    verbose: bool = False
+    runs_dir: str | None = None  # where run states live (default .runs in the repository)
+    run: str | None = None  # the run single stages act on (default: .runs/current)
+    db_port: int | None = field(default=None, metadata={"parse": "port"})  # host ports
+    aap_port: int | None = field(default=None, metadata={"parse": "port"})  # (default: free)
+    web_port: int | None = field(default=None, metadata={"parse": "port"})
+    build_jobs: int = 2  # images that do not depend on each other build side by side
+    pull_timeout: float = 600.0  # a whole pull; large images on slow links take minutes
+    registry_username: str | None = None  # pull credentials (anonymous is tried after them)
+    registry_password: str | None = field(default=None, repr=False)
+    # option -> where its value came from: default, flag, env NAME, invoke.yaml, stack RUN
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def bring_up_timeout(self) -> float:
+        return self.up_timeout or self.timeout
+
+    @property
+    def external_aap(self) -> bool:
+        """True when a real AAP (or an emulator outside the stack) is used."""
+        return bool(self.aap_url)
+
+    def expected_path(self) -> Path:
+        if self.expected:
+            return Path(self.expected)
+        return expected_path(self.aap_version)
+
+    def artifacts_dir(self, run_id: str) -> Path:
+        if self.artifacts:
+            return Path(self.artifacts)
+        return REPO_ROOT / ".artifacts" / run_id
+
+    def runs_root(self) -> Path:
+        if self.runs_dir:
+            return Path(self.runs_dir).expanduser().absolute()
+        return REPO_ROOT / ".runs"
+
+    def ports(self) -> dict[str, int]:
+        """The host ports pinned by options (the rest are chosen free at `up`)."""
+        pinned = {"db": self.db_port, "aap": self.aap_port, "web": self.web_port}
+        return {name: port for name, port in pinned.items() if port is not None}
+
+    def source(self, name: str) -> str:
+        return self.sources.get(name, DEFAULT)
+
+    def given(self, name: str) -> bool:
+        """Whether a flag, the environment or invoke.yaml set ``name``."""
+        return self.source(name) not in (DEFAULT,) and not self.source(name).startswith("stack")
+
+    def public_dict(self) -> dict[str, Any]:
+        """The options without secrets, for logs and summary.json."""
+        data = {f.name: getattr(self, f.name) for f in option_fields()}
+        for name in SECRET_FIELDS:
+            if data.get(name):
+                data[name] = "********"
+        return data
+
+    def with_stack(self, stack: Mapping[str, Any], run_id: str) -> Config:
+        """The running stack as a layer under the given options.
+
+        Options not given take the stack's value; a given one that differs from it is
+        refused (a silent override would test something else than what was asked).
+        """
+        changes: dict[str, Any] = {}
+        sources = dict(self.sources)
+        for name, value in stack.items():
+            if value in (None, ""):
+                continue
+            if not self.given(name):
+                changes[name] = value
+                sources[name] = f"stack {run_id}"
+            elif not _same(name, getattr(self, name), value):
+                raise OptionError(
+                    f"{option_label(name, self.source(name))} {getattr(self, name)!r} conflicts "
+                    f"with the running stack {run_id} ({value!r}); drop the option, or "
+                    "`invoke teardown` and `invoke up` with it"
+                )
+        return dataclasses.replace(self, **changes, sources=sources)
+
+    def child_options(self) -> dict[str, str]:
+        """Every resolved option as IMAGETEST_* variables: a child run resolves the same
+        Config (the environment outranks invoke.yaml, and a boolean can say false)."""
+        env: dict[str, str] = {}
+        for f in option_fields():
+            value = getattr(self, f.name)
+            if value is not None:
+                env[env_names(f.name)[0]] = _to_text(value)
+        return env
+
+
+def option_fields() -> tuple[dataclasses.Field[Any], ...]:
+    return tuple(f for f in dataclasses.fields(Config) if f.name != "sources")
+
+
+def option_label(name: str, source: str) -> str:
+    """How the user spelled the option: --flag, IMAGETEST_X or invoke.yaml's key."""
+    if source.startswith("env "):
+        return source.removeprefix("env ")
+    if source == FILE:
+        return f"invoke.yaml imagetest.{name}"
+    return "--" + name.replace("_", "-")
+
+
+def _parse_label(name: str, source: str) -> str:
+    """The start of a parse error: which option, from which source."""
+    if source in (FLAG, DEFAULT):
+        return "option " + name.replace("_", "-")
+    return option_label(name, source)
+
+
+def _same(name: str, given: Any, stack: Any) -> bool:
+    if name == "profile":
+        return profile_path(str(given)).resolve() == profile_path(str(stack)).resolve()
+    if name == "aap_url":
+        return str(given).rstrip("/") == str(stack).rstrip("/")
+    return bool(given == stack)
+
+
+def _to_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _to_bool(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise OptionError(f"{name}: {value!r} is not a boolean; use true or false")
+
+
+def _to_float(value: Any, name: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise OptionError(f"{name}: {value!r} is not a number of seconds") from None
+    if not math.isfinite(number) or not 0 < number <= MAX_SECONDS:
+        raise OptionError(
+            f"{name}: {value!r} is out of range; use a number of seconds above 0 "
+            f"and at most {MAX_SECONDS:.0f}"
+        )
+    return number
+
+
+def _to_int(value: Any, name: str) -> int:
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit() or int(text) < 1:
+        raise OptionError(f"{name}: {value!r} is not a whole number above 0")
+    return int(text)
+
+
+def _to_port(value: Any, name: str) -> int:
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit() or not 0 < int(text) < 65536:
+        raise OptionError(f"{name}: {value!r} is not a port; use 1 to 65535")
+    return int(text)
+
+
+def _to_str(value: Any, name: str) -> str:
+    return str(value)
+
+
+PARSERS: dict[str, Callable[[Any, str], Any]] = {
+    "bool": _to_bool,
+    "float": _to_float,
+    "int": _to_int,
+    "port": _to_port,
+    "str": _to_str,
+}
+
+
+def _converter(f: dataclasses.Field[Any]) -> Callable[[Any, str], Any]:
+    """The one parser of a field, whichever source its value comes from."""
+    if "parse" in f.metadata:
+        return PARSERS[f.metadata["parse"]]
+    kind = str(f.type)
+    return next((PARSERS[k] for k in ("bool", "float", "int") if k in kind), _to_str)
+
+
+def env_names(name: str) -> tuple[str, ...]:
+    return (ENV_PREFIX + name.upper(), *ENV_ALIASES.get(name, ()))
+
+
+def _from_env(name: str, env: Mapping[str, str]) -> tuple[str, str] | None:
+    for key in env_names(name):
+        if env.get(key) not in (None, ""):
+            return env[key], f"env {key}"
+    return None
+
+
+def _raw_value(
+    name: str, flags: Mapping[str, Any], env: Mapping[str, str], file_config: Mapping[str, Any]
+) -> tuple[Any, str]:
+    """The highest-ranked value given for ``name`` and its source (None: not given)."""
+    if flags.get(name) is not None:
+        return flags[name], FLAG
+    from_env = _from_env(name, env)
+    if from_env is not None:
+        return from_env
+    if file_config.get(name) is not None:
+        return file_config[name], FILE
+    return None, DEFAULT
+
+
+def resolve_config(
+    flags: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    file_config: Mapping[str, Any] | None = None,
+) -> Config:
+    """Merge the sources of options; ``None`` in ``flags`` means "not given"."""
+    flags = flags or {}
+    env = os.environ if env is None else env
+    file_config = {str(k).replace("-", "_"): v for k, v in (file_config or {}).items()}
+    known = {f.name: f for f in option_fields()}
+    unknown = sorted(set(file_config) - set(known))
+    if unknown:
+        raise OptionError(f"invoke.yaml imagetest: unknown option(s) {', '.join(unknown)}")
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for name, f in known.items():
+        raw, source = _raw_value(name, flags, env, file_config)
+        sources[name] = source
+        if raw is not None:
+            values[name] = _converter(f)(raw, _parse_label(name, source))
+    config = Config(**values, sources=sources)
+    validate_config(config)
+    return config
+
+
+def validate_config(config: Config) -> None:
+    if config.aap_version not in AAP_VERSIONS:
+        raise OptionError(
+            f"unknown AAP version {config.aap_version!r}; use one of {', '.join(AAP_VERSIONS)}"
+        )
+    if config.skip_seed and not config.external_aap:
+        raise OptionError("--skip-seed needs --aap-url: the emulator starts empty every run")
+    if config.external_aap and not str(config.aap_url).startswith(("http://", "https://")):
+        raise OptionError(f"--aap-url {config.aap_url!r} must start with http:// or https://")
+    if config.artifacts:
+        check_artifacts_path(Path(config.artifacts))
+
+
+def github_step_summary(env: Mapping[str, str] | None = None) -> Path | None:
+    """The job summary file a GitHub runner names (not an option: the runner sets it)."""
+    value = (os.environ if env is None else env).get("GITHUB_STEP_SUMMARY")
+    return Path(value) if value else None
+
+
+def check_artifacts_path(path: Path) -> None:
+    """--artifacts must be a directory or creatable as one (checked, not created, here)."""
+    if path.is_dir():
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise OptionError(f"--artifacts {path}: the directory is not writable; pick another")
+        return
+    if path.exists():
+        raise OptionError(f"--artifacts {path}: a file is in the way; pass a directory path")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise OptionError(
+            f"--artifacts {path}: cannot create a directory under {parent}; "
+            "pass a writable directory path"
+        )
+
+
+def make_artifacts_dir(path: Path) -> Path:
+    """Create the artifacts directory, or one OptionError naming it (e.g. under /proc)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OptionError(
+            f"--artifacts {path}: cannot create the directory ({exc.strerror or 'refused'}); "
+            "pass a writable directory path"
+        ) from None
+    return path

@@ -1,0 +1,27 @@
+"""Facts every layer shares: where the repository's files live, the AAP versions, labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+EXPECTED_DIR = REPO_ROOT / "expected"
+PROFILES_DIR = EXPECTED_DIR / "profiles"
+SCENARIOS_DIR = REPO_ROOT / "scenarios"
+SCRIPTS_DIR = REPO_ROOT / "scripts"
+COMPOSE_DIR = REPO_ROOT / "compose"
+# The AAP versions the harness emulates and has expectations for; defined here only.
+AAP_VERSIONS = ("2.4", "2.5", "2.6")
+# Every container, network and volume of a run carries it; its compose project is PREFIX+id.
+RUN_LABEL = "io.imagetest.run"
+PROJECT_PREFIX = "imagetest-"
+
+
+def expected_path(aap_version: str) -> Path:
+    return EXPECTED_DIR / f"aap-{aap_version}.yaml"
+
+
+def profile_path(name_or_path: str) -> Path:
+    """A profile by name (``reference``: expected/profiles/reference.yaml) or by path."""
+    path = Path(name_or_path)
+    return PROFILES_DIR / f"{name_or_path}.yaml" if not path.suffix else path

@@ -1,0 +1,109 @@
+"""Docker SDK access with clear errors, and the label sweep."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import docker
+import docker.errors
+import docker.utils
+from docker.models.containers import Container
+
+from imagetest.core.constants import RUN_LABEL
+from imagetest.core.errors import HarnessError
+from imagetest.core.log import get_logger
+
+log = get_logger("docker")
+
+
+@functools.cache
+def client() -> docker.DockerClient:
+    """A client for the engine in DOCKER_HOST (or the default socket) that answers."""
+    try:
+        c = docker.from_env(timeout=120)
+        c.ping()
+    except Exception:  # any failure to reach the engine has the same fix
+        # the SDK's own reading of DOCKER_HOST: the address it tried
+        where = docker.utils.kwargs_from_env().get("base_url") or "the default socket"
+        raise HarnessError(
+            f"no Docker engine answers at {where}: start Docker, or point DOCKER_HOST at a "
+            "running engine (`docker info` shows which)"
+        ) from None
+    return c
+
+
+def api_version(c: docker.DockerClient) -> str:
+    return str(c.version().get("ApiVersion", "1.0"))
+
+
+def version_at_least(version: str, minimum: str) -> bool:
+    def parts(v: str) -> tuple[int, ...]:
+        return tuple(int(p) for p in v.split(".") if p.isdigit())
+
+    return parts(version) >= parts(minimum)
+
+
+def serving(container: Container) -> bool:
+    """Running, and healthy where the container has a health check."""
+    health = (container.attrs.get("State", {}).get("Health") or {}).get("Status")
+    return container.status == "running" and health in (None, "healthy")
+
+
+def run_containers(c: docker.DockerClient, run_id: str) -> list[Container]:
+    return c.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_id}"})
+
+
+def service_container(c: docker.DockerClient, run_id: str, service: str) -> Container:
+    for container in run_containers(c, run_id):
+        if container.labels.get("com.docker.compose.service") == service:
+            return container
+    raise HarnessError(f"no {service} container in run {run_id}; is the stack up?")
+
+
+def leftovers(c: docker.DockerClient, run_id: str) -> dict[str, list[str]]:
+    """Names of the run's containers, networks and volumes that still exist."""
+    flt = {"label": f"{RUN_LABEL}={run_id}"}
+    return {
+        "containers": [x.name for x in c.containers.list(all=True, filters=flt)],
+        "networks": [x.name for x in c.networks.list(filters=flt)],
+        "volumes": [x.name for x in c.volumes.list(filters=flt)],
+    }
+
+
+def sweep(c: docker.DockerClient, run_id: str) -> dict[str, list[str]]:
+    """Remove whatever of the run is left, tolerating things vanishing meanwhile."""
+    flt = {"label": f"{RUN_LABEL}={run_id}"}
+    removed: dict[str, list[str]] = {"containers": [], "networks": [], "volumes": []}
+    kinds: list[tuple[str, Any, dict[str, Any]]] = [
+        ("containers", c.containers.list(all=True, filters=flt), {"force": True, "v": True}),
+        ("networks", c.networks.list(filters=flt), {}),
+        ("volumes", c.volumes.list(filters=flt), {"force": True}),
+    ]
+    for kind, items, kwargs in kinds:
+        for item in items:
+            try:
+                item.remove(**kwargs)
+                removed[kind].append(item.name)
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError as exc:
+                log.warning("could not remove %s %s: %s", kind[:-1], item.name, exc)
+    return removed
+
+
+def exec_run(
+    container: Container, argv: list[str], *, workdir: str | None = None
+) -> tuple[int, str]:
+    """Run argv in a container; return exit code and combined output."""
+    result = container.exec_run(argv, workdir=workdir, demux=False)
+    output = result.output.decode(errors="replace") if result.output else ""
+    return int(result.exit_code or 0), output
+
+
+def image_exists(c: docker.DockerClient, ref: str) -> bool:
+    try:
+        c.images.get(ref)
+    except docker.errors.ImageNotFound:
+        return False
+    return True

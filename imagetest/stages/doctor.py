@@ -1,0 +1,98 @@
+"""`invoke doctor`: check the host before a run, one line per check.
+
+Every check raises HarnessError with the fix; `.ci/run` fails when one does.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from imagetest.core.constants import REPO_ROOT
+from imagetest.core.errors import HarnessError
+from imagetest.engine import compose, dockerutil
+from imagetest.stages.stack import START_INTERVAL_API
+
+MIN_FREE_GB = 3.0
+HOST_TOOLS_FILE = REPO_ROOT / "scripts" / "host-tools.txt"
+Check = Callable[[], str]
+
+
+def host_tools(path: Path | None = None) -> list[tuple[str, str]]:
+    """(command or file path, Debian package) for each tool the images stage needs."""
+    tools: list[tuple[str, str]] = []
+    for line in (path or HOST_TOOLS_FILE).read_text().splitlines():
+        words = line.split("#", 1)[0].split()
+        if words:
+            tools.append((words[0], words[1] if len(words) > 1 else words[0]))
+    return tools
+
+
+def tool_present(what: str) -> bool:
+    return Path(what).exists() if what.startswith("/") else shutil.which(what) is not None
+
+
+def check_host_tools() -> str:
+    """Every program the base image build runs (debootstrap, ...), from scripts/host-tools.txt."""
+    tools = host_tools()
+    missing = [(what, package) for what, package in tools if not tool_present(what)]
+    if missing:
+        names = ", ".join(what for what, _ in missing)
+        packages = " ".join(sorted({package for _, package in missing}))
+        raise HarnessError(
+            f"missing {names} (the images stage builds the base image with them); "
+            f"run scripts/setup.sh or apt-get install {packages}"
+        )
+    if os.geteuid() != 0:
+        raise HarnessError("debootstrap needs root: run the images stage as root once")
+    return f"{len(tools)} tools present ({', '.join(Path(w).name for w, _ in tools)})"
+
+
+def check_python() -> str:
+    return f"Python {sys.version.split()[0]}"
+
+
+def check_engine() -> str:
+    c = dockerutil.client()
+    info = c.version()
+    api = str(info.get("ApiVersion"))
+    note = (
+        "start_interval on"
+        if dockerutil.version_at_least(api, START_INTERVAL_API)
+        else ("1 s health interval (engine < 25)")
+    )
+    return f"Docker Engine {info.get('Version')} (API {api}; {note})"
+
+
+def check_compose() -> str:
+    return f"Docker Compose {compose.compose_version()}"
+
+
+def check_disk() -> str:
+    free = shutil.disk_usage(REPO_ROOT).free / 1e9
+    if free < MIN_FREE_GB:
+        raise HarnessError(f"only {free:.1f} GB free; the images need {MIN_FREE_GB:.0f} GB+")
+    return f"{free:.1f} GB free"
+
+
+CHECKS: tuple[tuple[str, Check], ...] = (
+    ("python", check_python),
+    ("engine", check_engine),
+    ("compose", check_compose),
+    ("disk", check_disk),
+    ("tools", check_host_tools),
+)
+
+
+def run_checks(out: Callable[[str], None] = print) -> bool:
+    ok = True
+    for name, check in CHECKS:
+        try:
+            out(f"ok    {name:<8} {check()}")
+        except HarnessError as exc:
+            ok = False
+            out(f"FAIL  {name:<8} {exc}")
+    return ok

@@ -1,0 +1,292 @@
+"""Bring the stack up and take it down (compose down -v plus a sweep by label)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import docker
+import yaml
+
+from imagetest.core.config import Config
+from imagetest.core.constants import RUN_LABEL
+from imagetest.core.errors import HarnessError
+from imagetest.core.log import get_logger
+from imagetest.engine import dockerutil
+from imagetest.engine.compose import BASE_FILE, ENGINE25_FILE, Compose
+from imagetest.images.imageselect import ResolvedImages
+from imagetest.model.profile import Profile
+from imagetest.model.runstate import (
+    STATE_NAME,
+    Runs,
+    RunState,
+    StackSpec,
+    choose_ports,
+    new_run_id,
+    project_name,
+    write_private,
+)
+
+log = get_logger("stack")
+EMULATOR_PROFILE = "aapsim"
+EMULATOR_INTERNAL_URL = "http://aap:8080"
+START_INTERVAL_API = "1.44"  # Docker Engine 25: healthcheck.start_interval
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+CONTAINER_HOST_ALIAS = "host.docker.internal"
+DB_INTERNAL = {"db_host": "db", "db_port": "5432", "redis_host": "redis", "redis_port": "6379"}
+FAST_SCHEDULE_SECONDS = 1  # the image's periodic tasks, unless --default-intervals
+
+
+def compose_for(state: RunState) -> Compose:
+    profiles = [] if state.stack.external_aap else [EMULATOR_PROFILE]
+    files = [BASE_FILE] if not state.compose_files else [Path(f) for f in state.compose_files]
+    return Compose(state.project, state.env_file, files, profiles)
+
+
+def container_url(url: str) -> str:
+    """The URL the containers use for an AAP the host reaches on its loopback."""
+    parts = urlsplit(url)
+    if parts.hostname in LOOPBACK_HOSTS:
+        netloc = CONTAINER_HOST_ALIAS + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def is_up(client: docker.DockerClient, state: RunState) -> bool:
+    """The one test of "is the stack up": every container of the run is running (and
+    healthy where checked)."""
+    containers = dockerutil.run_containers(client, state.run_id)
+    if not containers:
+        return False
+    return all(dockerutil.serving(c) for c in containers)
+
+
+def profile_ref(config: Config) -> str:
+    """The profile as asked for: a name stays a name, a path becomes absolute."""
+    given = config.profile
+    return str(Path(given).absolute()) if Path(given).suffix else given
+
+
+def describe(config: Config, ports: dict[str, int]) -> StackSpec:
+    """The frozen description of a new stack, from the options it is brought up with."""
+    if config.external_aap:
+        aap_url, internal = str(config.aap_url).rstrip("/"), container_url(str(config.aap_url))
+    else:
+        aap_url, internal = f"http://127.0.0.1:{ports['aap']}", EMULATOR_INTERNAL_URL
+    return StackSpec(
+        aap_version=config.aap_version,
+        profile=profile_ref(config),
+        image=config.image or "",
+        external_aap=config.external_aap,
+        aap_url=aap_url,
+        aap_internal_url=internal.rstrip("/"),
+        aap_username=config.aap_username,
+        aap_insecure=config.aap_insecure,
+    )
+
+
+def new_state(config: Config, images: ResolvedImages, run_id: str | None = None) -> RunState:
+    run_id = run_id or new_run_id()
+    ports = choose_ports(config.ports())
+    return RunState(
+        run_id=run_id,
+        project=project_name(run_id),
+        ports=ports,
+        stack=describe(config, ports),
+        root=config.runs_root(),
+        images=dict(images.env),
+        db={"user": "dashboard", "password": secrets.token_urlsafe(18), "name": "dashboard"},
+        artifacts=str(config.artifacts_dir(run_id)),
+    )
+
+
+def image_values(state: RunState, config: Config) -> dict[str, str]:
+    """What the profile's env values and file templates may use, for this run."""
+    return {
+        **DB_INTERNAL,
+        "db_user": state.db["user"],
+        "db_password": state.db["password"],
+        "db_name": state.db["name"],
+        "secret_key": secrets.token_urlsafe(32),
+        "database_key": secrets.token_urlsafe(32),
+        "auth_client_secret": secrets.token_urlsafe(16),
+        "sync_since": config.since,
+        "fast_schedule": str(not config.default_intervals),
+        "schedule_seconds": str(FAST_SCHEDULE_SECONDS),
+    }
+
+
+def write_profile_files(state: RunState, profile: Profile, values: dict[str, str]) -> list[str]:
+    """Render the profile's files into the run directory; the bind mounts for them."""
+    mounts: list[str] = []
+    folder = state.files_dir
+    folder.mkdir(mode=0o700, exist_ok=True)
+    for target, text in profile.render_files(values).items():
+        host = folder / target.strip("/").replace("/", "__")
+        write_private(host, text)
+        host.chmod(0o644)  # read by the image's own user; the run directory stays 0700
+        mounts.append(f"{host}:{target}:ro")
+    return mounts
+
+
+def write_override(state: RunState, profile: Profile, mounts: list[str]) -> Path:
+    """compose.profile.yml: what the profile adds to the stack (mounts, and who migrates:
+    a one-shot migrate service that web and task wait for, or else web, which task waits for)."""
+    image = profile.image
+    labels = {RUN_LABEL: state.run_id}
+    extra: dict[str, object] = {}
+    if mounts:
+        extra["volumes"] = mounts
+    if image.tmpfs:
+        extra["tmpfs"] = list(image.tmpfs)
+    services: dict[str, dict[str, object]] = {"web": dict(extra), "task": dict(extra)}
+    if image.migrate:
+        services["migrate"] = {
+            "image": "${DASHBOARD_IMAGE:?}",
+            "init": True,
+            "labels": labels,
+            "command": profile.command("migrate"),
+            "working_dir": image.workdir,
+            "env_file": ["${DASHBOARD_ENV_FILE:?}"],
+            "restart": "no",
+            "depends_on": {
+                "db": {"condition": "service_healthy"},
+                "redis": {"condition": "service_healthy"},
+            },
+            **({"volumes": mounts} if mounts else {}),
+        }
+        done = {"migrate": {"condition": "service_completed_successfully"}}
+        services["web"]["depends_on"] = done
+        services["task"]["depends_on"] = done
+    else:
+        services["task"]["depends_on"] = {"web": {"condition": "service_healthy"}}
+    path = state.override_file
+    write_private(path, yaml.safe_dump({"services": services}, sort_keys=False))
+    return path
+
+
+def write_env_files(state: RunState, config: Config, profile: Profile, admin_password: str) -> None:
+    """compose.env (project variables), dashboard.env (the image's own variable names) and
+    the profile's files with the compose override that mounts them."""
+    values = image_values(state, config)
+    dashboard_env = {k: v.format(**values) for k, v in profile.image.env.items()}
+    dashboard_file = state.dashboard_env_file
+    write_private(dashboard_file, "".join(f"{k}={v}\n" for k, v in dashboard_env.items()))
+    override = write_override(state, profile, write_profile_files(state, profile, values))
+    state.compose_files.append(str(override))
+    image = profile.image
+    project_env = {
+        "IMAGETEST_RUN_ID": state.run_id,
+        **state.images,
+        "DB_USER": state.db["user"],
+        "DB_PASSWORD": state.db["password"],
+        "DB_NAME": state.db["name"],
+        "DB_PORT": str(state.ports["db"]),
+        "AAP_PORT": str(state.ports["aap"]),
+        "WEB_PORT": str(state.ports["web"]),
+        "AAP_VERSION": state.stack.aap_version,
+        "AAP_ADMIN_PASSWORD": admin_password,
+        "DASHBOARD_ENV_FILE": str(dashboard_file),
+        "WEB_COMMAND": config.web_command or image.web_command,
+        "TASK_COMMAND": config.task_command or image.task_command,
+        "WEB_HEALTHCHECK": image.web_healthcheck,
+        "TASK_HEALTHCHECK": image.task_healthcheck,
+        "WEB_CONTAINER_PORT": str(image.web_port),
+    }
+    # JSON, passed as process environment: no dotenv quoting rules to get wrong
+    write_private(state.env_file, json.dumps(project_env, indent=2))
+
+
+def up(
+    config: Config,
+    profile: Profile,
+    images: ResolvedImages,
+    *,
+    run_id: str | None = None,
+    make_current: bool = True,
+) -> RunState:
+    """Start a new stack.
+
+    ``make_current``: single stages act on the new stack (``invoke up``, ``--keep``); a
+    throw-away run leaves ``.runs/current`` to whatever stack the user works on.
+    """
+    client = dockerutil.client()
+    state = new_state(config, images, run_id)
+    if dockerutil.version_at_least(dockerutil.api_version(client), START_INTERVAL_API):
+        state.compose_files = [str(BASE_FILE), str(ENGINE25_FILE)]
+    else:
+        state.compose_files = [str(BASE_FILE)]
+    password = secrets.token_urlsafe(16) if not config.external_aap else ""
+    state.save()
+    write_env_files(state, config, profile, password)
+    state.save()  # with the profile's compose file
+    if not config.external_aap:
+        write_private(state.password_file, password)
+    if make_current:
+        Runs.of(config).make_current(state.run_id)
+    compose = compose_for(state)
+    log.info(
+        "starting %s (db :%d, web :%d%s)",
+        state.project,
+        state.ports["db"],
+        state.ports["web"],
+        "" if config.external_aap else f", aap :{state.ports['aap']}",
+    )
+    compose.run(
+        "up",
+        "-d",
+        "--wait",
+        "--wait-timeout",
+        str(int(config.bring_up_timeout)),
+        timeout=config.bring_up_timeout + 30,
+    )
+    return state
+
+
+def admin_password(state: RunState, config: Config) -> str:
+    """The AAP password: the emulator's per-run one, else from the options/environment."""
+    path = state.password_file
+    if not state.stack.external_aap and path.is_file():
+        return path.read_text()
+    if config.aap_password:
+        return config.aap_password
+    raise HarnessError(
+        "no AAP password: set IMAGETEST_AAP_PASSWORD (or AAP_PASSWORD) for --aap-url"
+    )
+
+
+def teardown(runs: Runs, run_id: str | None = None) -> bool:
+    """Remove the run's stack; True if there was anything. Tolerates partial state."""
+    try:
+        state = runs.load(run_id)
+    except HarnessError:  # a state file it cannot read: the label sweep still finds all
+        if run_id is None:
+            raise
+        state = None
+    run_id = run_id or (state.run_id if state else None)
+    if run_id is None:
+        log.info("nothing to tear down: no current stack")
+        return False
+    client = dockerutil.client()
+    if state is not None and state.env_file.is_file():
+        # diagnostics are captured by now: nothing gains from a graceful stop
+        result = compose_for(state).run(
+            "down", "-v", "--remove-orphans", "-t", "0", timeout=120, check=False
+        )
+        if result.returncode != 0:
+            log.warning("compose down: %s", (result.stderr.strip().splitlines() or ["?"])[-1])
+    swept = dockerutil.sweep(client, run_id)
+    if any(swept.values()):
+        log.info("swept by label: %s", {k: len(v) for k, v in swept.items() if v})
+    left = dockerutil.leftovers(client, run_id)
+    runs.clear_current(run_id)
+    run_dir = runs.root / run_id
+    if run_dir.parent == runs.root and (run_dir / STATE_NAME).is_file():
+        shutil.rmtree(run_dir, ignore_errors=True)
+    if any(left.values()):
+        raise HarnessError(f"run {run_id}: could not remove {left}")
+    log.info("run %s removed (containers, network, volume)", run_id)
+    return True
