@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from invoke import Context, Exit, task
 
-from imagetest.core.config import Config, resolve_config
-from imagetest.core.constants import REPO_ROOT
+from imagetest.core.config import Config, resolve_config, task_help
+from imagetest.core.constants import AAP_VERSIONS, REPO_ROOT
 from imagetest.core.errors import EXIT_INTERRUPTED, HarnessError
 from imagetest.core.log import setup_logging
 from imagetest.engine import dockerutil
@@ -23,27 +22,6 @@ from imagetest.model.runstate import Runs, new_run_id
 from imagetest.run import pipeline, stepsummary, upcmd
 from imagetest.stages import doctor as doctor_mod
 from imagetest.stages import stack
-
-RUN_HELP = {
-    "image": "dashboard image under test (default: the reference dashboard built locally)",
-    "aap-version": "AAP version to emulate or expect: 2.4, 2.5 or 2.6 (default 2.6)",
-    "keep": "keep the stack running after the run (for debugging)",
-    "timeout": "timeout per stage in seconds (default 300)",
-    "poll-interval": "longest pause between SyncJob polls (default 1; the first come sooner)",
-    "expected": "expected counts YAML (default expected/aap-<version>.yaml)",
-    "artifacts": "artifacts directory (default .artifacts/<run-id>/)",
-    "profile": "schema profile of the image: reference, upstream or a YAML path",
-    "aap-url": "use this AAP instead of the emulator (http(s)://host:port)",
-    "aap-username": "AAP admin user (default admin)",
-    "aap-password": "AAP admin password; prefer env IMAGETEST_AAP_PASSWORD or AAP_PASSWORD",
-    "aap-insecure": "do not verify the AAP's TLS certificate",
-    "skip-seed": "the AAP already holds the test data: reuse its access file",
-    "aap-access": "access file to reuse with --skip-seed (default ./aap_access.json)",
-    "offline": "never pull images; build what is missing locally",
-    "default-intervals": "keep the image's own scheduler intervals (the upstream profile "
-    "otherwise shortens them to 1 s; timing bugs may only show with the defaults)",
-    "verbose": "debug logging",
-}
 
 
 def _config(c: Context, **flags: Any) -> Config:
@@ -76,7 +54,7 @@ def _stage(c: Context, name: str, **flags: Any) -> None:
     _guard(lambda: pipeline.run_single(name, _config(c, **flags)))
 
 
-@task(auto_shortflags=False, help={"verbose": RUN_HELP["verbose"]})
+@task(auto_shortflags=False, help=task_help("doctor"))
 def doctor(c: Context, verbose: bool = False) -> None:
     """Check Python, the Docker engine, Compose v2 and free disk."""
     setup_logging(verbose)
@@ -88,7 +66,7 @@ def doctor(c: Context, verbose: bool = False) -> None:
     _guard(run)
 
 
-@task(auto_shortflags=False, help={"offline": RUN_HELP["offline"], "verbose": RUN_HELP["verbose"]})
+@task(auto_shortflags=False, help=task_help("images"))
 def images(c: Context, offline: bool = False, verbose: bool = False) -> None:
     """Make the stack's images exist: use, pull or build them (warm: no work)."""
     _guard(
@@ -98,20 +76,7 @@ def images(c: Context, offline: bool = False, verbose: bool = False) -> None:
     )
 
 
-@task(
-    auto_shortflags=False,
-    help={
-        "context": "build a dashboard image from this directory instead of the reference",
-        "dockerfile": "Dockerfile for --context (default <context>/Dockerfile)",
-        "image": "tag for the --context build (default localhost/imagetest/dashboard:context, "
-        "or localhost/imagetest/automation-dashboard:public-base with --public-base)",
-        "public-base": "build an automation-reports checkout with images/upstream "
-        "(Debian bases, no Red Hat registry) instead of its own Dockerfile",
-        "no-frontend": "with --public-base: skip the npm frontend build",
-        "offline": RUN_HELP["offline"],
-        "verbose": RUN_HELP["verbose"],
-    },
-)
+@task(auto_shortflags=False, help=task_help("build"))
 def build(
     c: Context,
     context: str | None = None,
@@ -144,23 +109,7 @@ def _ctx(config: Config) -> pipeline.RunContext:
     return pipeline.RunContext(config, run_id, config.artifacts_dir(run_id))
 
 
-UP_HELP = {
-    k: RUN_HELP[k]
-    for k in (
-        "image",
-        "aap-version",
-        "timeout",
-        "profile",
-        "aap-url",
-        "aap-insecure",
-        "offline",
-        "default-intervals",
-        "verbose",
-    )
-}
-
-
-@task(auto_shortflags=False, help=UP_HELP)
+@task(auto_shortflags=False, help=task_help("up"))
 def up(
     c: Context,
     image: str | None = None,
@@ -190,12 +139,7 @@ def up(
     _guard(run)
 
 
-@task(
-    auto_shortflags=False,
-    help={
-        k: RUN_HELP[k] for k in ("timeout", "aap-password", "skip-seed", "aap-access", "verbose")
-    },
-)
+@task(auto_shortflags=False, help=task_help("seed"))
 def seed(
     c: Context,
     timeout: str | None = None,
@@ -216,14 +160,7 @@ def seed(
     )
 
 
-@task(
-    auto_shortflags=False,
-    help={
-        "since": "start of the syncdata window (default 2026-01-01)",
-        "until": "end of the syncdata window (default 2036-01-01)",
-        **{k: RUN_HELP[k] for k in ("timeout", "poll-interval", "profile", "verbose")},
-    },
-)
+@task(auto_shortflags=False, help=task_help("sync"))
 def sync(
     c: Context,
     since: str | None = None,
@@ -246,13 +183,7 @@ def sync(
     )
 
 
-@task(
-    auto_shortflags=False,
-    help={
-        k: RUN_HELP[k]
-        for k in ("timeout", "poll-interval", "expected", "profile", "aap-version", "verbose")
-    },
-)
+@task(auto_shortflags=False, help=task_help("wait"))
 def wait(
     c: Context,
     timeout: str | None = None,
@@ -275,10 +206,7 @@ def wait(
     )
 
 
-@task(
-    auto_shortflags=False,
-    help={k: RUN_HELP[k] for k in ("expected", "profile", "aap-version", "timeout", "verbose")},
-)
+@task(auto_shortflags=False, help=task_help("validate"))
 def validate(
     c: Context,
     expected: str | None = None,
@@ -327,7 +255,7 @@ def teardown(c: Context, run_id: str | None = None) -> None:
     _guard(lambda: stack.teardown(Runs.of(_config(c)), run_id), stage="teardown")
 
 
-@task(name="test-image", auto_shortflags=False, help=RUN_HELP)
+@task(name="test-image", auto_shortflags=False, help=task_help("test-image"))
 def test_image(
     c: Context,
     image: str | None = None,
@@ -364,22 +292,17 @@ def test_image(
 
 @task(
     auto_shortflags=False,
-    help={
-        "aap-versions": "comma-separated AAP versions (default 2.4,2.5,2.6)",
-        "jobs": "runs at once (default 3)",
-        "scenarios": "per version, run every regression scenario (invoke scenarios, "
+    help=task_help(
+        "matrix",
+        aap_versions=f"comma-separated AAP versions (default {','.join(AAP_VERSIONS)})",
+        jobs="runs at once (default 3)",
+        scenarios="per version, run every regression scenario (invoke scenarios, "
         "plain-test-image among them) instead of test-image",
-        "artifacts": "combined summary.json and junit.xml here; each run in aap-<V>/ "
-        "(default .artifacts/matrix-<time>/)",
-        **{
-            k: RUN_HELP[k]
-            for k in ("image", "profile", "timeout", "offline", "default-intervals", "verbose")
-        },
-    },
+    ),
 )
 def matrix(
     c: Context,
-    aap_versions: str = "2.4,2.5,2.6",
+    aap_versions: str = ",".join(AAP_VERSIONS),
     jobs: int = 3,
     scenarios: bool = False,
     artifacts: str | None = None,
@@ -397,19 +320,18 @@ def matrix(
         flags.pop(name)
     from imagetest.run.matrix import SCENARIOS_COMMAND, images_argv, run_matrix
 
-    root = artifacts or str(REPO_ROOT / ".artifacts" / f"matrix-{new_run_id()}")
-    flags["artifacts"] = root
     versions = [v.strip() for v in aap_versions.split(",")]
 
     def run() -> None:
         # resolved and checked once, before any run starts; every run gets all of it
         config = _config(c, **flags)
+        root = config.artifacts_dir(f"matrix-{new_run_id()}")
         code = run_matrix(
-            versions, jobs, [], root, cwd=REPO_ROOT, config=config,
+            versions, jobs, root, cwd=REPO_ROOT, config=config,
             command=SCENARIOS_COMMAND if scenarios else None,
-            prepare=images_argv([]) if scenarios else None,  # options reach it as variables
+            prepare=images_argv() if scenarios else None,
         )  # fmt: skip
-        stepsummary.append(Path(root), code)
+        stepsummary.append(root, code)
         if code != 0:
             raise HarnessError(f"the matrix failed; see {root}/summary.json", exit_code=code)
 
@@ -418,18 +340,13 @@ def matrix(
 
 @task(
     auto_shortflags=False,
-    help={
-        "only": "comma-separated scenario names (default: every scenarios/*.yaml)",
-        "jobs": "workers at once, each with its own stack, reset between its scenarios "
+    help=task_help(
+        "scenarios",
+        only="comma-separated scenario names (default: every scenarios/*.yaml)",
+        jobs="workers at once, each with its own stack, reset between its scenarios "
         "(default 2: on 2 cores a third worker slows the set down)",
-        "worker-of": "internal, set by --jobs: be one worker of the set whose artifacts are DIR",
-        "artifacts": "summary.json here, each scenario in <name>/ "
-        "(default .artifacts/scenarios-<time>/)",
-        **{
-            k: RUN_HELP[k]
-            for k in ("image", "profile", "aap-version", "timeout", "offline", "verbose")
-        },
-    },
+        worker_of="internal, set by --jobs: be one worker of the set whose artifacts are DIR",
+    ),
 )
 def scenarios(
     c: Context,

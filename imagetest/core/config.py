@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,52 +29,139 @@ ENV_ALIASES: dict[str, tuple[str, ...]] = {
     "registry_username": ("REGISTRY_USERNAME",),
     "registry_password": ("REGISTRY_PASSWORD",),
 }
-SECRET_FIELDS = frozenset({"aap_password", "registry_password"})
 DEFAULT, FLAG, FILE = "default", "flag", "invoke.yaml"  # sources (env: "env NAME")
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 MAX_SECONDS = 86400.0  # a day: any longer wait is a typo, and sleep() overflows on huge values
 
 
+# The tasks that take an option as a flag; options no task takes come from IMAGETEST_* or
+# invoke.yaml only. "all" is every task that reads options.
+CONFIG_TASKS = (
+    "doctor", "images", "build", "up", "seed", "sync", "wait", "validate", "test-image",
+    "matrix", "scenarios",
+)  # fmt: skip
+RUN_TASKS = "test-image matrix scenarios"
+
+
+def option(
+    default: Any,
+    help: str,
+    tasks: str = "",
+    *,
+    inherit: bool = True,
+    parse: str | None = None,
+    secret: bool = False,
+) -> Any:
+    """A Config field and its row of the options table: its help, the tasks that take it as
+    a flag (space-separated), whether the runs a matrix or a scenario set starts inherit it,
+    its parser (default: by type) and whether it is a secret (never shown)."""
+    meta = {"help": help, "tasks": tuple(tasks.split()), "inherit": inherit, "secret": secret}
+    if parse:
+        meta["parse"] = parse
+    return field(default=default, metadata=meta, repr=not secret)
+
+
 @dataclass(frozen=True)
 class Config:
-    """Everything a run needs to know; built by :func:`resolve_config`."""
+    """Everything a run needs to know; built by :func:`resolve_config`. Each field is one row
+    of the options table (:func:`option`): tasks.py builds its flags' help from it."""
 
-    image: str | None = None
-    aap_version: str = "2.6"
-    keep: bool = False
-    timeout: float = 300.0
-    up_timeout: float | None = None  # bring-up only; default: timeout
-    poll_interval: float = 1.0
-    expected: str | None = None
-    artifacts: str | None = None
-    profile: str = "reference"
-    aap_url: str | None = None
-    aap_username: str = "admin"
-    aap_password: str | None = field(default=None, repr=False)
-    aap_insecure: bool = False
-    skip_seed: bool = False
-    aap_access: str | None = None
-    context: str | None = None
-    dockerfile: str | None = None
-    public_base: bool = False  # build --context with images/upstream, not its own Dockerfile
-    no_frontend: bool = False  # public-base: skip the npm frontend build
-    offline: bool = False
-    web_command: str | None = None
-    task_command: str | None = None
-    default_intervals: bool = False  # keep the image's own scheduler intervals (slower)
-    since: str = "2026-01-01"
-    until: str = "2036-01-01"
-    verbose: bool = False
-    runs_dir: str | None = None  # where run states live (default .runs in the repository)
-    run: str | None = None  # the run single stages act on (default: .runs/current)
-    db_port: int | None = field(default=None, metadata={"parse": "port"})  # host ports
-    aap_port: int | None = field(default=None, metadata={"parse": "port"})  # (default: free)
-    web_port: int | None = field(default=None, metadata={"parse": "port"})
-    build_jobs: int = 2  # images that do not depend on each other build side by side
-    pull_timeout: float = 600.0  # a whole pull; large images on slow links take minutes
-    registry_username: str | None = None  # pull credentials (anonymous is tried after them)
-    registry_password: str | None = field(default=None, repr=False)
+    image: str | None = option(
+        None,
+        "dashboard image under test (default: the reference dashboard built locally); for "
+        "build, the tag the --context build gets",
+        f"build up {RUN_TASKS}",
+    )
+    aap_version: str = option(
+        "2.6",
+        "AAP version to emulate or expect: 2.4, 2.5 or 2.6 (default 2.6)",
+        "up wait validate test-image scenarios",
+        inherit=False,  # a matrix gives each run its own
+    )
+    keep: bool = option(False, "keep the stack running after the run (for debugging)", "test-image")
+    timeout: float = option(
+        300.0,
+        "timeout per stage in seconds (default 300)",
+        f"up seed sync wait validate {RUN_TASKS}",
+    )
+    up_timeout: float | None = option(None, "bring-up only (default: timeout)")
+    poll_interval: float = option(
+        1.0,
+        "longest pause between SyncJob polls (default 1; the first come sooner)",
+        "sync wait test-image",
+    )
+    expected: str | None = option(
+        None,
+        "expected counts YAML (default expected/aap-<version>.yaml)",
+        "wait validate test-image",
+        inherit=False,  # an expected file is for one AAP version
+    )
+    artifacts: str | None = option(
+        None,
+        "artifacts directory (default .artifacts/<run-id>/; matrix and scenarios: the "
+        "combined summary here, each run below it)",
+        RUN_TASKS,
+        inherit=False,  # each child run writes below its parent's
+    )
+    profile: str = option(
+        "reference",
+        "schema profile of the image: reference, upstream or a YAML path",
+        f"up sync wait validate {RUN_TASKS}",
+    )
+    aap_url: str | None = option(
+        None, "use this AAP instead of the emulator (http(s)://host:port)", "up test-image"
+    )
+    aap_username: str = option("admin", "AAP admin user (default admin)", "test-image")
+    aap_password: str | None = option(
+        None,
+        "AAP admin password; prefer env IMAGETEST_AAP_PASSWORD or AAP_PASSWORD",
+        "seed test-image",
+        secret=True,
+    )
+    aap_insecure: bool = option(False, "do not verify the AAP's TLS certificate", "up test-image")
+    skip_seed: bool = option(
+        False, "the AAP already holds the test data: reuse its access file", "seed test-image"
+    )
+    aap_access: str | None = option(
+        None, "access file to reuse with --skip-seed (default ./aap_access.json)", "seed test-image"
+    )
+    context: str | None = option(
+        None, "build a dashboard image from this directory instead of the reference", "build"
+    )
+    dockerfile: str | None = option(
+        None, "Dockerfile for --context (default <context>/Dockerfile)", "build"
+    )
+    public_base: bool = option(
+        False,
+        "build an automation-reports checkout with images/upstream (Debian bases, no Red Hat "
+        "registry) instead of its own Dockerfile",
+        "build",
+    )
+    no_frontend: bool = option(False, "with --public-base: skip the npm frontend build", "build")
+    offline: bool = option(
+        False, "never pull images; build what is missing locally", f"images build up {RUN_TASKS}"
+    )
+    web_command: str | None = option(None, "replace the profile's web command (a shell line)")
+    task_command: str | None = option(None, "replace the profile's task command (a shell line)")
+    default_intervals: bool = option(
+        False,
+        "keep the image's own scheduler intervals (the upstream profile otherwise shortens "
+        "them to 1 s; timing bugs may only show with the defaults)",
+        "up test-image matrix",
+    )
+    since: str = option("2026-01-01", "start of the syncdata window (default 2026-01-01)", "sync")
+    until: str = option("2036-01-01", "end of the syncdata window (default 2036-01-01)", "sync")
+    verbose: bool = option(False, "debug logging", " ".join(CONFIG_TASKS))
+    runs_dir: str | None = option(None, "where run states live (default .runs in the repository)")
+    run: str | None = option(None, "the run single stages act on (default: .runs/current)")
+    db_port: int | None = option(None, "host port of PostgreSQL (default: free)", parse="port")
+    aap_port: int | None = option(None, "host port of the emulator (default: free)", parse="port")
+    web_port: int | None = option(None, "host port of web (default: free)", parse="port")
+    build_jobs: int = option(2, "images that do not depend on each other build side by side")
+    pull_timeout: float = option(600.0, "seconds for a whole pull (large images take minutes)")
+    registry_username: str | None = option(None, "pull credentials (anonymous after them)")
+    registry_password: str | None = option(None, "pull credentials", secret=True)
     # option -> where its value came from: default, flag, env NAME, invoke.yaml, stack RUN
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -91,10 +179,11 @@ class Config:
             return Path(self.expected)
         return expected_path(self.aap_version)
 
-    def artifacts_dir(self, run_id: str) -> Path:
+    def artifacts_dir(self, name: str) -> Path:
+        """--artifacts, or the default for a run id (``matrix-<id>``, ``scenarios-<id>``)."""
         if self.artifacts:
             return Path(self.artifacts)
-        return REPO_ROOT / ".artifacts" / run_id
+        return REPO_ROOT / ".artifacts" / name
 
     def runs_root(self) -> Path:
         if self.runs_dir:
@@ -116,9 +205,9 @@ class Config:
     def public_dict(self) -> dict[str, Any]:
         """The options without secrets, for logs and summary.json."""
         data = {f.name: getattr(self, f.name) for f in option_fields()}
-        for name in SECRET_FIELDS:
-            if data.get(name):
-                data[name] = "********"
+        for f in option_fields():
+            if f.metadata["secret"] and data.get(f.name):
+                data[f.name] = "********"
         return data
 
     def with_stack(self, stack: Mapping[str, Any], run_id: str) -> Config:
@@ -143,19 +232,32 @@ class Config:
                 )
         return dataclasses.replace(self, **changes, sources=sources)
 
-    def child_options(self) -> dict[str, str]:
-        """Every resolved option as IMAGETEST_* variables: a child run resolves the same
-        Config (the environment outranks invoke.yaml, and a boolean can say false)."""
+    def child_options(self, **own: Any) -> dict[str, str]:
+        """The one way options reach a child run (a matrix's runs, a scenario set's
+        workers): every inherited option, plus ``own`` (what the parent gives each child),
+        as IMAGETEST_* variables. The child resolves the same Config: the environment
+        outranks invoke.yaml, and a boolean can say false."""
         env: dict[str, str] = {}
         for f in option_fields():
-            value = getattr(self, f.name)
-            if value is not None:
+            value = own[f.name] if f.name in own else getattr(self, f.name)
+            if value is not None and (f.metadata["inherit"] or f.name in own):
                 env[env_names(f.name)[0]] = _to_text(value)
         return env
 
 
 def option_fields() -> tuple[dataclasses.Field[Any], ...]:
     return tuple(f for f in dataclasses.fields(Config) if f.name != "sources")
+
+
+def task_options(task: str) -> tuple[str, ...]:
+    """The options ``task`` takes as flags, in table order."""
+    return tuple(f.name for f in option_fields() if task in f.metadata["tasks"])
+
+
+def task_help(task: str, **own: str) -> dict[str, str]:
+    """Invoke's help for ``task``: its options' rows of the table, plus its own flags."""
+    rows = {f.name: f.metadata["help"] for f in option_fields() if task in f.metadata["tasks"]}
+    return {name.replace("_", "-"): text for name, text in {**rows, **own}.items()}
 
 
 def option_label(name: str, source: str) -> str:
@@ -308,6 +410,22 @@ def validate_config(config: Config) -> None:
         raise OptionError(f"--aap-url {config.aap_url!r} must start with http:// or https://")
     if config.artifacts:
         check_artifacts_path(Path(config.artifacts))
+    for name in ("web_command", "task_command"):
+        check_command(name, getattr(config, name), config.source(name))
+
+
+def check_command(name: str, value: str | None, source: str) -> None:
+    """A role command given as one string must split as a shell would split it."""
+    if value is None:
+        return
+    try:
+        argv = shlex.split(value)
+    except ValueError as exc:
+        raise OptionError(
+            f"{option_label(name, source)} {value!r}: {exc}; quote it as a shell would"
+        ) from None
+    if not argv:
+        raise OptionError(f"{option_label(name, source)} is empty; give a command or drop it")
 
 
 def github_step_summary(env: Mapping[str, str] | None = None) -> Path | None:

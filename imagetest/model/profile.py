@@ -3,10 +3,16 @@
 A profile is data (``expected/profiles/<name>.yaml``, its templates beside it in
 ``expected/profiles/<name>/``); no code branches on its name. Loading checks every key, so a
 typo is one line at preflight rather than a KeyError in the middle of a sync.
+
+One placeholder syntax everywhere: ``${name}`` (``$$`` is a literal ``$``), in commands, env
+values, the schedule's rule and the file templates. Each place has its known names, and
+loading checks every placeholder against them: an unknown one names the file, the key and
+the names it could have been.
 """
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
@@ -30,6 +36,47 @@ SYNC_STEPS = (
     "fresh_tokens",
 )
 TOP_KEYS = ("name", "description", "entities", "syncjob", "schedule", "image", "content")
+# What the harness fills in, per place. Env values and file templates: the run's values
+# (stages/stack.image_values gives exactly these). Commands that run in a container:
+# `${manage}` stands for the whole manage argv and must be a whole element.
+IMAGE_VALUES = (
+    "db_host", "db_port", "db_user", "db_password", "db_name", "redis_host", "redis_port",
+    "secret_key", "database_key", "auth_client_secret", "sync_since", "fast_schedule",
+    "schedule_seconds",
+)  # fmt: skip
+COMMAND_VALUES = ("manage", "clusters_file", "since", "until")
+SCHEDULE_VALUES = ("dtstart",)
+ROLE_COMMANDS = ("web_command", "task_command", "web_healthcheck", "task_healthcheck")
+MANAGE = "${manage}"
+
+
+class Text(string.Template):
+    """``${name}`` placeholders only (a bare ``$name`` is malformed); ``$$`` is ``$``."""
+
+    pattern = (
+        r"\$(?:(?P<escaped>\$)|\{(?P<braced>[a-z_][a-z0-9_]*)\}|(?P<named>(?!x)x)|(?P<invalid>))"
+    )
+    flags = re.NOFLAG
+
+
+def placeholders(text: str, where: str, known: tuple[str, ...]) -> list[str]:
+    """The names ``text`` uses; a malformed or unknown one is a HarnessError naming ``where``."""
+    template = Text(text)
+    if not template.is_valid():
+        raise HarnessError(
+            f"{where}: a '$' that is not a ${{name}} placeholder; write $$ for a literal $"
+        )
+    names = template.get_identifiers()
+    for name in names:
+        if name not in known:
+            choices = ", ".join(known) if known else "none (this value is used as it is)"
+            raise HarnessError(f"{where}: unknown placeholder ${{{name}}}; known here: {choices}")
+    return names
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """``text`` with its placeholders filled in (checked at load: every name is known)."""
+    return Text(text).substitute(values)
 
 
 @dataclass(frozen=True)
@@ -49,20 +96,23 @@ class SyncJobSchema:
 
 @dataclass(frozen=True)
 class Schedule:
-    """The schedule registered with the cluster; ``{dtstart}`` in the rule is filled in at
+    """The schedule registered with the cluster; ``${dtstart}`` in the rule is filled in at
     registration (UTC, a few seconds ahead), for images that need a DTSTART."""
 
     name: str = "imagetest"
     rrule: str = "FREQ=DAILY"
     enabled: bool = True
-    # where the image keeps schedules and their next run: with a {dtstart} rule the harness
+    # where the image keeps schedules and their next run: with a ${dtstart} rule the harness
     # checks that registration happened before DTSTART
     table: str = ""
     next_run: str = ""
 
     @property
     def timed(self) -> bool:
-        return "{dtstart}" in self.rrule
+        return "dtstart" in Text(self.rrule).get_identifiers()
+
+    def rule(self, dtstart: str) -> str:
+        return fill(self.rrule, {"dtstart": dtstart})
 
 
 @dataclass(frozen=True)
@@ -71,10 +121,11 @@ class ImageSchema:
 
     workdir: str
     manage: list[str]
-    web_command: str
-    task_command: str
-    web_healthcheck: str
-    task_healthcheck: str
+    # argv lists, run without a shell (a role that needs one says `bash -c ...` itself)
+    web_command: list[str]
+    task_command: list[str]
+    web_healthcheck: list[str]
+    task_healthcheck: list[str]
     clusters_file: str
     setclusters: list[str]
     syncdata: list[str]
@@ -122,30 +173,30 @@ class Profile:
                 f"add it under entities: in {self.path.name}"
             ) from None
 
-    def command(self, key: str, **values: str) -> list[str]:
-        """A command of the image as argv, with {placeholders} filled in."""
-        values = {"clusters_file": self.image.clusters_file, **values}
+    def command(self, key: str, since: str = "", until: str = "") -> list[str]:
+        """A command of the image as argv (migrate, setclusters, syncdata), filled in."""
+        values = {"clusters_file": self.image.clusters_file, "since": since, "until": until}
         argv: list[str] = []
         for part in getattr(self.image, key):
-            if part == "{manage}":
+            if part == MANAGE:
                 argv.extend(self.image.manage)
             else:
-                argv.append(str(part).format(**values))
+                argv.append(fill(part, values))
         return argv
 
+    def render_env(self, values: dict[str, str]) -> dict[str, str]:
+        """The image's variables, filled in with the run's values (IMAGE_VALUES)."""
+        return {name: fill(text, values) for name, text in self.image.env.items()}
+
     def render_files(self, values: dict[str, str]) -> dict[str, str]:
-        """container path -> text of each file the image gets (``$name`` placeholders)."""
-        rendered: dict[str, str] = {}
-        for target, source in self.image.files.items():
-            template = string.Template((self.files_dir / source).read_text())
-            try:
-                rendered[target] = template.substitute(values)
-            except (KeyError, ValueError) as exc:
-                raise HarnessError(
-                    f"profile {self.name}: template {source} uses an unknown or malformed "
-                    f"placeholder ({exc}); known: {', '.join(sorted(values))}"
-                ) from None
-        return rendered
+        """container path -> text of each file the image gets, filled in (IMAGE_VALUES)."""
+        missing = sorted(set(IMAGE_VALUES) - set(values))
+        if missing:
+            raise HarnessError(f"profile {self.name}: no value for {', '.join(missing)}")
+        return {
+            target: fill((self.files_dir / source).read_text(), values)
+            for target, source in self.image.files.items()
+        }
 
 
 def _where(path: Path, key: str) -> str:
@@ -184,6 +235,43 @@ def _argv(value: Any, key: str, path: Path) -> list[str]:
     return [str(v) for v in value]
 
 
+def _command(data: dict[str, Any], key: str, path: Path, known: tuple[str, ...]) -> list[str]:
+    """An argv list whose every element's placeholders are known here."""
+    where = f"{_where(path, 'image.' + key)}"
+    value = data.get(key)
+    if value in (None, []):
+        return []
+    if not isinstance(value, list):
+        raise HarnessError(f"{where} must be an argv list, e.g. [bash, -c, 'a command']")
+    argv = _argv(value, "image." + key, path)
+    for part in argv:
+        names = placeholders(part, where, known)
+        if "manage" in names and part != MANAGE:
+            raise HarnessError(f"{where}: {MANAGE} must be a whole element of the list")
+    return argv
+
+
+def _checked_env(data: dict[str, Any], path: Path) -> dict[str, str]:
+    env = _str_map(data.get("env") or {}, "image.env", path)
+    for name, text in env.items():
+        placeholders(text, f"{_where(path, 'image.env.' + name)}", IMAGE_VALUES)
+    return env
+
+
+def _checked_files(data: dict[str, Any], path: Path) -> dict[str, str]:
+    files = _str_map(data.get("files") or {}, "image.files", path)
+    folder = path.with_suffix("")
+    for source in files.values():
+        template = folder / source
+        if not template.is_file():
+            raise HarnessError(
+                f"{_where(path, 'image.files')}: template {folder.name}/{source} does not exist"
+            )
+        where = f"{_where(path, 'image.files')}: template {folder.name}/{source}"
+        placeholders(template.read_text(), where, IMAGE_VALUES)
+    return files
+
+
 def _image(raw: Any, path: Path) -> ImageSchema:
     data = _mapping(raw, "image", path)
     names = tuple(f.name for f in fields(ImageSchema))
@@ -199,32 +287,22 @@ def _image(raw: Any, path: Path) -> ImageSchema:
                 f"{_where(path, 'image.sync_steps')} has unknown step {step!r}; "
                 f"known: {', '.join(SYNC_STEPS)}"
             )
-    files = _str_map(data.get("files") or {}, "image.files", path)
-    for source in files.values():
-        if not (path.with_suffix("") / source).is_file():
-            raise HarnessError(
-                f"{_where(path, 'image.files')}: template {path.with_suffix('').name}/{source} "
-                "does not exist"
-            )
     try:
         port = int(data.get("web_port", 8000))
     except (TypeError, ValueError):
         raise HarnessError(f"{_where(path, 'image.web_port')} must be a port number") from None
     return ImageSchema(
         workdir=str(data["workdir"]),
-        manage=_argv(data["manage"], "image.manage", path),
-        web_command=str(data["web_command"]),
-        task_command=str(data["task_command"]),
-        web_healthcheck=str(data["web_healthcheck"]),
-        task_healthcheck=str(data["task_healthcheck"]),
+        manage=_command(data, "manage", path, ()),
+        **{key: _command(data, key, path, ()) for key in ROLE_COMMANDS},
         clusters_file=str(data["clusters_file"]),
-        setclusters=_argv(data["setclusters"], "image.setclusters", path),
-        syncdata=_argv(data["syncdata"], "image.syncdata", path),
+        setclusters=_command(data, "setclusters", path, COMMAND_VALUES),
+        syncdata=_command(data, "syncdata", path, COMMAND_VALUES),
         sync_steps=steps,
-        env=_str_map(data.get("env") or {}, "image.env", path),
+        env=_checked_env(data, path),
         web_port=port,
-        migrate=_argv(data.get("migrate") or [], "image.migrate", path),
-        files=files,
+        migrate=_command(data, "migrate", path, COMMAND_VALUES),
+        files=_checked_files(data, path),
         tmpfs=_argv(data.get("tmpfs") or [], "image.tmpfs", path),
     )
 
@@ -262,8 +340,9 @@ def _schedule(raw: Any, path: Path) -> Schedule | None:
         table=str(data.get("table") or ""),
         next_run=str(data.get("next_run") or ""),
     )
+    placeholders(schedule.rrule, _where(path, "schedule.rrule"), SCHEDULE_VALUES)
     if schedule.timed:
-        _require(data, ("table", "next_run"), "schedule (a {dtstart} rule)", path)
+        _require(data, ("table", "next_run"), "schedule (a ${dtstart} rule)", path)
     return schedule
 
 

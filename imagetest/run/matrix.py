@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from imagetest.core.config import Config, env_names
+from imagetest.core.config import Config
 from imagetest.core.constants import AAP_VERSIONS
 from imagetest.core.errors import EXIT_INTERRUPTED, EXIT_MISMATCH, EXIT_OK, EXIT_STAGE, HarnessError
 from imagetest.core.log import get_logger
@@ -62,7 +62,6 @@ class RunResult:
 def run_matrix(
     versions: Sequence[str],
     jobs: int,
-    extra_args: Sequence[str],
     artifacts_dir: str | os.PathLike[str],
     *,
     command: Sequence[str] | None = None,
@@ -75,8 +74,6 @@ def run_matrix(
 
     versions:      AAP versions, e.g. ["2.4", "2.5", "2.6"]; duplicates are dropped.
     jobs:          how many runs go at once (1 = one after another).
-    extra_args:    passed to every run after `--aap-version V --artifacts DIR`,
-                   e.g. ["--image", "quay.io/org/dashboard:1.2"].
     artifacts_dir: each run writes to `<artifacts_dir>/aap-<V>/`; the combined
                    `summary.json` and `junit.xml` go to `<artifacts_dir>/`.
     command:       the program to run instead of `python -m invoke test-image` (tests).
@@ -85,9 +82,9 @@ def run_matrix(
                    parallel runs find every image built and do not race to build it.
     cwd:           working directory of the runs (default: the current one).
     out:           where each run's output goes, one line at a time prefixed `[aap-V]`.
-    config:        the resolved options; every one of them reaches every run (and the
-                   images preparation) as IMAGETEST_* variables, except the per-run
-                   aap_version and artifacts.
+    config:        the resolved options; they reach every run (and the images
+                   preparation) only through Config.child_options, as IMAGETEST_*
+                   variables; each run gets its own `--aap-version V --artifacts DIR`.
 
     Returns the worst outcome of the runs: 130 if one was interrupted, 2 if one could not
     run (or ended without a usable summary), 1 if counts were wrong, 0 when all passed.
@@ -100,10 +97,11 @@ def run_matrix(
     root.mkdir(parents=True, exist_ok=True)
     base = list(command) if command else [sys.executable, "-m", "invoke", "test-image"]
     stream = out or sys.stdout
-    runner = Runner(stream, Path(cwd) if cwd else None, _forwarded(config))
+    options = config.child_options() if config else {}
+    runner = Runner(stream, Path(cwd) if cwd else None, options)
 
     if prepare is None and command is None:
-        prepare = images_argv(extra_args)
+        prepare = images_argv()
 
     _log.info("matrix: AAP %s, %d at a time, artifacts in %s", ", ".join(chosen), jobs, root)
     started = time.monotonic()
@@ -112,8 +110,7 @@ def run_matrix(
             prepare_images(runner, list(prepare))
         with ThreadPoolExecutor(max_workers=min(jobs, len(chosen))) as pool:
             futures = [
-                pool.submit(runner.run, v, [*base, *_run_args(v, root), *extra_args], root)
-                for v in chosen
+                pool.submit(runner.run, v, [*base, *_run_args(v, root)], root) for v in chosen
             ]
             results = [f.result() for f in futures]
     except KeyboardInterrupt:
@@ -157,22 +154,11 @@ def matrix_exit_code(results: Sequence[RunResult]) -> int:
 
 # `matrix --scenarios`: every scenario per version, one worker each (the versions run side by side)
 SCENARIOS_COMMAND = (sys.executable, "-m", "invoke", "scenarios", "--jobs", "1")
-PER_RUN = ("aap_version", "artifacts", "expected")  # each run's own, never forwarded
 
 
-def _forwarded(config: Config | None) -> dict[str, str]:
-    """The parent's options as the children's environment (Config.child_options)."""
-    if config is None:
-        return {}
-    options = config.child_options()
-    for name in PER_RUN:
-        options.pop(env_names(name)[0], None)
-    return options
-
-
-def images_argv(extra_args: Sequence[str]) -> list[str]:
-    argv = [sys.executable, "-m", "invoke", "images"]
-    return [*argv, "--offline"] if "--offline" in extra_args else argv
+def images_argv() -> list[str]:
+    """`invoke images`; --offline and the rest reach it as the runner's variables."""
+    return [sys.executable, "-m", "invoke", "images"]
 
 
 def prepare_images(runner: Runner, argv: list[str]) -> None:

@@ -6,8 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from imagetest.core.config import Config
-from imagetest.core.constants import REPO_ROOT
+from imagetest.core.config import Config, task_options
 from imagetest.core.errors import HarnessError
 from imagetest.model.runstate import new_run_id
 from imagetest.run import stepsummary
@@ -16,26 +15,11 @@ from imagetest.scenarios.report import render
 from imagetest.scenarios.runner import run_all
 from imagetest.scenarios.worker import file_claims, run_worker
 
-PASSED_ON = ("image", "profile", "aap_version", "timeout")
-
-
-def child_flags(flags: dict[str, Any]) -> list[str]:
-    """The options every child run gets, as command-line flags."""
-    extra: list[str] = []
-    for name in PASSED_ON:
-        if flags.get(name):
-            extra += [f"--{name.replace('_', '-')}", str(flags[name])]
-    for name in ("offline", "verbose"):
-        if flags.get(name):
-            extra.append(f"--{name}")
-    return extra
-
 
 def run_scenarios(ctx: Any, flags: dict[str, Any], make_config: Callable[..., Config]) -> None:
     only = [n.strip() for n in str(flags.get("only") or "").split(",") if n.strip()]
-    root = Path(flags.get("artifacts") or REPO_ROOT / ".artifacts" / f"scenarios-{new_run_id()}")
-    run_flags = {k: flags.get(k) for k in (*PASSED_ON, "offline", "verbose")}
-    config = make_config(ctx, **run_flags)
+    config = make_config(ctx, **{name: flags.get(name) for name in task_options("scenarios")})
+    root = config.artifacts_dir(f"scenarios-{new_run_id()}")
     chosen = [
         s for s in load_all(only=only or None)
         if not s.aap_versions or config.aap_version in s.aap_versions
@@ -45,7 +29,7 @@ def run_scenarios(ctx: Any, flags: dict[str, Any], make_config: Callable[..., Co
     if flags.get("worker_of"):
         _work_for(chosen, config, Path(str(flags["worker_of"])))
         return
-    summary = run_all(chosen, config, int(flags.get("jobs") or 1), root, child_flags(flags))
+    summary = run_all(chosen, config, int(flags.get("jobs") or 1), root)
     print(render(summary))
     print(f"summary: {root / 'summary.json'}")
     stepsummary.append(root, summary["exit_code"])

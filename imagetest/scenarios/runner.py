@@ -26,10 +26,10 @@ from imagetest.scenarios.worker import CLAIMS_DIR, list_claims, run_worker
 log = get_logger("scenarios")
 
 
-def worker_argv(names: Sequence[str], root: Path, extra: Sequence[str]) -> list[str]:
+def worker_argv(names: Sequence[str], root: Path) -> list[str]:
     return [
         sys.executable, "-m", "invoke", "scenarios", "--only", ",".join(names),
-        "--worker-of", str(root), *extra,
+        "--worker-of", str(root),
     ]  # fmt: skip
 
 
@@ -49,9 +49,7 @@ def load_result(root: Path, name: str, code: int) -> dict[str, Any]:
     }
 
 
-def run_all(
-    scenarios: list[Scenario], config: Config, jobs: int, root: Path, extra: Sequence[str]
-) -> dict[str, Any]:
+def run_all(scenarios: list[Scenario], config: Config, jobs: int, root: Path) -> dict[str, Any]:
     """Every scenario, ``jobs`` workers at a time; the summary (also in root/summary.json)."""
     if jobs < 1:
         raise HarnessError(f"--jobs must be 1 or more, not {jobs}")
@@ -61,20 +59,22 @@ def run_all(
     if workers == 1:
         results = run_worker(list_claims(scenarios), config, root)
     else:
-        results = _in_workers(scenarios, workers, root, extra)
+        results = _in_workers(scenarios, workers, root, config)
     summary = summarize(results, config, time.monotonic() - started)
     write_json(root / SUMMARY_NAME, summary)
     return summary
 
 
 def _in_workers(
-    scenarios: list[Scenario], workers: int, root: Path, extra: Sequence[str]
+    scenarios: list[Scenario], workers: int, root: Path, config: Config
 ) -> list[dict[str, Any]]:
-    """``workers`` child processes (`invoke scenarios --worker-of ROOT`) share the queue."""
-    runner = Runner(sys.stdout, REPO_ROOT, {})  # children get their options as flags
+    """``workers`` child processes (`invoke scenarios --worker-of ROOT`) share the queue;
+    they get the set's options (its AAP version too) as variables, as a matrix's runs do."""
+    options = config.child_options(aap_version=config.aap_version)
+    runner = Runner(sys.stdout, REPO_ROOT, options)
     # the stack's images once, before the workers race to build them
-    prepare_images(runner, images_argv(extra))
-    argv = worker_argv([s.name for s in scenarios], root, extra)
+    prepare_images(runner, images_argv())
+    argv = worker_argv([s.name for s in scenarios], root)
     pool = ThreadPoolExecutor(max_workers=workers)
     futures = [pool.submit(runner.call, f"worker-{n + 1}", argv) for n in range(workers)]
     try:

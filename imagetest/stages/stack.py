@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shlex
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -132,23 +133,48 @@ def write_profile_files(state: RunState, profile: Profile, values: dict[str, str
     return mounts
 
 
-def write_override(state: RunState, profile: Profile, mounts: list[str]) -> Path:
-    """compose.profile.yml: what the profile adds to the stack (mounts, and who migrates:
-    a one-shot migrate service that web and task wait for, or else web, which task waits for)."""
+def compose_text(argv: list[str]) -> list[str]:
+    """argv as compose.profile.yml must hold it: Compose reads '$' as its own variables."""
+    return [part.replace("$", "$$") for part in argv]
+
+
+def role_commands(config: Config, profile: Profile) -> dict[str, list[str]]:
+    """web's and task's commands: the profile's, or --web-command/--task-command (checked
+    by the config to split as a shell would)."""
     image = profile.image
+    web = shlex.split(config.web_command) if config.web_command else image.web_command
+    task = shlex.split(config.task_command) if config.task_command else image.task_command
+    return {"web": web, "task": task}
+
+
+def write_override(
+    state: RunState, profile: Profile, mounts: list[str], commands: dict[str, list[str]]
+) -> Path:
+    """compose.profile.yml: what the profile adds to the stack (the roles' commands and
+    health checks, mounts, and who migrates: a one-shot migrate service that web and task
+    wait for, or else web, which task waits for)."""
+    image = profile.image
+    checks = {"web": image.web_healthcheck, "task": image.task_healthcheck}
     labels = {RUN_LABEL: state.run_id}
     extra: dict[str, object] = {}
     if mounts:
         extra["volumes"] = mounts
     if image.tmpfs:
         extra["tmpfs"] = list(image.tmpfs)
-    services: dict[str, dict[str, object]] = {"web": dict(extra), "task": dict(extra)}
+    services: dict[str, dict[str, object]] = {
+        role: {
+            **extra,
+            "command": compose_text(commands[role]),
+            "healthcheck": {"test": compose_text(["CMD", *checks[role]])},
+        }
+        for role in ("web", "task")
+    }
     if image.migrate:
         services["migrate"] = {
             "image": "${DASHBOARD_IMAGE:?}",
             "init": True,
             "labels": labels,
-            "command": profile.command("migrate"),
+            "command": compose_text(profile.command("migrate")),
             "working_dir": image.workdir,
             "env_file": ["${DASHBOARD_ENV_FILE:?}"],
             "restart": "no",
@@ -172,10 +198,11 @@ def write_env_files(state: RunState, config: Config, profile: Profile, admin_pas
     """compose.env (project variables), dashboard.env (the image's own variable names) and
     the profile's files with the compose override that mounts them."""
     values = image_values(state, config)
-    dashboard_env = {k: v.format(**values) for k, v in profile.image.env.items()}
+    dashboard_env = profile.render_env(values)
     dashboard_file = state.dashboard_env_file
     write_private(dashboard_file, "".join(f"{k}={v}\n" for k, v in dashboard_env.items()))
-    override = write_override(state, profile, write_profile_files(state, profile, values))
+    mounts = write_profile_files(state, profile, values)
+    override = write_override(state, profile, mounts, role_commands(config, profile))
     state.compose_files.append(str(override))
     image = profile.image
     project_env = {
@@ -190,10 +217,6 @@ def write_env_files(state: RunState, config: Config, profile: Profile, admin_pas
         "AAP_VERSION": state.stack.aap_version,
         "AAP_ADMIN_PASSWORD": admin_password,
         "DASHBOARD_ENV_FILE": str(dashboard_file),
-        "WEB_COMMAND": config.web_command or image.web_command,
-        "TASK_COMMAND": config.task_command or image.task_command,
-        "WEB_HEALTHCHECK": image.web_healthcheck,
-        "TASK_HEALTHCHECK": image.task_healthcheck,
         "WEB_CONTAINER_PORT": str(image.web_port),
     }
     # JSON, passed as process environment: no dotenv quoting rules to get wrong

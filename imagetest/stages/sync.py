@@ -48,7 +48,7 @@ def clusters_document(
     schedule = profile.schedule
     wanted = []
     if schedules and schedule:
-        rule = schedule.rrule.format(dtstart=(dtstart or dtstart_in()).strftime("%Y%m%dT%H%M%S"))
+        rule = schedule.rule((dtstart or dtstart_in()).strftime("%Y%m%dT%H%M%S"))
         wanted.append({"name": schedule.name, "rrule": rule, "enabled": schedule.enabled})
     return {"clusters": [cluster_entry(access, internal_url, verify_ssl, wanted)]}
 

@@ -43,9 +43,13 @@ def main() -> int:
     (out / "validate" / "junit.xml").write_text(
         JUNIT.format(failures=int(failed), failure=failure), encoding="utf-8"
     )
+    # the options as a real run resolves them: its flags over its environment
+    config = resolve_config(
+        {"aap_version": version, "artifacts": args.artifacts, "image": args.image}
+    )
     summary = {
         "verdict": "fail" if failed else "pass",
-        "image": args.image or "localhost/imagetest/dashboard:dev",
+        "image": config.image or "localhost/imagetest/dashboard:dev",
         "aap_version": version,
         "phases": [
             {"name": "up", "status": "passed", "seconds": 0.5},
@@ -54,10 +58,7 @@ def main() -> int:
         "counts": {"Job": {"expected": 4, "actual": 3 if failed else 4}},
         "window": [started, time.time()],
         "argv": sys.argv[1:],
-        # the options as a real run resolves them: its flags over its environment
-        "config": resolve_config(
-            {"aap_version": version, "artifacts": args.artifacts}
-        ).public_dict(),
+        "config": config.public_dict(),
     }
     (out / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     print(f"[PHASE] validate {'failed' if failed else 'passed'}", flush=True)

@@ -58,7 +58,7 @@ def our_containers(client: docker.DockerClient) -> list[str]:
 
 def test_three_versions_in_parallel(docker_client: docker.DockerClient, tmp_path: Path) -> None:
     out = io.StringIO()
-    code = run_matrix(list(AAP_VERSIONS), 3, [], tmp_path, cwd=REPO_ROOT, out=out)
+    code = run_matrix(list(AAP_VERSIONS), 3, tmp_path, cwd=REPO_ROOT, out=out)
     assert code == 0, out.getvalue()[-4000:]
     assert_all_passed(tmp_path)
     for version in AAP_VERSIONS:

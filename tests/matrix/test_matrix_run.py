@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from imagetest.core.config import resolve_config
 from imagetest.core.errors import HarnessError
 from imagetest.run.matrix import run_matrix
 
@@ -19,15 +20,15 @@ FAKE = [sys.executable, str(Path(__file__).with_name("fake_run.py"))]
 def test_parallel_runs_pass_and_combine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAKE_SLEEP", "1.0")
     out = io.StringIO()
-    code = run_matrix(
-        ["2.4", "2.5", "2.6"], 3, ["--image", "img:7"], tmp_path, command=FAKE, out=out
-    )
+    config = resolve_config({"image": "img:7"}, env={})
+    code = run_matrix(["2.4", "2.5", "2.6"], 3, tmp_path, command=FAKE, out=out, config=config)
     assert code == 0
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["verdict"] == "pass"
     assert [r["aap_version"] for r in summary["runs"]] == ["2.4", "2.5", "2.6"]
     assert {r["image"] for r in summary["runs"]} == {"img:7"}
-    # Each run got its own artifacts directory and the extra arguments.
+    # Each run got its own version and artifacts directory as flags; the rest (the image)
+    # reached it only as the variables of Config.child_options.
     for version in ("2.4", "2.5", "2.6"):
         run = json.loads((tmp_path / f"aap-{version}" / "summary.json").read_text())
         assert run["argv"] == [
@@ -35,8 +36,6 @@ def test_parallel_runs_pass_and_combine(tmp_path: Path, monkeypatch: pytest.Monk
             version,
             "--artifacts",
             str(tmp_path / f"aap-{version}"),
-            "--image",
-            "img:7",
         ]
     # The runs overlapped in time: all started before any finished.
     windows = [
@@ -53,7 +52,7 @@ def test_parallel_runs_pass_and_combine(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_jobs_one_runs_in_sequence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAKE_SLEEP", "0.2")
-    assert run_matrix(["2.4", "2.6"], 1, [], tmp_path, command=FAKE, out=io.StringIO()) == 0
+    assert run_matrix(["2.4", "2.6"], 1, tmp_path, command=FAKE, out=io.StringIO()) == 0
     first, second = (
         json.loads((tmp_path / f"aap-{v}" / "summary.json").read_text())["window"]
         for v in ("2.4", "2.6")
@@ -68,7 +67,7 @@ def test_a_failing_and_a_crashing_version_fail_the_matrix(
     monkeypatch.setenv("FAKE_FAIL", "2.5")
     monkeypatch.setenv("FAKE_CRASH", "2.6")
     out = io.StringIO()
-    code = run_matrix(["2.4", "2.5", "2.6"], 2, [], tmp_path, command=FAKE, out=out)
+    code = run_matrix(["2.4", "2.5", "2.6"], 2, tmp_path, command=FAKE, out=out)
     assert code == 2  # a run that could not run outweighs a wrong count
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["verdict"] == "fail"
@@ -83,7 +82,7 @@ def test_a_failing_and_a_crashing_version_fail_the_matrix(
 
 def test_duplicate_versions_run_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAKE_SLEEP", "0")
-    assert run_matrix(["2.4", " 2.4", ""], 2, [], tmp_path, command=FAKE, out=io.StringIO()) == 0
+    assert run_matrix(["2.4", " 2.4", ""], 2, tmp_path, command=FAKE, out=io.StringIO()) == 0
     assert json.loads((tmp_path / "summary.json").read_text())["aap_versions"] == ["2.4"]
 
 
@@ -97,7 +96,7 @@ def test_duplicate_versions_run_once(tmp_path: Path, monkeypatch: pytest.MonkeyP
 )
 def test_bad_input_is_one_line(tmp_path: Path, versions: list[str], jobs: int, needle: str) -> None:
     with pytest.raises(HarnessError, match=needle) as info:
-        run_matrix(versions, jobs, [], tmp_path, command=FAKE, out=io.StringIO())
+        run_matrix(versions, jobs, tmp_path, command=FAKE, out=io.StringIO())
     assert "\n" not in str(info.value)
 
 
@@ -107,7 +106,7 @@ def test_prepare_runs_once_before_the_versions(
     monkeypatch.setenv("FAKE_SLEEP", "0")
     out = io.StringIO()
     prepare = [sys.executable, "-c", "print('images ready')"]
-    code = run_matrix(["2.4", "2.6"], 2, [], tmp_path, command=FAKE, prepare=prepare, out=out)
+    code = run_matrix(["2.4", "2.6"], 2, tmp_path, command=FAKE, prepare=prepare, out=out)
     assert code == 0
     lines = out.getvalue().splitlines()
     ready = lines.index("[images] images ready")
@@ -120,7 +119,7 @@ def test_failed_prepare_stops_before_any_run(tmp_path: Path) -> None:
     out = io.StringIO()
     prepare = [sys.executable, "-c", "raise SystemExit(4)"]
     with pytest.raises(HarnessError, match=r"preparing the images failed \(exit 4\)"):
-        run_matrix(["2.4"], 1, [], tmp_path, command=FAKE, prepare=prepare, out=out)
+        run_matrix(["2.4"], 1, tmp_path, command=FAKE, prepare=prepare, out=out)
     assert "[aap-" not in out.getvalue()
     assert not (tmp_path / "aap-2.4").exists()
 
@@ -128,7 +127,7 @@ def test_failed_prepare_stops_before_any_run(tmp_path: Path) -> None:
 def test_wrong_counts_alone_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAKE_SLEEP", "0.1")
     monkeypatch.setenv("FAKE_FAIL", "2.5")
-    code = run_matrix(["2.4", "2.5"], 2, [], tmp_path, command=FAKE, out=io.StringIO())
+    code = run_matrix(["2.4", "2.5"], 2, tmp_path, command=FAKE, out=io.StringIO())
     assert code == 1
 
 
@@ -157,7 +156,6 @@ def test_matrix_exit_code_is_the_worst_outcome(
 
 def test_every_option_reaches_every_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The resolved Config goes to each run (not a hand-picked few flags): --verbose too."""
-    from imagetest.core.config import resolve_config
 
     monkeypatch.setenv("FAKE_SLEEP", "0")
     parent = resolve_config(
@@ -165,9 +163,7 @@ def test_every_option_reaches_every_run(tmp_path: Path, monkeypatch: pytest.Monk
         env={"IMAGETEST_BUILD_JOBS": "3"},
         file_config={"profile": "upstream"},
     )
-    code = run_matrix(
-        ["2.4", "2.6"], 2, [], tmp_path, command=FAKE, out=io.StringIO(), config=parent
-    )
+    code = run_matrix(["2.4", "2.6"], 2, tmp_path, command=FAKE, out=io.StringIO(), config=parent)
     assert code == 0
     for version in ("2.4", "2.6"):
         run = json.loads((tmp_path / f"aap-{version}" / "summary.json").read_text())

@@ -4,16 +4,19 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import yaml
 
+from imagetest.core.config import resolve_config
 from imagetest.core.constants import PROFILES_DIR
-from imagetest.core.errors import HarnessError
+from imagetest.core.errors import HarnessError, OptionError
 from imagetest.model.expected import Expectation
-from imagetest.model.profile import load_profile
+from imagetest.model.profile import IMAGE_VALUES, load_profile
 from imagetest.stages.counts import count_query
+from imagetest.stages.stack import compose_text, image_values, role_commands
 
 
 @pytest.mark.parametrize("name", ["reference", "upstream"])
@@ -84,7 +87,33 @@ def _broken(tmp_path: Path, edit: Callable[[dict[str, Any]], None]) -> str:
             "template upstream/nope.tmpl does not exist",
         ),
         (lambda d: d["image"].update(web_port="http"), "image.web_port must be a port number"),
-        (lambda d: d["image"].update(manage={"a": 1}), "image.manage must be a list of strings"),
+        (lambda d: d["image"].update(manage={"a": 1}), "image.manage must be an argv list"),
+        (lambda d: d["image"].update(web_command="bash -c x"), "image.web_command must be an argv"),
+        (
+            lambda d: d["image"].update(syncdata=["${manage}", "syncdata", "--since=${untill}"]),
+            "upstream.yaml: image.syncdata: unknown placeholder ${untill}; known here: manage, "
+            "clusters_file, since, until",
+        ),
+        (
+            lambda d: d["image"].update(syncdata=["{manage}", "syncdata", "--since=$since"]),
+            "image.syncdata: a '$' that is not a ${name} placeholder; write $$ for a literal $",
+        ),
+        (
+            lambda d: d["image"].update(migrate=["x${manage}", "migrate"]),
+            "image.migrate: ${manage} must be a whole element of the list",
+        ),
+        (
+            lambda d: d["image"].update(task_command=["run", "${since}"]),
+            "image.task_command: unknown placeholder ${since}; known here: none",
+        ),
+        (
+            lambda d: d["image"].update(env={"DB": "${db_hots}"}),
+            "image.env.DB: unknown placeholder ${db_hots}; known here: db_host,",
+        ),
+        (
+            lambda d: d["schedule"].update(rrule="DTSTART:${dtsart} FREQ=DAILY"),
+            "schedule.rrule: unknown placeholder ${dtsart}; known here: dtstart",
+        ),
         (lambda d: d["schedule"].update(rule="x"), "schedule has unknown key 'rule'"),
     ],
 )
@@ -97,27 +126,38 @@ def test_typos_are_one_line_at_load(
 
 def test_upstream_files_render_every_placeholder() -> None:
     profile = load_profile("upstream")
-    values = {
-        k: "v"
-        for k in [
-            "db_host",
-            "db_port",
-            "db_user",
-            "db_password",
-            "db_name",
-            "redis_host",
-            "redis_port",
-            "secret_key",
-            "database_key",
-            "auth_client_secret",
-            "sync_since",
-            "schedule_seconds",
-        ]
-    } | {"fast_schedule": "True", "schedule_seconds": "1"}
+    values = dict.fromkeys(IMAGE_VALUES, "v") | {"fast_schedule": "True", "schedule_seconds": "1"}
     files = profile.render_files(values)
     settings = files["/etc/dashboard/conf.d/imagetest.py"]
     compile(settings, "imagetest.py", "exec")  # valid Python once rendered
     assert "= v" not in settings and '"v"' in settings  # placeholders filled, in strings
     assert files["/etc/dashboard/SECRET_KEY"] == "v"
-    with pytest.raises(HarnessError, match="unknown or malformed placeholder"):
+    with pytest.raises(HarnessError, match="no value for db_name"):
         profile.render_files({k: v for k, v in values.items() if k != "db_name"})
+
+
+def test_a_template_typo_fails_at_load(tmp_path: Path) -> None:
+    path = _broken(tmp_path, lambda d: None)
+    settings = tmp_path / "upstream" / "settings.py.tmpl"
+    settings.write_text(settings.read_text().replace("${db_name}", "${db_nmae}"))
+    with pytest.raises(
+        HarnessError, match=re.escape("settings.py.tmpl: unknown placeholder ${db_nmae}")
+    ):
+        load_profile(path)
+
+
+def test_the_stack_gives_every_image_value(tmp_path: Path) -> None:
+    """The names a profile may use are the names the stack fills in: no more, no fewer."""
+    state = SimpleNamespace(db={"user": "u", "password": "p", "name": "n"})
+    assert sorted(image_values(state, resolve_config({}, env={}))) == sorted(IMAGE_VALUES)
+
+
+def test_commands_are_argv_and_role_options_split_as_a_shell_would() -> None:
+    profile = load_profile("upstream")
+    assert profile.image.web_command[:2] == ["bash", "-c"]
+    assert profile.command("migrate") == ["/venv/bin/python", "manage.py", "migrate", "--noinput"]
+    config = resolve_config({"web_command": "sh -c 'echo a; exit 3'"}, env={})
+    assert role_commands(config, profile)["web"] == ["sh", "-c", "echo a; exit 3"]
+    assert compose_text(["echo", "$HOME"]) == ["echo", "$$HOME"]
+    with pytest.raises(OptionError, match=r"--web-command .*No closing quotation; quote it"):
+        resolve_config({"web_command": "sh -c 'echo"}, env={})

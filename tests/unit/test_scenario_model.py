@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from imagetest.core.config import resolve_config
 from imagetest.core.constants import PROFILES_DIR
 from imagetest.core.errors import EXIT_MISMATCH, EXIT_STAGE, HarnessError, OptionError
 from imagetest.model.profile import load_profile
@@ -137,13 +138,15 @@ def test_bad_content_mapping_named(tmp_path: Path, change, words: str) -> None:
 
 
 def test_child_runs_get_the_options() -> None:
-    from imagetest.scenarios.cli import child_flags
-
+    """A set's workers get its options as a matrix's runs do: Config.child_options."""
     flags = {"image": "img:1", "profile": "upstream", "aap_version": "2.5", "offline": True}
-    assert child_flags(flags) == [
-        "--image", "img:1", "--profile", "upstream", "--aap-version", "2.5", "--offline",
-    ]  # fmt: skip
-    assert child_flags({"timeout": None, "verbose": False}) == []
+    config = resolve_config({**flags, "artifacts": "/tmp/set"}, env={})
+    env = config.child_options(aap_version=config.aap_version)
+    assert env["IMAGETEST_IMAGE"] == "img:1"
+    assert env["IMAGETEST_PROFILE"] == "upstream"
+    assert (env["IMAGETEST_AAP_VERSION"], env["IMAGETEST_OFFLINE"]) == ("2.5", "true")
+    assert "IMAGETEST_ARTIFACTS" not in env  # each worker writes below the set's root
+    assert "IMAGETEST_AAP_VERSION" not in config.child_options()  # a matrix gives its own
 
 
 def test_file_claims_hand_each_scenario_to_one_claimer(tmp_path: Path) -> None:

@@ -62,3 +62,30 @@ def test_options_have_help() -> None:
     ):
         assert option in text
     assert "[test-image]" not in text.split("Options:")[1].split("--aap-version")[0]
+
+
+# Flags of a task that are not options of a run (not Config fields): the task's own.
+OWN_FLAGS = {
+    "logs": {"service", "tail"},
+    "teardown": {"run_id"},
+    "matrix": {"aap_versions", "jobs", "scenarios"},
+    "scenarios": {"only", "jobs", "worker_of"},
+}
+
+
+def test_every_task_takes_exactly_its_rows_of_the_options_table() -> None:
+    """tasks.py's signatures and the options table (Config fields) agree, both ways."""
+    import inspect
+
+    import tasks
+    from imagetest.core.config import CONFIG_TASKS, task_help, task_options
+
+    found = {t.name: t for t in vars(tasks).values() if hasattr(t, "body") and hasattr(t, "name")}
+    assert set(found) >= set(CONFIG_TASKS) | set(OWN_FLAGS)
+    for name, task in found.items():
+        params = set(inspect.signature(task.body).parameters) - {"c"}
+        declared = set(task_options(name)) | OWN_FLAGS.get(name, set())
+        assert params == declared, f"{name}: flags {sorted(params ^ declared)} differ"
+        assert set(task.help) == {p.replace("_", "-") for p in params}, f"{name}: help differs"
+        for flag, text in task_help(name).items():
+            assert task.help[flag] == text, f"{name} --{flag}: help is not the table's"
