@@ -7,6 +7,9 @@ decides an exit code by reading a message.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 EXIT_OK = 0
 EXIT_MISMATCH = 1
 EXIT_STAGE = 2
@@ -14,15 +17,24 @@ EXIT_INTERRUPTED = 130
 
 
 class HarnessError(Exception):
-    """A stage could not run: a one-line message that names the problem and the fix."""
+    """A stage could not run: a one-line message that names the problem and the fix.
+
+    ``facts``: what was found wrong, one mapping per problem (entity, expected, found, ...;
+    see model/results.Problem), so that a known failure is recognised by its facts."""
 
     exit_code = EXIT_STAGE
 
     def __init__(
-        self, message: str, *, stage: str | None = None, exit_code: int | None = None
+        self,
+        message: str,
+        *,
+        stage: str | None = None,
+        exit_code: int | None = None,
+        facts: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         super().__init__(message)
         self.stage = stage
+        self.facts = tuple(dict(f) for f in facts)
         if exit_code is not None:
             self.exit_code = exit_code
 
@@ -43,21 +55,3 @@ class ContainerDied(HarnessError):
     def __init__(self, message: str, *, service: str, stage: str | None = None) -> None:
         super().__init__(message, stage=stage)
         self.service = service
-
-
-class Interrupted(HarnessError):
-    """Ctrl-C or SIGTERM: the outcome a KeyboardInterrupt ends in."""
-
-    exit_code = EXIT_INTERRUPTED
-
-    def __init__(self, message: str = "interrupted", *, stage: str | None = None) -> None:
-        super().__init__(message, stage=stage)
-
-
-def exit_code_of(exc: BaseException) -> int:
-    """The exit code of any way a task can end (one path for every task)."""
-    if isinstance(exc, HarnessError):
-        return exc.exit_code
-    if isinstance(exc, KeyboardInterrupt):
-        return EXIT_INTERRUPTED
-    return EXIT_STAGE

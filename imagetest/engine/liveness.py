@@ -17,7 +17,7 @@ import requests.exceptions
 from docker.models.containers import Container
 
 from imagetest.core.boundary import translate
-from imagetest.core.errors import ContainerDied, CountMismatch, HarnessError, Interrupted
+from imagetest.core.errors import ContainerDied, CountMismatch, HarnessError
 from imagetest.core.log import get_logger
 from imagetest.core.masking import mask_text
 from imagetest.engine import dockerutil
@@ -140,7 +140,7 @@ class ContainerWatch:
         self, exc: Exception, stage: str, sleep: Callable[[float], None] = time.sleep
     ) -> HarnessError:
         """The error to report for ``exc``: a dead container if one explains it."""
-        if isinstance(exc, CountMismatch | Interrupted | ContainerDied):
+        if isinstance(exc, CountMismatch | ContainerDied):
             return exc
         grace = STAGE_ERROR_GRACE if isinstance(exc, HarnessError) else LIBRARY_ERROR_GRACE
         deadline = time.monotonic() + grace

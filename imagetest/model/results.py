@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -44,3 +46,134 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+# Facts a problem may carry; a known failure names some of them (scenarios/*.yaml).
+PROBLEM_FACTS = ("check", "entity", "aap_id", "field", "expected", "found")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing found wrong: its sentence for people and its facts for the harness."""
+
+    text: str
+    check: str = ""  # validate, or a content check: counts, row, kept, ...
+    entity: str = ""
+    aap_id: int | None = None
+    field: str = ""
+    expected: Any = None
+    found: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in (None, "")}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Problem:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known and k != "text"},
+                   text=str(data.get("text", "")))  # fmt: skip
+
+    def has(self, facts: Mapping[str, Any]) -> bool:
+        """Whether every fact named in ``facts`` is this problem's."""
+        return all(getattr(self, name) == value for name, value in facts.items())
+
+
+@dataclass(frozen=True)
+class PhaseResult:
+    """One stage of a run as summary.json records it."""
+
+    name: str
+    status: Status
+    seconds: float
+    reason: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "status": str(self.status), "seconds": round(self.seconds, 2),
+                "reason": self.reason}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PhaseResult:
+        return cls(str(data.get("name", "")), _status(data.get("status")),
+                   float(data.get("seconds") or 0), str(data.get("reason") or ""))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """summary.json of one run (test-image, a matrix's run, a scenario's run)."""
+
+    run_id: str
+    verdict: Verdict
+    exit_code: int
+    aap_version: str
+    phases: tuple[PhaseResult, ...] = ()
+    failed_stage: str | None = None
+    error: str = ""
+    problems: tuple[Problem, ...] = ()  # the facts of the failure, when it has any
+    image: str = ""
+    image_id: str = ""
+    digest: str | None = None
+    counts: Mapping[str, Any] = field(default_factory=dict)
+    syncjobs: tuple[Mapping[str, Any], ...] = ()
+    aap_ping: Mapping[str, Any] | None = None
+
+    @property
+    def seconds(self) -> float:
+        return round(sum(p.seconds for p in self.phases), 2)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "verdict": str(self.verdict),
+            "exit_code": self.exit_code,
+            "failed_stage": self.failed_stage,
+            "error": self.error,
+            "problems": [p.to_json() for p in self.problems],
+            "image": self.image,
+            "image_id": self.image_id,
+            "digest": self.digest,
+            "aap_version": self.aap_version,
+            "phases": [p.to_json() for p in self.phases],
+            "seconds": self.seconds,
+            "counts": dict(self.counts),
+            "syncjobs": [dict(s) for s in self.syncjobs],
+            "aap_ping": dict(self.aap_ping) if self.aap_ping else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RunSummary:
+        """A summary a run wrote; ValueError when it is not one."""
+        if not isinstance(data, Mapping) or "verdict" not in data:
+            raise ValueError("not a run summary (no verdict)")
+        return cls(
+            run_id=str(data.get("run_id") or ""),
+            verdict=Verdict.PASS if data["verdict"] == Verdict.PASS else Verdict.FAIL,
+            exit_code=int(data.get("exit_code", 2)),
+            aap_version=str(data.get("aap_version") or ""),
+            phases=tuple(PhaseResult.from_json(p) for p in data.get("phases") or ()),
+            failed_stage=data.get("failed_stage"),
+            error=str(data.get("error") or ""),
+            problems=tuple(Problem.from_json(p) for p in data.get("problems") or ()),
+            image=str(data.get("image") or ""),
+            image_id=str(data.get("image_id") or ""),
+            digest=data.get("digest"),
+            counts=dict(data.get("counts") or {}),
+            syncjobs=tuple(data.get("syncjobs") or ()),
+            aap_ping=data.get("aap_ping"),
+        )
+
+
+def _status(value: Any) -> Status:
+    try:
+        return Status(str(value))
+    except ValueError:
+        return Status.FAILED  # a word no writer uses is no pass
+
+
+def read_json(path: Path) -> Any:
+    """A result file's data; ValueError (with the path) when it is missing or not JSON."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"no {path.name} in {path.parent}") from None
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"unreadable {path}: {exc}") from None

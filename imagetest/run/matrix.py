@@ -7,7 +7,6 @@ ports and run id) writing to `<artifacts_dir>/aap-<version>/`. The matrix writes
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import signal
@@ -27,7 +26,14 @@ from imagetest.core.constants import AAP_VERSIONS
 from imagetest.core.errors import EXIT_INTERRUPTED, EXIT_MISMATCH, EXIT_OK, EXIT_STAGE, HarnessError
 from imagetest.core.log import get_logger
 from imagetest.core.proc import child_env
-from imagetest.model.results import JUNIT_NAME, SUMMARY_NAME, Verdict, write_json
+from imagetest.model.results import (
+    JUNIT_NAME,
+    SUMMARY_NAME,
+    RunSummary,
+    Verdict,
+    read_json,
+    write_json,
+)
 
 PASS, FAIL = Verdict.PASS, Verdict.FAIL
 ERROR = "error"  # the run left no usable summary
@@ -254,16 +260,15 @@ def load_run(result: RunResult) -> RunResult:
     """Read the run's summary.json and find its JUnit files (in place; returns it)."""
     path = result.artifacts / SUMMARY_NAME
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        result.problem = f"no {SUMMARY_NAME} in {result.artifacts}"
-    except (OSError, ValueError) as exc:
-        result.problem = f"unreadable {path}: {exc}"
+        data = read_json(path)
+        if not isinstance(data, dict):
+            raise ValueError(f"{path} is not a JSON object")
+        if "scenarios" not in data:  # a scenario set's summary is read as it is
+            RunSummary.from_json(data)
+    except ValueError as exc:
+        result.problem = str(exc)
     else:
-        if isinstance(data, dict):
-            result.summary = data
-        else:
-            result.problem = f"{path} is not a JSON object"
+        result.summary = data
     if result.artifacts.is_dir():
         result.junit_files = sorted(
             p for p in result.artifacts.rglob("*.xml") if p.is_file() and _is_junit(p)

@@ -40,7 +40,15 @@ from imagetest.images import imageselect
 from imagetest.images.imageselect import ResolvedImages
 from imagetest.model.expected import ExpectedCounts, check_against_profile, load_expected
 from imagetest.model.profile import Profile, load_profile
-from imagetest.model.results import SUMMARY_NAME, Status, Verdict, write_json
+from imagetest.model.results import (
+    SUMMARY_NAME,
+    PhaseResult,
+    Problem,
+    RunSummary,
+    Status,
+    Verdict,
+    write_json,
+)
 from imagetest.model.runstate import Runs, RunState, new_run_id
 from imagetest.stages import bringup, seed, stack, sync, validate, wait
 from imagetest.stages.diagnostics import capture, run_secrets
@@ -59,14 +67,10 @@ class Phase:
     seconds: float
     reason: str = ""
     exit_code: int = EXIT_OK  # of the outcome this phase ended in
+    problems: tuple[Problem, ...] = ()  # the facts of its failure, when it has any
 
-    def summary(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "status": self.status,
-            "seconds": round(self.seconds, 2),
-            "reason": self.reason,
-        }
+    def record(self) -> PhaseResult:
+        return PhaseResult(self.name, Status(self.status), self.seconds, self.reason)
 
 
 @dataclass
@@ -132,26 +136,27 @@ class PipelineResult:
     digest: str | None = None
     failed_stage: str | None = None
     error: str = ""
+    problems: tuple[Problem, ...] = ()
     indicators: dict[str, Any] = field(default_factory=dict)
 
-    def summary(self) -> dict[str, Any]:
-        """The content of summary.json."""
-        return {
-            "run_id": self.run_id,
-            "verdict": self.verdict,
-            "exit_code": self.exit_code,
-            "failed_stage": self.failed_stage,
-            "error": self.error,
-            "image": self.image,
-            "image_id": self.image_id,
-            "digest": self.digest,
-            "aap_version": self.aap_version,
-            "phases": [p.summary() for p in self.phases],
-            "seconds": round(sum(p.seconds for p in self.phases), 2),
-            "counts": self.indicators.get("counts", {}),
-            "syncjobs": self.indicators.get("syncjobs", []),
-            "aap_ping": self.indicators.get("aap_ping"),
-        }
+    def summary(self) -> RunSummary:
+        """What summary.json holds."""
+        return RunSummary(
+            run_id=self.run_id,
+            verdict=Verdict(self.verdict),
+            exit_code=self.exit_code,
+            aap_version=self.aap_version,
+            phases=tuple(p.record() for p in self.phases),
+            failed_stage=self.failed_stage,
+            error=self.error,
+            problems=self.problems,
+            image=self.image,
+            image_id=self.image_id,
+            digest=self.digest,
+            counts=self.indicators.get("counts", {}),
+            syncjobs=tuple(self.indicators.get("syncjobs", [])),
+            aap_ping=self.indicators.get("aap_ping"),
+        )
 
 
 # -- stages ---------------------------------------------------------------------------
@@ -315,7 +320,8 @@ def timed(name: str, fn: Stage, ctx: RunContext) -> Phase:
         error.stage = name  # stage names belong to the pipeline, not to the leaf modules
         seconds = time.monotonic() - started
         phase_failed(name, seconds, str(error))
-        return Phase(name, FAILED, seconds, str(error), error.exit_code)
+        problems = tuple(Problem.from_json(f) for f in error.facts)
+        return Phase(name, FAILED, seconds, str(error), error.exit_code, problems)
     seconds = time.monotonic() - started
     phase_passed(name, seconds)
     return Phase(name, PASSED, seconds)
@@ -440,6 +446,7 @@ def finish(
         digest=images.digest,
         failed_stage=failed.name if failed else None,
         error=failed.reason if failed else "",
+        problems=failed.problems if failed else (),
         indicators=ctx.indicators,
     )
     write_summary(result)
@@ -449,7 +456,7 @@ def finish(
 def write_summary(result: PipelineResult) -> Path:
     result.artifacts.mkdir(parents=True, exist_ok=True)
     path = result.artifacts / SUMMARY_NAME
-    write_json(path, result.summary())
+    write_json(path, result.summary().to_json())
     return path
 
 

@@ -1,12 +1,14 @@
 """Content checks by logical names, through the profile's ``content:`` mapping.
 
-Each check returns the list of its failures, one sentence each, phrased like the count
-contract ("Job 5: expected template 'JT1', got 'JT-renamed'"); an empty list is a pass.
+Each check returns the list of its problems, each a sentence phrased like the count contract
+("Job 5: expected template 'JT1', got 'JT-renamed'") with its facts (entity, AAP id, field,
+expected, found: what a known failure names); an empty list is a pass.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import psycopg
@@ -14,6 +16,7 @@ from psycopg import sql
 
 from imagetest.model.profile import Profile
 from imagetest.model.profile_content import ContentSchema, EntityContent
+from imagetest.model.results import Problem
 
 Conn = psycopg.Connection[Any]
 Snapshots = dict[str, dict[str, set[int]]]
@@ -42,13 +45,14 @@ class Checker:
         self.content: ContentSchema = profile.need_content()
         self.snapshots = snapshots
 
-    def run(self, check: Any) -> tuple[str, list[str]]:
-        """(a one-line name of the check, its failures)."""
+    def run(self, check: Any) -> tuple[str, list[Problem]]:
+        """(a one-line name of the check, its problems)."""
         if isinstance(check, str):
             check = {check: None}
         kind, arg = next(iter(check.items()))
-        method: Callable[[Any], list[str]] = getattr(self, f"check_{kind}")
-        return f"{kind} {_describe(arg)}".strip(), method(arg)
+        method: Callable[[Any], list[Problem]] = getattr(self, f"check_{kind}")
+        problems = [replace(p, check=kind) for p in method(arg)]
+        return f"{kind} {_describe(arg)}".strip(), problems
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -84,16 +88,17 @@ class Checker:
 
     # -- checks ----------------------------------------------------------------------------
 
-    def check_counts(self, arg: dict[str, int]) -> list[str]:
+    def check_counts(self, arg: dict[str, int]) -> list[Problem]:
         problems = []
         for entity, expected in arg.items():
             query = sql.SQL("SELECT count(*) FROM {}").format(_id(self.profile.table(entity)))
             found = _rows(self.conn, query)[0][0]
             if found != expected:
-                problems.append(f"{entity}: expected {expected} rows, found {found}")
+                text = f"{entity}: expected {expected} rows, found {found}"
+                problems.append(Problem(text, entity=entity, expected=expected, found=found))
         return problems
 
-    def check_row(self, arg: dict[str, Any]) -> list[str]:
+    def check_row(self, arg: dict[str, Any]) -> list[Problem]:
         entity, aap_id = str(arg["entity"]), int(arg["aap_id"])
         spec, table = self._entity(entity)
         query = sql.SQL("SELECT id FROM {} WHERE {} = %s ORDER BY id").format(
@@ -101,22 +106,24 @@ class Checker:
         )
         pks = [r[0] for r in _rows(self.conn, query, (aap_id,))]
         if len(pks) != 1:
-            return [f"{entity} {aap_id}: expected one row, found {len(pks)}"]
+            text = f"{entity} {aap_id}: expected one row, found {len(pks)}"
+            return [Problem(text, entity=entity, aap_id=aap_id, expected=1, found=len(pks))]
         problems = []
         for name, want in (arg.get("expect") or {}).items():
             if not spec.kind_of(name):
                 known = ", ".join(spec.names())
-                problems.append(f"{entity}: no logical field {name!r} (known: {known})")
+                text = f"{entity}: no logical field {name!r} (known: {known})"
+                problems.append(Problem(text, entity=entity, field=name))
                 continue
             got = self._value(spec, table, pks[0], name)
             want_norm = sorted(str(w) for w in want) if isinstance(want, list) else want
             if got != want_norm:
-                problems.append(
-                    f"{entity} {aap_id}: expected {name} {_show(want_norm)}, got {_show(got)}"
-                )
+                text = f"{entity} {aap_id}: expected {name} {_show(want_norm)}, got {_show(got)}"
+                facts = {"entity": entity, "aap_id": aap_id, "field": name}
+                problems.append(Problem(text, **facts, expected=want_norm, found=got))
         return problems
 
-    def check_no_duplicates(self, arg: list[str]) -> list[str]:
+    def check_no_duplicates(self, arg: list[str]) -> list[Problem]:
         problems = []
         for entity in arg:
             spec, table = self._entity(entity)
@@ -124,21 +131,28 @@ class Checker:
                 "SELECT {c}, {a}, count(*) FROM {t} GROUP BY {c}, {a} HAVING count(*) > 1"
             ).format(c=_id(self.content.cluster), a=_id(spec.aap_id), t=_id(table))
             for _cluster, aap_id, n in _rows(self.conn, query):
-                problems.append(f"{entity} {aap_id}: {n} rows for one AAP object, expected 1")
+                text = f"{entity} {aap_id}: {n} rows for one AAP object, expected 1"
+                problems.append(Problem(text, entity=entity, aap_id=aap_id, expected=1, found=n))
         return problems
 
-    def check_times_ordered(self, arg: str | None) -> list[str]:
+    def check_times_ordered(self, arg: str | None) -> list[Problem]:
         spec, table = self._entity(arg or "Job")
         started, finished = spec.fields["started"], spec.fields["finished"]
         query = sql.SQL("SELECT {a}, {s}, {f} FROM {t} WHERE {f} < {s} ORDER BY {a}").format(
             a=_id(spec.aap_id), s=_id(started), f=_id(finished), t=_id(table)
         )
+        entity = arg or "Job"
         return [
-            f"{arg or 'Job'} {aap_id}: finished {f.isoformat()} is before started {s.isoformat()}"
+            Problem(
+                f"{entity} {aap_id}: finished {f.isoformat()} is before started {s.isoformat()}",
+                entity=entity,
+                aap_id=aap_id,
+                field="finished",
+            )
             for aap_id, s, f in _rows(self.conn, query)
         ]
 
-    def check_syncjobs(self, arg: dict[str, Any]) -> list[str]:
+    def check_syncjobs(self, arg: dict[str, Any]) -> list[Problem]:
         sj = self.profile.syncjob
         cols = sj.columns
         query = sql.SQL("SELECT id, {}, {}, {} FROM {} ORDER BY id").format(
@@ -148,46 +162,57 @@ class Checker:
             (pk, sj.logical_type(str(t)), _state(sj.statuses, str(s)), str(e or ""))
             for pk, t, s, e in _rows(self.conn, query)
         ]
-        problems = []
+        problems: list[Problem] = []
         if arg.get("terminal"):
             problems += [
-                f"SyncJob {pk} ({kind}) is still {state}, expected a terminal state"
+                Problem(
+                    f"SyncJob {pk} ({kind}) is still {state}, expected a terminal state",
+                    entity="SyncJob",
+                    field="status",
+                    expected="terminal",
+                    found=state,
+                )
                 for pk, kind, state, _ in rows
                 if state == "active"
             ]
         failed = [(pk, kind, err) for pk, kind, state, err in rows if state == "failure"]
         if "failed" in arg and len(failed) != int(arg["failed"]):
             shown = "; ".join(f"{pk} ({k}): {e[:120]}" for pk, k, e in failed) or "none"
-            problems.append(
-                f"SyncJobs failed: expected {arg['failed']}, got {len(failed)} ({shown})"
-            )
+            text = f"SyncJobs failed: expected {arg['failed']}, got {len(failed)} ({shown})"
+            facts = {"entity": "SyncJob", "field": "failed", "expected": int(arg["failed"])}
+            problems.append(Problem(text, **facts, found=len(failed)))
         if arg.get("failed_min") and len(failed) < int(arg["failed_min"]):
-            problems.append(
-                f"SyncJobs failed: expected at least {arg['failed_min']}, got {len(failed)}"
-            )
+            text = f"SyncJobs failed: expected at least {arg['failed_min']}, got {len(failed)}"
+            problems.append(Problem(text, entity="SyncJob", field="failed", found=len(failed)))
         wanted = arg.get("error_contains")
         if wanted and not any(wanted.lower() in err.lower() for _, _, err in failed):
             errors = "; ".join(e[:120] for _, _, e in failed) or "no failed SyncJob"
-            problems.append(f"SyncJob error: expected one containing {wanted!r}, got: {errors}")
+            text = f"SyncJob error: expected one containing {wanted!r}, got: {errors}"
+            problems.append(Problem(text, entity="SyncJob", field="error"))
         if arg.get("errors_explained"):
             problems += [
-                f"SyncJob {pk} ({kind}) failed without an error message"
+                Problem(
+                    f"SyncJob {pk} ({kind}) failed without an error message",
+                    entity="SyncJob",
+                    field="error",
+                )
                 for pk, kind, err in failed
                 if not err.strip()
             ]
         return problems
 
-    def check_kept(self, arg: str) -> list[str]:
+    def check_kept(self, arg: str) -> list[Problem]:
         before = self.snapshots.get(arg)
         if before is None:
-            return [f"no snapshot named {arg!r} was taken before this check"]
+            return [Problem(f"no snapshot named {arg!r} was taken before this check")]
         now = snapshot(self.conn, self.profile)
         problems = []
         for entity, ids in before.items():
             gone = sorted(ids - now.get(entity, set()))
             if gone:
                 shown = ", ".join(map(str, gone))
-                problems.append(f"{entity}: rows synced before are gone (AAP ids {shown})")
+                text = f"{entity}: rows synced before are gone (AAP ids {shown})"
+                problems.append(Problem(text, entity=entity, expected="kept", found=gone))
         return problems
 
 

@@ -7,6 +7,7 @@ right but that image fails, with the reason and the evidence.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import yaml
 
 from imagetest.core.constants import REPO_ROOT
 from imagetest.core.errors import OptionError
+from imagetest.model.results import PROBLEM_FACTS, Problem
 
 SCENARIOS_DIR = REPO_ROOT / "scenarios"
 TOP_KEYS = ("name", "guards", "description", "aap_versions", "steps", "known_failures")
@@ -42,7 +44,7 @@ AAP_ACTIONS = (
 CHECK_KINDS = ("counts", "row", "no_duplicates", "times_ordered", "syncjobs", "kept")
 WAIT_KEYS = ("syncs", "expect_failure", "outcome", "timeout")
 WHEN = ("passed", "failed")  # a check may apply only after the last wait passed / failed
-KNOWN_KEYS = ("match", "reason", "evidence")
+KNOWN_KEYS = ("step", "problem", "reason", "evidence")
 
 
 @dataclass(frozen=True)
@@ -59,11 +61,28 @@ class Step:
 
 @dataclass(frozen=True)
 class KnownFailure:
-    """An image's known failure of this scenario; ``match`` must occur in its error."""
+    """An image's known failure of this scenario, by its facts, never by its wording: the
+    kind of step that fails and (optionally) the facts of one of its problems."""
 
-    match: str
+    step: str  # seed, sync, wait, validate, check, ...
+    problem: dict[str, Any]  # some of model.results.PROBLEM_FACTS: check, entity, found...
     reason: str
     evidence: str
+
+    def matches(self, failed_stage: str | None, problems: Sequence[Problem]) -> bool:
+        if step_kind(failed_stage or "") != self.step:
+            return False
+        return not self.problem or any(p.has(self.problem) for p in problems)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"step": self.step, "problem": self.problem, "reason": self.reason,
+                "evidence": self.evidence}  # fmt: skip
+
+
+def step_kind(stage: str) -> str:
+    """A scenario stage's step kind: '05-check' -> 'check', '03-aap:fault' -> 'aap'."""
+    label = stage.split("-", 1)[1] if stage[:2].isdigit() and "-" in stage else stage
+    return label.split(":", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -145,13 +164,24 @@ def _known_failures(raw: Any, path: Path) -> dict[str, KnownFailure]:
         where = f"known_failures.{profile}"
         if not isinstance(data, dict):
             raise _bad(path, where, "must be a mapping")
+        if "match" in data:
+            raise _bad(
+                path, where, "names its failure by text ('match'); name it by its facts: "
+                "step, and problem with some of " + ", ".join(PROBLEM_FACTS),
+            )  # fmt: skip
         _known(data, KNOWN_KEYS, where, path)
-        missing = [k for k in KNOWN_KEYS if not str(data.get(k) or "").strip()]
+        missing = [k for k in ("step", "reason", "evidence") if not str(data.get(k) or "").strip()]
         if missing:
             raise _bad(path, where, f"lacks {missing[0]!r}")
+        if str(data["step"]) not in STEP_KINDS:
+            raise _bad(path, f"{where}.step", f"must be one of {', '.join(STEP_KINDS)}")
+        problem = data.get("problem") or {}
+        if not isinstance(problem, dict) or set(problem) - set(PROBLEM_FACTS):
+            raise _bad(path, f"{where}.problem", "must map some of " + ", ".join(PROBLEM_FACTS))
         out[str(profile)] = KnownFailure(
-            str(data["match"]), str(data["reason"]).strip(), str(data["evidence"]).strip()
-        )
+            str(data["step"]), dict(problem), str(data["reason"]).strip(),
+            str(data["evidence"]).strip(),
+        )  # fmt: skip
     return out
 
 

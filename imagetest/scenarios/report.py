@@ -4,12 +4,13 @@ summary of a set (JSON, the table on screen, GitHub's job summary)."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from imagetest.core.config import Config
 from imagetest.core.errors import EXIT_INTERRUPTED, EXIT_OK
-from imagetest.model.results import Status, Verdict
+from imagetest.model.results import Problem, Status, Verdict
 from imagetest.scenarios.model import Scenario
 
 # outcome of one scenario on one image
@@ -17,15 +18,22 @@ PASSED, FAILED = Status.PASSED, Status.FAILED
 KNOWN, FIXED = Status.KNOWN_FAILURE, Status.UNEXPECTED_PASS
 
 
-def judge(scenario: Scenario, profile: str, exit_code: int, error: str) -> tuple[str, int]:
+def judge(
+    scenario: Scenario,
+    profile: str,
+    exit_code: int,
+    failed_stage: str | None = None,
+    problems: Sequence[Problem] = (),
+) -> tuple[str, int]:
     """(status, exit code) after known failures: a recorded failure of this image that
-    occurs as recorded keeps the suite green; anything else counts as it is."""
+    occurs as recorded (the same kind of step, a problem with the recorded facts) keeps the
+    suite green; anything else counts as it is."""
     known = scenario.known_failure(profile)
     if exit_code == EXIT_OK:
         return (FIXED if known else PASSED), EXIT_OK
     if exit_code == EXIT_INTERRUPTED or known is None:
         return FAILED, exit_code
-    if known.match.lower() in error.lower():
+    if known.matches(failed_stage, problems):
         return KNOWN, EXIT_OK
     return FAILED, exit_code
 
@@ -60,7 +68,8 @@ def junit(data: dict[str, Any]) -> ET.ElementTree:
         cases += 1
         if check["problems"] and data["status"] != KNOWN:
             failures += 1
-            ET.SubElement(case, "failure", message="; ".join(check["problems"])[:500])
+            texts = "; ".join(str(p.get("text", p)) for p in check["problems"])
+            ET.SubElement(case, "failure", message=texts[:500])
     suite.set("tests", str(cases))
     suite.set("failures", str(failures if data["status"] != KNOWN else 0))
     return ET.ElementTree(suite)

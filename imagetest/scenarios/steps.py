@@ -10,6 +10,7 @@ from typing import Any
 from imagetest.core.errors import CountMismatch, HarnessError
 from imagetest.core.log import get_logger
 from imagetest.engine import dockerutil
+from imagetest.model.results import Problem
 from imagetest.run import pipeline
 from imagetest.run.pipeline import RunContext, Stage
 from imagetest.scenarios.aapctl import AapControl
@@ -25,10 +26,14 @@ BASE_STAGES = ("preflight", "images")
 class CheckResult:
     step: str
     name: str
-    problems: list[str]
+    problems: list[Problem]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"step": self.step, "check": self.name, "problems": self.problems}
+        return {
+            "step": self.step,
+            "check": self.name,
+            "problems": [p.to_json() for p in self.problems],
+        }
 
 
 @dataclass
@@ -129,7 +134,7 @@ def _judge_failure(message: str, seconds: float, expect: dict[str, Any]) -> None
 
 def check_step(label: str, checks: list[Any], progress: Progress) -> Stage:
     def run(ctx: RunContext) -> None:
-        problems: list[str] = []
+        problems: list[Problem] = []
         with pipeline.connector(ctx.need_state())() as conn:
             checker = Checker(conn, ctx.need_profile(), progress.snapshots)
             for check in checks:
@@ -140,10 +145,11 @@ def check_step(label: str, checks: list[Any], progress: Progress) -> Stage:
                         continue
                 name, found = checker.run(check)
                 progress.checks.append(CheckResult(label, name, found))
-                log.info("check %s: %s", name, "ok" if not found else "; ".join(found))
+                log.info("check %s: %s", name, "; ".join(p.text for p in found) or "ok")
                 problems += found
         if problems:
-            raise CountMismatch("; ".join(problems), stage=label)
+            text = "; ".join(p.text for p in problems)
+            raise CountMismatch(text, stage=label, facts=[p.to_json() for p in problems])
 
     return run
 

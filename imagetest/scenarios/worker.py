@@ -116,7 +116,7 @@ def run_one(scenario: Scenario, config: Config, keeper: Keeper) -> dict[str, Any
         run_id=keeper.run_id or new_run_id(),
     )
     profile = profile_name(config)
-    status, code = judge(scenario, profile, result.exit_code, result.error)
+    status, code = judge(scenario, profile, result.exit_code, result.failed_stage, result.problems)
     known = scenario.known_failure(profile)
     data = {
         "scenario": scenario.name,
@@ -126,13 +126,14 @@ def run_one(scenario: Scenario, config: Config, keeper: Keeper) -> dict[str, Any
         "run_exit_code": result.exit_code,
         "failed_stage": result.failed_stage,
         "error": result.error,
+        "problems": [p.to_json() for p in result.problems],
         "seconds": round(sum(p.seconds for p in result.phases), 2),
         "image": result.image,
         "profile": profile,
         "aap_version": config.aap_version,
-        "phases": [p.summary() for p in result.phases],
+        "phases": [p.record().to_json() for p in result.phases],
         "checks": [c.as_dict() for c in progress.checks],
-        "known_failure": dataclasses.asdict(known) if known else None,
+        "known_failure": known.to_json() if known else None,
         "run_id": result.run_id,
         "artifacts": str(result.artifacts),
     }

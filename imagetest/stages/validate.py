@@ -82,16 +82,22 @@ def judge(records: list[dict[str, Any]]) -> None:
     for record in records:
         if record.get("error"):
             raise HarnessError(f"could not count {record.get('id')}: {record['error']}")
-    mismatches = [
-        f"Expected {r['expected']} {r.get('label') or r.get('id')} {objects(int(r['expected']))}"
-        f", got {r['actual']}"
+    facts = [
+        {
+            "check": "validate",
+            "entity": str(r.get("id")),
+            "expected": r["expected"],
+            "found": r["actual"],
+            "text": f"Expected {r['expected']} {r.get('label') or r.get('id')} "
+            f"{objects(int(r['expected']))}, got {r['actual']}",
+        }
         for r in records
         if r.get("actual") is not None and r.get("actual") != r.get("expected")
     ]
-    for line in mismatches:
-        log.error("%s", line)
-    if mismatches:
-        raise CountMismatch("; ".join(mismatches))
+    for fact in facts:
+        log.error("%s", fact["text"])
+    if facts:
+        raise CountMismatch("; ".join(f["text"] for f in facts), facts=facts)
 
 
 def junit_failures(path: Path) -> list[str]:

@@ -9,7 +9,7 @@ import docker.errors
 import pytest
 
 from imagetest.core.boundary import translate
-from imagetest.core.errors import CountMismatch, HarnessError, exit_code_of
+from imagetest.core.errors import ContainerDied, CountMismatch, HarnessError, OptionError
 from imagetest.core.signals import interrupts_deferred
 from imagetest.stages.validate import judge
 
@@ -37,11 +37,11 @@ def test_matching_counts_pass() -> None:
     judge([record("Job", 4, 4)])
 
 
-def test_exit_codes_of_every_ending() -> None:
-    assert exit_code_of(CountMismatch("x")) == 1
-    assert exit_code_of(HarnessError("x")) == 2
-    assert exit_code_of(KeyboardInterrupt()) == 130
-    assert exit_code_of(RuntimeError("x")) == 2
+def test_exit_codes_come_from_the_type() -> None:
+    assert CountMismatch("x").exit_code == 1
+    assert HarnessError("x").exit_code == OptionError("x").exit_code == 2
+    assert ContainerDied("x", service="task").exit_code == 2
+    assert HarnessError("x", exit_code=130).exit_code == 130
 
 
 def test_interrupts_are_noted_not_raised_during_teardown() -> None:

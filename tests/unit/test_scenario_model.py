@@ -13,6 +13,7 @@ from imagetest.core.config import resolve_config
 from imagetest.core.constants import PROFILES_DIR
 from imagetest.core.errors import EXIT_MISMATCH, EXIT_STAGE, HarnessError, OptionError
 from imagetest.model.profile import load_profile
+from imagetest.model.results import Problem
 from imagetest.run.stepsummary import render_scenarios as markdown
 from imagetest.scenarios.model import load_all, load_scenario
 from imagetest.scenarios.report import FAILED, FIXED, KNOWN, PASSED, judge
@@ -54,8 +55,27 @@ def test_only_unknown_name_is_one_line() -> None:
         ({"name": "s", "steps": [{"check": [{"when": "later", "counts": {}}]}]}, "when must"),
         ({"name": "s", "steps": ["seed"], "colour": 1}, "unknown key 'colour'"),
         (
-            {"name": "s", "steps": ["seed"], "known_failures": {"upstream": {"match": "x"}}},
+            {"name": "s", "steps": ["seed"], "known_failures": {"upstream": {"step": "check"}}},
             "lacks 'reason'",
+        ),
+        (
+            {"name": "s", "steps": ["seed"], "known_failures": {"upstream": {"match": "x"}}},
+            "names its failure by text ('match'); name it by its facts",
+        ),
+        (
+            {
+                "name": "s",
+                "steps": ["seed"],
+                "known_failures": {
+                    "upstream": {
+                        "step": "check",
+                        "problem": {"text": "x"},
+                        "reason": "r",
+                        "evidence": "e",
+                    },
+                },
+            },
+            "known_failures.upstream.problem must map some of check, entity",
         ),
     ],
 )
@@ -67,19 +87,32 @@ def test_bad_scenarios_named(tmp_path: Path, data: dict, words: str) -> None:
 
 
 def scenario_with_known(tmp_path: Path) -> object:
-    known = {"upstream": {"match": "SyncJob", "reason": "r", "evidence": "e"}}
+    problem = {"check": "counts", "entity": "Job", "expected": 4, "found": 0}
+    known = {"upstream": {"step": "check", "problem": problem, "reason": "r", "evidence": "e"}}
     data = {"name": "s", "steps": ["seed"], "known_failures": known}
     return load_scenario(write(tmp_path, "s", data))
 
 
-def test_judge_known_failures(tmp_path: Path) -> None:
+def test_judge_known_failures_by_their_facts(tmp_path: Path) -> None:
     s = scenario_with_known(tmp_path)
-    assert judge(s, "reference", 0, "") == (PASSED, 0)
-    assert judge(s, "reference", EXIT_MISMATCH, "SyncJob 3 failed") == (FAILED, EXIT_MISMATCH)
-    assert judge(s, "upstream", EXIT_MISMATCH, "SyncJob 3 failed") == (KNOWN, 0)
-    # a different failure of that image is not excused
-    assert judge(s, "upstream", EXIT_STAGE, "bring-up failed") == (FAILED, EXIT_STAGE)
-    assert judge(s, "upstream", 0, "") == (FIXED, 0)
+    recorded = Problem("Job: expected 4 rows, found 0", "counts", "Job", expected=4, found=0)
+    other = Problem("Job: expected 4 rows, found 3", "counts", "Job", expected=4, found=3)
+    assert judge(s, "reference", 0) == (PASSED, 0)
+    assert judge(s, "reference", EXIT_MISMATCH, "05-check", [recorded]) == (FAILED, 1)
+    assert judge(s, "upstream", EXIT_MISMATCH, "05-check", [other, recorded]) == (KNOWN, 0)
+    # the same words elsewhere, or another failure of that image, are not excused
+    assert judge(s, "upstream", EXIT_MISMATCH, "05-check", [other]) == (FAILED, 1)
+    assert judge(s, "upstream", EXIT_MISMATCH, "07-validate", [recorded]) == (FAILED, 1)
+    assert judge(s, "upstream", EXIT_STAGE, "up", []) == (FAILED, EXIT_STAGE)
+    assert judge(s, "upstream", 0) == (FIXED, 0)
+
+
+def test_the_recorded_known_failures_load() -> None:
+    known = {s.name: s.known_failure("upstream") for s in load_all()}
+    assert known["refresh-refused-mid-sync"].problem == {
+        "check": "kept", "entity": "JobTemplate", "found": [7],
+    }  # fmt: skip
+    assert known["transient-faults-jobs-list"].step == "check"
 
 
 def test_markdown_lists_findings() -> None:
