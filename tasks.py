@@ -15,7 +15,7 @@ from invoke import Context, Exit, task
 
 from imagetest.core.config import Config, resolve_config, task_help
 from imagetest.core.constants import AAP_VERSIONS, REPO_ROOT
-from imagetest.core.errors import EXIT_INTERRUPTED, HarnessError
+from imagetest.core.errors import EXIT_INTERRUPTED, HarnessError, OptionError
 from imagetest.core.log import setup_logging
 from imagetest.engine import dockerutil
 from imagetest.model.runstate import Runs, new_run_id
@@ -305,6 +305,7 @@ def matrix(
     aap_versions: str = ",".join(AAP_VERSIONS),
     jobs: int = 3,
     scenarios: bool = False,
+    only: str | None = None,
     artifacts: str | None = None,
     image: str | None = None,
     profile: str | None = None,
@@ -325,6 +326,8 @@ def matrix(
     def run() -> None:
         # resolved and checked once, before any run starts; every run gets all of it
         config = _config(c, **flags)
+        if config.only and not scenarios:
+            raise OptionError("--only picks scenarios: give --scenarios too, or drop --only")
         root = config.artifacts_dir(f"matrix-{new_run_id()}")
         code = run_matrix(
             versions, jobs, root, cwd=REPO_ROOT, config=config,
@@ -342,7 +345,6 @@ def matrix(
     auto_shortflags=False,
     help=task_help(
         "scenarios",
-        only="comma-separated scenario names (default: every scenarios/*.yaml)",
         jobs="workers at once, each with its own stack, reset between its scenarios "
         "(default 2: on 2 cores a third worker slows the set down)",
         worker_of="internal, set by --jobs: be one worker of the set whose artifacts are DIR",

@@ -11,6 +11,8 @@ from typing import Any, NamedTuple
 import docker
 import pytest
 
+from tests.locks import exclusive
+
 
 def docker_required() -> bool:
     """CI sets IMAGETEST_REQUIRE_DOCKER=1 so a missing engine fails instead of skipping."""
@@ -39,7 +41,8 @@ def base_images(docker_client: docker.DockerClient) -> dict[str, str]:
     """
     from imagetest.images import ensure_images
 
-    results = ensure_images(["postgres", "redis", "python"], offline=True, client=docker_client)
+    with exclusive("images"):
+        results = ensure_images(["postgres", "redis", "python"], offline=True, client=docker_client)
     return {name: result.tag for name, result in results.items()}
 
 
@@ -51,7 +54,8 @@ def stack_images(docker_client: docker.DockerClient) -> dict[str, str]:
     """
     from imagetest.images import ensure_images
 
-    results = ensure_images(client=docker_client)
+    with exclusive("images"):
+        results = ensure_images(client=docker_client)
     return {name: r.tag for name, r in results.items() if r.action != "skipped"}
 
 
@@ -97,6 +101,33 @@ def aapsim_server() -> Iterator[Callable[..., AapsimServer]]:
         server.stop()
 
 
+UPSTREAM_TAG = "localhost/imagetest/automation-dashboard:public-base-test"
+
+
+@pytest.fixture(scope="session")
+def upstream_image(docker_client: docker.DockerClient, upstream_checkout: Path) -> str:
+    """`invoke build --context CHECKOUT --public-base` (warm in CI: .ci/run built it), once
+    per worker, under the build's lock."""
+    import subprocess
+    import sys
+
+    argv = [sys.executable, "-m", "invoke", "build", "--context", str(upstream_checkout)]
+    with exclusive("upstream-build"):
+        result = subprocess.run(
+            [*argv, "--public-base", "--image", UPSTREAM_TAG],
+            cwd=Path(__file__).resolve().parent.parent,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            check=False,
+        )
+    assert result.returncode == 0, result.stderr[-3000:]
+    labels = docker_client.images.get(UPSTREAM_TAG).labels
+    assert labels["io.imagetest.recipe"] == "public-base"
+    assert labels["com.redhat.component"] == "automation-dashboard"
+    return UPSTREAM_TAG
+
+
 @pytest.fixture(scope="session")
 def upstream_checkout() -> Path:
     """The ansible/automation-reports checkout the upstream tests build.
@@ -115,3 +146,87 @@ def upstream_checkout() -> Path:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
     return path
+
+
+# -- the suite in tiers, cheapest first ----------------------------------------------------
+# 0: no Docker; 1: Docker but no stack of the harness; 2: full stacks (the `stack` marker).
+# Tiers run in that order (pytest-xdist's workers take tests in this order too), the
+# heaviest stack tests first within tier 2 (`stack(weight=N)`, seconds as measured) so
+# that no long test starts last. A tier-0 failure stops the session: CI says "a unit test
+# is broken" in a minute, not after every stack has come and gone.
+TIER_NAMES = ("no Docker", "Docker, no stack", "stack")
+# Workers of the suite (pytest-xdist), unless -n says otherwise: a stack test keeps a core
+# busy less than half its time (measured: 44% of 2 cores for a test-image run), so three
+# share two cores. Tests that share a module's or the session's containers carry
+# xdist_group and stay on one worker. Not in pyproject's addopts: scripts/validate_results.py
+# runs under the same configuration and must stay one process.
+SUITE_WORKERS = 3
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    if not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput"):
+        return
+    if config.getoption("numprocesses", None) is None:
+        config.option.numprocesses = SUITE_WORKERS
+        config.option.dist = "loadgroup"
+
+
+def tier_of(keywords: Any) -> int:
+    if "stack" in keywords:
+        return 2
+    if "docker" in keywords:
+        return 1
+    return 0
+
+
+def _order(item: pytest.Item) -> tuple[int, int]:
+    mark = item.get_closest_marker("stack")
+    weight = int(mark.kwargs.get("weight", 0)) if mark else 0
+    return tier_of(item.keywords), -weight
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=_order)  # stable: within a weight, files and tests keep their order
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """In the process that reports (the controller under xdist): stop at a tier-0 failure."""
+    if not report.failed or tier_of(report.keywords) != 0 or _stop_request is None:
+        return
+    _stop_request(
+        f"{report.nodeid} failed, and it needs no Docker: fix it before the Docker tiers run "
+        "(--keep-going runs them anyway)"
+    )
+
+
+_stop_request: Callable[[str], None] | None = None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    global _stop_request
+    config = session.config
+    if config.getoption("--keep-going") or hasattr(config, "workerinput"):
+        return  # an xdist worker only runs tests; its controller decides to stop
+    dsession = config.pluginmanager.getplugin("dsession")
+
+    def stop(reason: str) -> None:
+        if dsession is not None:
+            dsession.shouldstop = dsession.shouldstop or reason
+        else:
+            session.shouldstop = session.shouldstop or reason
+
+    _stop_request = stop
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--keep-going",
+        action="store_true",
+        help="run the Docker tiers even when a test that needs no Docker failed",
+    )
+
+
+def pytest_report_collectionfinish(config: pytest.Config, items: list[pytest.Item]) -> str:
+    counts = [sum(1 for i in items if tier_of(i.keywords) == n) for n in range(3)]
+    return "tiers: " + ", ".join(f"{n} {name}" for n, name in zip(counts, TIER_NAMES, strict=True))

@@ -150,6 +150,12 @@ class Config:
         "them to 1 s; timing bugs may only show with the defaults)",
         "up test-image matrix",
     )
+    only: str | None = option(
+        None,
+        "comma-separated scenario names (default: every scenarios/*.yaml); matrix: with "
+        "--scenarios",
+        "scenarios matrix",
+    )
     since: str = option("2026-01-01", "start of the syncdata window (default 2026-01-01)", "sync")
     until: str = option("2036-01-01", "end of the syncdata window (default 2036-01-01)", "sync")
     verbose: bool = option(False, "debug logging", " ".join(CONFIG_TASKS))

@@ -17,9 +17,9 @@ from imagetest.scenarios.worker import file_claims, run_worker
 
 
 def run_scenarios(ctx: Any, flags: dict[str, Any], make_config: Callable[..., Config]) -> None:
-    only = [n.strip() for n in str(flags.get("only") or "").split(",") if n.strip()]
     config = make_config(ctx, **{name: flags.get(name) for name in task_options("scenarios")})
     root = config.artifacts_dir(f"scenarios-{new_run_id()}")
+    only = [n.strip() for n in str(config.only or "").split(",") if n.strip()]
     chosen = [
         s for s in load_all(only=only or None)
         if not s.aap_versions or config.aap_version in s.aap_versions

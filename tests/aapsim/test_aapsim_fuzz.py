@@ -48,7 +48,6 @@ def concrete(pattern: str) -> str:
     return pattern.replace("^", "").replace("$", "").replace("(?P<id>[0-9]+)", "1")
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("version", VERSIONS)
 def test_no_route_method_or_input_gives_5xx(make_client, clock: Clock, version: str) -> None:
     client = make_client(version, job_seconds=0.5, synthetic_jobs=20)

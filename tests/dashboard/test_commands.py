@@ -11,7 +11,8 @@ import pytest
 
 from tests.dashboard.conftest import Services, closed_port, clusters_yaml, manage
 
-pytestmark = [pytest.mark.docker]
+# one worker: the session's PostgreSQL/Redis (dashboard/conftest.py) and the label sweeps
+pytestmark = [pytest.mark.docker, pytest.mark.xdist_group("dashboard")]
 
 TABLES = {
     "clusters_cluster",

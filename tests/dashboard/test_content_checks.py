@@ -14,7 +14,8 @@ from imagetest.model.profile import load_profile
 from imagetest.scenarios.checks import Checker, snapshot
 from tests.dashboard.conftest import Services, seeded_aap, setup_and_sync
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow]
+# one worker: the session's PostgreSQL/Redis (dashboard/conftest.py) and the label sweeps
+pytestmark = [pytest.mark.docker, pytest.mark.xdist_group("dashboard")]
 
 
 class Rollback(Exception):

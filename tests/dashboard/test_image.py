@@ -13,7 +13,8 @@ import docker
 import httpx
 import pytest
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow]
+# one worker: the session's PostgreSQL/Redis (dashboard/conftest.py) and the label sweeps
+pytestmark = [pytest.mark.docker, pytest.mark.xdist_group("dashboard")]
 
 LABELS = {"io.imagetest.run": "test-dashboard"}
 READY_SECONDS = 120.0

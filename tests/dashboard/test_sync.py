@@ -19,7 +19,8 @@ from tests.dashboard.conftest import (
 )
 from tests.data_model import DATA_MODEL
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow]
+# one worker: the session's PostgreSQL/Redis (dashboard/conftest.py) and the label sweeps
+pytestmark = [pytest.mark.docker, pytest.mark.xdist_group("dashboard")]
 
 VERSIONS = ("2.4", "2.5", "2.6")
 # the data model's rows after one sync, with the SyncJob split (2 sync + 4 parse)

@@ -22,8 +22,7 @@ from tests.faults.support import NOTHING_LEFT, RUN_ID, Streamed
 
 pytestmark = [
     pytest.mark.docker,
-    pytest.mark.e2e,
-    pytest.mark.slow,
+    pytest.mark.stack,
     pytest.mark.usefixtures("private_runs_dir"),
 ]
 STACK_UP_TIMEOUT = 600  # until the marker: bring-up may build missing images

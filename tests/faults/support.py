@@ -175,3 +175,18 @@ def more_syncs(tmp_path: Path) -> Path:
                 entry["count"] = 3
 
     return expected_variant(tmp_path, "three-syncs.yaml", change)
+
+
+COMPOSE_FILES_LABEL = "com.docker.compose.project.config_files"
+
+
+def runs_started_under(client: docker.DockerClient, runs_dir: Path) -> set[str]:
+    """Run ids of the containers whose stack a test started with ``runs_dir`` as its runs
+    directory (its compose override lives there). A test that says "nothing left behind"
+    looks at these, not at the whole engine: another clone's stack may share the engine."""
+    found = client.containers.list(all=True, filters={"label": "io.imagetest.run"})
+    return {
+        c.labels["io.imagetest.run"]
+        for c in found
+        if str(runs_dir) in c.labels.get(COMPOSE_FILES_LABEL, "")
+    }

@@ -22,7 +22,7 @@ from tests.faults.support import (
     summary,
 )
 
-pytestmark = [pytest.mark.docker, pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.docker, pytest.mark.stack]
 FAILS_WITHIN = 5.0  # seconds from a container's death to the failed stage
 
 

@@ -29,7 +29,8 @@ from tests.faults.support import (
     more_syncs,
 )
 
-pytestmark = [pytest.mark.docker, pytest.mark.e2e, pytest.mark.slow]
+# one worker: the module's kept stack is brought up once
+pytestmark = [pytest.mark.docker, pytest.mark.stack, pytest.mark.xdist_group("stack-faults")]
 HEALTHY_WITHIN = 60.0
 
 

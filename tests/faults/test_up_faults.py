@@ -18,7 +18,7 @@ from tests.faults.support import (
     invoke,
 )
 
-pytestmark = [pytest.mark.docker, pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.docker, pytest.mark.stack]
 BAD_MIGRATION = "python manage.py migrate imagetest_no_such_app"
 
 

@@ -16,7 +16,8 @@ import psycopg
 import pytest
 import redis
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow]
+# one worker: the module's services are brought up once
+pytestmark = [pytest.mark.docker, pytest.mark.xdist_group("images-services")]
 
 RUN_LABEL = "io.imagetest.run"
 DB_USER = "dash_owner"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -14,18 +13,30 @@ import docker
 import pytest
 
 from imagetest.core.constants import AAP_VERSIONS
-from imagetest.run.matrix import run_matrix
-from imagetest.scenarios.model import load_all
+from imagetest.engine.dockerutil import leftovers
+from imagetest.model.expected import load_expected
+from tests.faults.support import NOTHING_LEFT
 
 pytestmark = [
     pytest.mark.docker,
-    pytest.mark.e2e,
-    pytest.mark.slow,
+    pytest.mark.stack,
     pytest.mark.usefixtures("private_runs_dir"),
 ]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUN_LABEL = "io.imagetest.run"
+
+
+def assert_each_run_passed(client: docker.DockerClient, root: Path, version: str) -> None:
+    """One version's run of the matrix: a full test-image, exact counts, nothing left."""
+    run = json.loads((root / f"aap-{version}" / "summary.json").read_text())
+    assert (run["verdict"], run["aap_version"]) == ("pass", version)
+    expected = load_expected(REPO_ROOT / "expected" / f"aap-{version}.yaml")
+    assert run["counts"] == {e.id: e.count for e in expected.entries}
+    assert [p["name"] for p in run["phases"]][-2:] == ["diagnostics", "teardown"]
+    assert all(p["status"] == "passed" for p in run["phases"])
+    assert (root / f"aap-{version}" / "junit.xml").is_file()
+    assert leftovers(client, run["run_id"]) == NOTHING_LEFT
 
 
 def assert_all_passed(root: Path) -> None:
@@ -48,25 +59,10 @@ def assert_all_passed(root: Path) -> None:
     assert junit.get("errors") == "0"
 
 
-def our_containers(client: docker.DockerClient) -> list[str]:
-    return [
-        c.name
-        for c in client.containers.list(all=True, filters={"label": RUN_LABEL})
-        if c.labels.get(RUN_LABEL, "").startswith("matrix")
-    ]
-
-
-def test_three_versions_in_parallel(docker_client: docker.DockerClient, tmp_path: Path) -> None:
-    out = io.StringIO()
-    code = run_matrix(list(AAP_VERSIONS), 3, tmp_path, cwd=REPO_ROOT, out=out)
-    assert code == 0, out.getvalue()[-4000:]
-    assert_all_passed(tmp_path)
-    for version in AAP_VERSIONS:
-        assert f"[aap-{version}] " in out.getvalue()
-
-
+@pytest.mark.stack(weight=25)
 def test_invoke_matrix_task(docker_client: docker.DockerClient, tmp_path: Path) -> None:
-    """The task the README documents: `invoke matrix --aap-versions ... --jobs 3`."""
+    """The task the README documents: `invoke matrix --aap-versions ... --jobs 3`: the
+    reference image passes test-image on every AAP version, side by side."""
     argv = [sys.executable, "-m", "invoke", "matrix", "--aap-versions", ",".join(AAP_VERSIONS)]
     argv += ["--jobs", "3", "--artifacts", str(tmp_path / "out")]
     job_summary = tmp_path / "step-summary.md"  # as a GitHub runner sets it
@@ -76,19 +72,28 @@ def test_invoke_matrix_task(docker_client: docker.DockerClient, tmp_path: Path) 
     )  # fmt: skip
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     assert_all_passed(tmp_path / "out")
+    for version in AAP_VERSIONS:
+        assert_each_run_passed(docker_client, tmp_path / "out", version)
+        assert f"[aap-{version}] " in proc.stdout + proc.stderr
+    assert "[PHASE] validate passed" in proc.stdout + proc.stderr
     text = job_summary.read_text()
     # one summary for the matrix: the runs it started wrote none of their own
     assert text.count("### ") == 1, text
     assert text.startswith(f"### ✅ imagetest: PASS (AAP {', '.join(AAP_VERSIONS)}, exit 0)")
 
 
+@pytest.mark.stack(weight=40)
 def test_matrix_runs_the_scenarios_per_version(
     docker_client: docker.DockerClient, tmp_path: Path
 ) -> None:
-    """`invoke matrix --scenarios`: the whole set on each version (2.6 has its own tests)."""
+    """`invoke matrix --scenarios --only ...`: the chosen scenarios on each version, one set
+    per version side by side, one summary and JUnit. Every scenario on every version is
+    benchmarks/bench_scenarios.py's grid (docs/testing.md); 2.6 has the whole set here."""
     versions = ["2.4", "2.5"]
+    names = ["plain-test-image", "failed-job-215"]
     argv = [sys.executable, "-m", "invoke", "matrix", "--aap-versions", ",".join(versions)]
-    argv += ["--scenarios", "--jobs", "2", "--artifacts", str(tmp_path / "out")]
+    argv += ["--scenarios", "--only", ",".join(names), "--jobs", "2"]
+    argv += ["--artifacts", str(tmp_path / "out")]
     job_summary = tmp_path / "step-summary.md"
     proc = subprocess.run(
         argv, cwd=REPO_ROOT, capture_output=True, text=True, timeout=1800, check=False,
@@ -97,7 +102,7 @@ def test_matrix_runs_the_scenarios_per_version(
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["verdict"] == "pass"
-    names = {s.name for s in load_all()}
+    assert [run["aap_version"] for run in summary["runs"]] == versions
     for run in summary["runs"]:
         statuses = {s["scenario"]: s["status"] for s in run["scenarios"]}
         assert statuses == dict.fromkeys(names, "passed"), run["aap_version"]

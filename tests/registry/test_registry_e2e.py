@@ -18,11 +18,12 @@ from regtest_support import PASSWORD, USER, Registry, remove_image
 from imagetest.engine.dockerutil import leftovers
 from tests.e2e.test_test_image import run_test_image
 
+# one worker: the registry containers have fixed names (regtest_support.py)
 pytestmark = [
     pytest.mark.docker,
-    pytest.mark.e2e,
-    pytest.mark.slow,
+    pytest.mark.stack,
     pytest.mark.usefixtures("private_runs_dir"),
+    pytest.mark.xdist_group("registry"),
 ]
 DASHBOARD = "dashboard"
 NOTHING = {"containers": [], "networks": [], "volumes": []}

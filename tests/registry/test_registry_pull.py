@@ -25,7 +25,8 @@ from imagetest.core.config import resolve_config
 from imagetest.core.errors import HarnessError
 from imagetest.images.registry import ensure_image
 
-pytestmark = pytest.mark.docker
+# one worker: the registry containers have fixed names (regtest_support.py)
+pytestmark = [pytest.mark.docker, pytest.mark.xdist_group("registry")]
 
 NO_ENV: dict[str, str] = {}
 

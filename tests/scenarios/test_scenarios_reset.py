@@ -15,26 +15,18 @@ from typing import Any
 import docker
 import pytest
 
-from imagetest.core.constants import RUN_LABEL
 from imagetest.core.errors import EXIT_INTERRUPTED
 from imagetest.scenarios.model import load_all
-from tests.faults.support import Streamed, invoke
+from tests.faults.support import Streamed, invoke, runs_started_under
 
 pytestmark = [
     pytest.mark.docker,
-    pytest.mark.e2e,
-    pytest.mark.slow,
+    pytest.mark.stack,
     pytest.mark.usefixtures("private_runs_dir"),
 ]
 
 # both create AAP objects from id 8 up: the second one passes only on a fresh emulator
 TWO = ("rename-recreate-249", "failed-job-215")
-
-
-def run_ids(client: docker.DockerClient) -> set[str]:
-    """Every run that has a container now."""
-    found = client.containers.list(all=True, filters={"label": RUN_LABEL})
-    return {c.labels[RUN_LABEL] for c in found}
 
 
 def results(root: Path) -> dict[str, dict[str, Any]]:
@@ -43,9 +35,8 @@ def results(root: Path) -> dict[str, dict[str, Any]]:
 
 
 def test_one_worker_resets_its_stack_between_scenarios(
-    docker_client: docker.DockerClient, tmp_path: Path
+    docker_client: docker.DockerClient, tmp_path: Path, private_runs_dir: Path
 ) -> None:
-    before = run_ids(docker_client)
     result = invoke(
         "scenarios", "--jobs", "1", "--only", ",".join(TWO), "--artifacts", str(tmp_path),
         timeout=600,
@@ -59,13 +50,12 @@ def test_one_worker_resets_its_stack_between_scenarios(
     assert stack_phases == [["preflight", "images", "reset"], ["preflight", "images", "up"]]
     assert len({r["run_id"] for r in found.values()}) == 1, "the second one got a new stack"
     assert all(s["status"] == "passed" for s in found.values()), found
-    assert run_ids(docker_client) <= before, "the shared stack was left running"
+    assert not runs_started_under(docker_client, private_runs_dir), "the stack was left running"
 
 
 def test_ctrl_c_stops_every_worker_and_leaves_no_stack(
-    docker_client: docker.DockerClient, tmp_path: Path
+    docker_client: docker.DockerClient, tmp_path: Path, private_runs_dir: Path
 ) -> None:
-    before = run_ids(docker_client)
     names = [s.name for s in load_all()][:4]
     run = Streamed("scenarios", "--jobs", "2", "--only", ",".join(names), "--artifacts",
                    str(tmp_path))  # fmt: skip
@@ -77,5 +67,5 @@ def test_ctrl_c_stops_every_worker_and_leaves_no_stack(
     finally:
         run.kill()
     assert code == EXIT_INTERRUPTED, run.output[-3000:]
-    assert run_ids(docker_client) <= before, "a worker's stack was left running"
+    assert not runs_started_under(docker_client, private_runs_dir), "a stack was left running"
     assert not (tmp_path / ".claims").exists()

@@ -21,7 +21,8 @@ import pytest
 
 from tests.seed.aap_contents import API_ROOT, assert_seeded_contents, snapshot
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow]
+# one worker: the module's emulator containers are started once
+pytestmark = [pytest.mark.docker, pytest.mark.xdist_group("seed-image")]
 
 REPO = Path(__file__).resolve().parents[2]
 SETUP_AAP = REPO / "scripts" / "setup_aap.py"

@@ -69,7 +69,7 @@ OWN_FLAGS = {
     "logs": {"service", "tail"},
     "teardown": {"run_id"},
     "matrix": {"aap_versions", "jobs", "scenarios"},
-    "scenarios": {"only", "jobs", "worker_of"},
+    "scenarios": {"jobs", "worker_of"},
 }
 
 
@@ -89,3 +89,10 @@ def test_every_task_takes_exactly_its_rows_of_the_options_table() -> None:
         assert set(task.help) == {p.replace("_", "-") for p in params}, f"{name}: help differs"
         for flag, text in task_help(name).items():
             assert task.help[flag] == text, f"{name} --{flag}: help is not the table's"
+
+
+def test_matrix_only_needs_scenarios() -> None:
+    argv = [sys.executable, "-m", "invoke", "matrix", "--only", "plain-test-image"]
+    proc = subprocess.run(argv, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "--only picks scenarios: give --scenarios too" in proc.stderr

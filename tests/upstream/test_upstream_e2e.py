@@ -18,10 +18,10 @@ from imagetest.core.constants import REPO_ROOT
 from imagetest.engine.dockerutil import leftovers
 from imagetest.model.expected import load_expected
 from tests.faults.support import with_count
+from tests.locks import exclusive
 
-pytestmark = [pytest.mark.docker, pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.docker, pytest.mark.stack]
 TAG = "localhost/imagetest/automation-dashboard:public-base-test"
-BUILD_TIMEOUT = 1800
 RUN_TIMEOUT = 900
 NOTHING = {"containers": [], "networks": [], "volumes": []}
 
@@ -38,32 +38,17 @@ def invoke(*args: str, timeout: float = RUN_TIMEOUT) -> subprocess.CompletedProc
     )
 
 
-@pytest.fixture(scope="module")
-def upstream_image(docker_client: docker.DockerClient, upstream_checkout: Path) -> str:
-    """`invoke build --context CHECKOUT --public-base` (warm: nothing to build)."""
-    result = invoke(
-        "build",
-        "--context",
-        str(upstream_checkout),
-        "--public-base",
-        "--image",
-        TAG,
-        timeout=BUILD_TIMEOUT,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    labels = docker_client.images.get(TAG).labels
-    assert labels["io.imagetest.recipe"] == "public-base"
-    assert labels["com.redhat.component"] == "automation-dashboard"
-    return TAG
-
-
 def test_a_second_build_builds_nothing(upstream_image: str, upstream_checkout: Path) -> None:
-    result = invoke("build", "--context", str(upstream_checkout), "--public-base", "--image", TAG)
+    with exclusive("upstream-build"):
+        result = invoke(
+            "build", "--context", str(upstream_checkout), "--public-base", "--image", TAG
+        )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "inputs unchanged, nothing to build" in result.stderr
 
 
 @pytest.mark.usefixtures("private_runs_dir")
+@pytest.mark.stack(weight=50)
 def test_matrix_passes_on_every_version(
     docker_client: docker.DockerClient, upstream_image: str, tmp_path: Path
 ) -> None:

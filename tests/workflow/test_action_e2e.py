@@ -17,11 +17,11 @@ import pytest
 from workflow_support import ACTION_SCRIPT, REPO_ROOT
 
 from imagetest.engine.dockerutil import leftovers
+from tests.locks import exclusive
 
 pytestmark = [
     pytest.mark.docker,
-    pytest.mark.e2e,
-    pytest.mark.slow,
+    pytest.mark.stack,
     pytest.mark.usefixtures("private_runs_dir"),
 ]
 RUN_TIMEOUT = 900
@@ -82,13 +82,14 @@ def test_upstream_checkout_built_on_public_bases_through_the_action_script(
     docker_client: docker.DockerClient, tmp_path: Path, upstream_checkout: Path
 ) -> None:
     tag = "localhost/imagetest/automation-dashboard:action-test"
-    result, workspace = run_action(
-        tmp_path,
-        aap_version="2.5",
-        context=str(upstream_checkout),
-        public_base="true",
-        image=tag,
-    )
+    with exclusive("upstream-build"):  # the action builds the checkout first
+        result, workspace = run_action(
+            tmp_path,
+            aap_version="2.5",
+            context=str(upstream_checkout),
+            public_base="true",
+            image=tag,
+        )
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     assert f"$ invoke build --context {upstream_checkout} --image {tag} --public-base" in (
         result.stdout
