@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 import docker
 import pytest
 
-from tests.locks import exclusive
+from tests.locks import exclusive, stack_slots
 
 
 def docker_required() -> bool:
@@ -184,6 +184,18 @@ def _order(item: pytest.Item) -> tuple[int, int]:
     mark = item.get_closest_marker("stack")
     weight = int(mark.kwargs.get("weight", 0)) if mark else 0
     return tier_of(item.keywords), -weight
+
+
+@pytest.fixture(autouse=True)
+def _stack_slots(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A stack test holds as many of the session's stack slots as it runs stacks at once
+    (`stack(slots=N)`, default 1), for its setup, call and teardown."""
+    mark = request.node.get_closest_marker("stack")
+    if mark is None:
+        yield
+        return
+    with stack_slots(int(mark.kwargs.get("slots", 1))):
+        yield
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

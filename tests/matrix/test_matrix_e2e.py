@@ -59,7 +59,7 @@ def assert_all_passed(root: Path) -> None:
     assert junit.get("errors") == "0"
 
 
-@pytest.mark.stack(weight=25)
+@pytest.mark.stack(weight=25, slots=3)
 def test_invoke_matrix_task(docker_client: docker.DockerClient, tmp_path: Path) -> None:
     """The task the README documents: `invoke matrix --aap-versions ... --jobs 3`: the
     reference image passes test-image on every AAP version, side by side."""
@@ -82,7 +82,7 @@ def test_invoke_matrix_task(docker_client: docker.DockerClient, tmp_path: Path) 
     assert text.startswith(f"### ✅ imagetest: PASS (AAP {', '.join(AAP_VERSIONS)}, exit 0)")
 
 
-@pytest.mark.stack(weight=40)
+@pytest.mark.stack(weight=40, slots=2)
 def test_matrix_runs_the_scenarios_per_version(
     docker_client: docker.DockerClient, tmp_path: Path
 ) -> None:

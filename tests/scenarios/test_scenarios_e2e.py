@@ -85,7 +85,7 @@ def test_every_scenario_has_a_bug_to_catch() -> None:
     assert sorted(grouped) == sorted(BUGS), "each scenario with a bug in exactly one group"
 
 
-@pytest.mark.stack(weight=95)
+@pytest.mark.stack(weight=95, slots=2)
 def test_reference_passes_every_scenario(
     docker_client: docker.DockerClient, tmp_path: Path
 ) -> None:
@@ -110,7 +110,7 @@ def _run_with_bugs(tmp_path: Path, group: tuple[str, ...]) -> list[tuple[str, in
     return [(name, code, found[name]) for name in group]
 
 
-@pytest.mark.stack(weight=130)
+@pytest.mark.stack(weight=130, slots=2)
 def test_each_scenario_fails_with_its_bug_put_back(
     docker_client: docker.DockerClient, tmp_path: Path
 ) -> None:
@@ -129,7 +129,7 @@ def test_each_scenario_fails_with_its_bug_put_back(
     assert all(r["phases"][2]["name"] == "reset" for r in resets), "a group got new stacks"
 
 
-@pytest.mark.stack(weight=155)
+@pytest.mark.stack(weight=155, slots=2)
 def test_upstream_runs_every_scenario_with_its_findings(
     upstream_image: str, tmp_path: Path
 ) -> None:

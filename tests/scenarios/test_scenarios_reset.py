@@ -34,6 +34,7 @@ def results(root: Path) -> dict[str, dict[str, Any]]:
     return {r["scenario"]: r for r in found}
 
 
+@pytest.mark.stack(weight=24)
 def test_one_worker_resets_its_stack_between_scenarios(
     docker_client: docker.DockerClient, tmp_path: Path, private_runs_dir: Path
 ) -> None:
@@ -53,6 +54,7 @@ def test_one_worker_resets_its_stack_between_scenarios(
     assert not runs_started_under(docker_client, private_runs_dir), "the stack was left running"
 
 
+@pytest.mark.stack(weight=17, slots=2)
 def test_ctrl_c_stops_every_worker_and_leaves_no_stack(
     docker_client: docker.DockerClient, tmp_path: Path, private_runs_dir: Path
 ) -> None:
