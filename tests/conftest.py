@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 import docker
 import pytest
 
-from tests.locks import exclusive, stack_slots
+from tests.locks import exclusive
 
 
 def docker_required() -> bool:
@@ -157,9 +157,10 @@ def upstream_checkout() -> Path:
 TIER_NAMES = ("no Docker", "Docker, no stack", "stack")
 # Workers of the suite (pytest-xdist), unless -n says otherwise: a stack test keeps a core
 # busy less than half its time (measured: 44% of 2 cores for a test-image run), so three
-# share two cores. Tests that share a module's or the session's containers carry
-# xdist_group and stay on one worker. Not in pyproject's addopts: scripts/validate_results.py
-# runs under the same configuration and must stay one process.
+# share two cores. Each stack test runs one stack at a time (scenario sets and matrices with
+# --jobs 1), so the workers bound the stacks too. Tests that share a module's or the
+# session's containers carry xdist_group and stay on one worker. Not in pyproject's
+# addopts: scripts/validate_results.py runs under that configuration and stays one process.
 SUITE_WORKERS = 3
 
 
@@ -184,18 +185,6 @@ def _order(item: pytest.Item) -> tuple[int, int]:
     mark = item.get_closest_marker("stack")
     weight = int(mark.kwargs.get("weight", 0)) if mark else 0
     return tier_of(item.keywords), -weight
-
-
-@pytest.fixture(autouse=True)
-def _stack_slots(request: pytest.FixtureRequest) -> Iterator[None]:
-    """A stack test holds as many of the session's stack slots as it runs stacks at once
-    (`stack(slots=N)`, default 1), for its setup, call and teardown."""
-    mark = request.node.get_closest_marker("stack")
-    if mark is None:
-        yield
-        return
-    with stack_slots(int(mark.kwargs.get("slots", 1))):
-        yield
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -51,6 +51,10 @@ def test_synced_data_passes_and_wrong_content_is_named(synced: psycopg.Connectio
             "status": "successful",
         },
     }
+
+    def texts(check: dict[str, Any]) -> list[str]:
+        return [problem.text for problem in checker.run(check)[1]]
+
     for check in (
         {"row": good},
         {"counts": {"Job": 4, "Host": 1}},
@@ -62,17 +66,19 @@ def test_synced_data_passes_and_wrong_content_is_named(synced: psycopg.Connectio
         assert checker.run(check)[1] == [], check
 
     wrong = {"entity": "Job", "aap_id": 6, "expect": {"template": "JT1", "labels": ["x"]}}
-    assert checker.run({"row": wrong})[1] == [
+    assert texts({"row": wrong}) == [
         "Job 6: expected template 'JT1', got 'jobtemplate3-org1'",
         "Job 6: expected labels {x}, got {label1-org1, label2-org1}",
     ]
-    assert checker.run({"row": {"entity": "Job", "aap_id": 99}})[1] == [
-        "Job 99: expected one row, found 0"
-    ]
-    assert checker.run({"counts": {"Job": 5}})[1] == ["Job: expected 5 rows, found 4"]
+    # the facts a known failure would name
+    first = checker.run({"row": wrong})[1][0]
+    assert (first.check, first.entity, first.aap_id, first.field) == ("row", "Job", 6, "template")
+    assert (first.expected, first.found) == ("JT1", "jobtemplate3-org1")
+    assert texts({"row": {"entity": "Job", "aap_id": 99}}) == ["Job 99: expected one row, found 0"]
+    assert texts({"counts": {"Job": 5}}) == ["Job: expected 5 rows, found 4"]
     assert (
         "no logical field 'colour'"
-        in checker.run({"row": {"entity": "Job", "aap_id": 6, "expect": {"colour": 1}}})[1][0]
+        in texts({"row": {"entity": "Job", "aap_id": 6, "expect": {"colour": 1}}})[0]
     )
 
     # wrong contents, in a transaction rolled back at the end (the constraint drop too)
@@ -87,11 +93,9 @@ def test_synced_data_passes_and_wrong_content_is_named(synced: psycopg.Connectio
             "INSERT INTO clusters_host (cluster_id, aap_host_id, name, description) "
             "SELECT cluster_id, aap_host_id, name, description FROM clusters_host"
         )
-        assert checker.run({"times_ordered": "Job"})[1][0].startswith("Job 5: finished ")
-        assert checker.run({"kept": "before"})[1] == [
-            "JobTemplate: rows synced before are gone (AAP ids 7)"
-        ]
-        assert checker.run({"no_duplicates": ["Host"]})[1] == [
+        assert texts({"times_ordered": "Job"})[0].startswith("Job 5: finished ")
+        assert texts({"kept": "before"}) == ["JobTemplate: rows synced before are gone (AAP ids 7)"]
+        assert texts({"no_duplicates": ["Host"]}) == [
             "Host 1: 2 rows for one AAP object, expected 1"
         ]
         raise Rollback

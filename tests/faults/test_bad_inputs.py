@@ -121,6 +121,7 @@ def test_yaml_error_keeps_line_and_column(docker_client: docker.DockerClient, tm
 
 
 @pytest.mark.docker
+@pytest.mark.usefixtures("stack_images")  # the stack's own images are there: only --image is not
 def test_offline_never_pulls_a_missing_image(
     docker_client: docker.DockerClient, tmp_path: Path
 ) -> None:

@@ -59,12 +59,14 @@ def assert_all_passed(root: Path) -> None:
     assert junit.get("errors") == "0"
 
 
-@pytest.mark.stack(weight=25, slots=3)
+@pytest.mark.stack(weight=45)
 def test_invoke_matrix_task(docker_client: docker.DockerClient, tmp_path: Path) -> None:
-    """The task the README documents: `invoke matrix --aap-versions ... --jobs 3`: the
-    reference image passes test-image on every AAP version, side by side."""
+    """The task the README documents: `invoke matrix --aap-versions ...`: the reference image
+    passes test-image on every AAP version. --jobs 1 keeps this test to one stack at a time
+    (the suite's workers run stacks side by side); that runs overlap with --jobs N is
+    tests/matrix/test_matrix_run.py's."""
     argv = [sys.executable, "-m", "invoke", "matrix", "--aap-versions", ",".join(AAP_VERSIONS)]
-    argv += ["--jobs", "3", "--artifacts", str(tmp_path / "out")]
+    argv += ["--jobs", "1", "--artifacts", str(tmp_path / "out")]
     job_summary = tmp_path / "step-summary.md"  # as a GitHub runner sets it
     proc = subprocess.run(
         argv, cwd=REPO_ROOT, capture_output=True, text=True, timeout=1800, check=False,
@@ -82,17 +84,17 @@ def test_invoke_matrix_task(docker_client: docker.DockerClient, tmp_path: Path) 
     assert text.startswith(f"### ✅ imagetest: PASS (AAP {', '.join(AAP_VERSIONS)}, exit 0)")
 
 
-@pytest.mark.stack(weight=40, slots=2)
+@pytest.mark.stack(weight=45)
 def test_matrix_runs_the_scenarios_per_version(
     docker_client: docker.DockerClient, tmp_path: Path
 ) -> None:
     """`invoke matrix --scenarios --only ...`: the chosen scenarios on each version, one set
-    per version side by side, one summary and JUnit. Every scenario on every version is
+    per version, one summary and JUnit. Every scenario on every version is
     benchmarks/bench_scenarios.py's grid (docs/testing.md); 2.6 has the whole set here."""
     versions = ["2.4", "2.5"]
     names = ["plain-test-image", "failed-job-215"]
     argv = [sys.executable, "-m", "invoke", "matrix", "--aap-versions", ",".join(versions)]
-    argv += ["--scenarios", "--only", ",".join(names), "--jobs", "2"]
+    argv += ["--scenarios", "--only", ",".join(names), "--jobs", "1"]
     argv += ["--artifacts", str(tmp_path / "out")]
     job_summary = tmp_path / "step-summary.md"
     proc = subprocess.run(
