@@ -31,8 +31,19 @@ def last_check(container: Container, secrets: list[str]) -> str:
     return f"last check exit {last.get('ExitCode')}: {mask_text(output, secrets) or 'no output'}"
 
 
+# The stack's services in the order they depend on each other: when several are not healthy,
+# the first of them is the cause (task waits for web, which waits for db and migrate).
+SERVICE_ORDER = ("db", "redis", "aap", "migrate", "web", "task")
+
+
+def _stack_order(container: Container) -> int:
+    name = service_of(container)
+    return SERVICE_ORDER.index(name) if name in SERVICE_ORDER else len(SERVICE_ORDER)
+
+
 def failing_service(containers: list[Container], secrets: list[str], timeout: float) -> str | None:
     """The first thing that explains a failed bring-up, most telling first."""
+    containers = sorted(containers, key=_stack_order)
     for c in containers:
         state = _state(c)
         code = int(state.get("ExitCode") or 0)  # type: ignore[call-overload]

@@ -35,6 +35,9 @@ log = get_logger("stack")
 EMULATOR_PROFILE = "aapsim"
 EMULATOR_INTERNAL_URL = "http://aap:8080"
 START_INTERVAL_API = "1.44"  # Docker Engine 25: healthcheck.start_interval
+# Seconds a health check waits after a pass on engines before 25 (compose/compose.yml: settle).
+HEALTH_SETTLE_SECONDS = 3
+SETTLE_MARK = "/tmp/.imagetest-up"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 CONTAINER_HOST_ALIAS = "host.docker.internal"
 DB_INTERNAL = {"db_host": "db", "db_port": "5432", "redis_host": "redis", "redis_port": "6379"}
@@ -133,6 +136,13 @@ def write_profile_files(state: RunState, profile: Profile, values: dict[str, str
     return mounts
 
 
+def settled(check: list[str], seconds: int) -> list[str]:
+    """A role's health check (argv) as compose.yml's own: a shell line that, once it has
+    passed, waits ``seconds`` before it answers (see compose.yml's settle)."""
+    settle = f"{{ [ -e {SETTLE_MARK} ] && sleep {seconds}; touch {SETTLE_MARK}; true; }}"
+    return ["CMD-SHELL", f"{shlex.join(check)} && {settle}"]
+
+
 def compose_text(argv: list[str]) -> list[str]:
     """argv as compose.profile.yml must hold it: Compose reads '$' as its own variables."""
     return [part.replace("$", "$$") for part in argv]
@@ -145,6 +155,11 @@ def role_commands(config: Config, profile: Profile) -> dict[str, list[str]]:
     web = shlex.split(config.web_command) if config.web_command else image.web_command
     task = shlex.split(config.task_command) if config.task_command else image.task_command
     return {"web": web, "task": task}
+
+
+def health_settle(state: RunState) -> int:
+    """HEALTH_SETTLE for this stack: none where the engine relaxes checks itself (25+)."""
+    return 0 if str(ENGINE25_FILE) in state.compose_files else HEALTH_SETTLE_SECONDS
 
 
 def write_override(
@@ -165,7 +180,7 @@ def write_override(
         role: {
             **extra,
             "command": compose_text(commands[role]),
-            "healthcheck": {"test": compose_text(["CMD", *checks[role]])},
+            "healthcheck": {"test": compose_text(settled(checks[role], health_settle(state)))},
         }
         for role in ("web", "task")
     }
@@ -218,6 +233,7 @@ def write_env_files(state: RunState, config: Config, profile: Profile, admin_pas
         "AAP_ADMIN_PASSWORD": admin_password,
         "DASHBOARD_ENV_FILE": str(dashboard_file),
         "WEB_CONTAINER_PORT": str(image.web_port),
+        "HEALTH_SETTLE": str(health_settle(state)),
     }
     # JSON, passed as process environment: no dotenv quoting rules to get wrong
     write_private(state.env_file, json.dumps(project_env, indent=2))

@@ -66,3 +66,12 @@ def test_a_service_still_starting_fails_naming_it(tmp_path: Path) -> None:
         "(health starting; last check exit 1: no output)"
     )
     assert "  | imagetest-hanging-web" in message
+
+
+def test_the_first_service_of_the_stack_is_named(tmp_path: Path) -> None:
+    """Several services not healthy: the one the others wait for is the cause, whatever order
+    the engine lists them in (seen on a loaded host: task listed before web)."""
+    starting = {"Status": "running", "Health": {"Status": "starting", "Log": []}}
+    client = FakeClient([FakeContainer("task", starting), FakeContainer("web", starting)])
+    with pytest.raises(HarnessError, match="service web never became healthy within 8 s"):
+        check_ready(client, state(tmp_path), 8)  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from imagetest.core.errors import HarnessError, OptionError
 from imagetest.model.expected import Expectation
 from imagetest.model.profile import IMAGE_VALUES, load_profile
 from imagetest.stages.counts import count_query
-from imagetest.stages.stack import compose_text, image_values, role_commands
+from imagetest.stages.stack import compose_text, image_values, role_commands, settled
 
 
 @pytest.mark.parametrize("name", ["reference", "upstream"])
@@ -161,3 +161,14 @@ def test_commands_are_argv_and_role_options_split_as_a_shell_would() -> None:
     assert compose_text(["echo", "$HOME"]) == ["echo", "$$HOME"]
     with pytest.raises(OptionError, match=r"--web-command .*No closing quotation; quote it"):
         resolve_config({"web_command": "sh -c 'echo"}, env={})
+
+
+def test_role_health_checks_settle_after_a_pass() -> None:
+    """On engines before 25 a role's check waits after a pass (compose.yml's settle)."""
+    test = settled(["python", "-S", "-c", "print('ok')"], 3)
+    assert test[0] == "CMD-SHELL"
+    assert test[1].startswith("python -S -c 'print('\"'\"'ok'\"'\"')' && ")
+    assert "sleep 3; touch /tmp/.imagetest-up; true; }" in test[1]
+    compose = Path(__file__).resolve().parents[2] / "compose" / "compose.yml"
+    # compose.yml's own checks end with the same settle
+    assert compose.read_text().count("sleep ${HEALTH_SETTLE:-0}; touch /tmp/.imagetest-up") == 3
