@@ -13,7 +13,7 @@ from typing import Any
 
 from invoke import Context, Exit, task
 
-from imagetest.core.config import Config, resolve_config, task_help
+from imagetest.core.config import Config, parse_count, resolve_config, task_help
 from imagetest.core.constants import AAP_VERSIONS, REPO_ROOT
 from imagetest.core.errors import EXIT_INTERRUPTED, HarnessError, OptionError
 from imagetest.core.log import setup_logging
@@ -234,17 +234,18 @@ def validate(
         "tail": "lines per container (default 200)",
     },
 )
-def logs(c: Context, service: str | None = None, tail: int = 200) -> None:
+def logs(c: Context, service: str | None = None, tail: str = "200") -> None:
     """Print the current stack's container logs."""
 
     def run() -> None:
+        lines = parse_count(tail, "tail")
         state = Runs.of(_config(c)).require()
         for container in dockerutil.run_containers(dockerutil.client(), state.run_id):
             name = container.labels.get("com.docker.compose.service", container.name)
             if service and name != service:
                 continue
             print(f"===== {name} ({container.status})")
-            sys.stdout.write(container.logs(tail=tail).decode(errors="replace"))
+            sys.stdout.write(container.logs(tail=lines).decode(errors="replace"))
 
     _guard(run)
 
@@ -303,7 +304,7 @@ def test_image(
 def matrix(
     c: Context,
     aap_versions: str = ",".join(AAP_VERSIONS),
-    jobs: int = 3,
+    jobs: str = "3",
     scenarios: bool = False,
     only: str | None = None,
     artifacts: str | None = None,
@@ -330,7 +331,7 @@ def matrix(
             raise OptionError("--only picks scenarios: give --scenarios too, or drop --only")
         root = config.artifacts_dir(f"matrix-{new_run_id()}")
         code = run_matrix(
-            versions, jobs, root, cwd=REPO_ROOT, config=config,
+            versions, parse_count(jobs, "jobs"), root, cwd=REPO_ROOT, config=config,
             command=SCENARIOS_COMMAND if scenarios else None,
             prepare=images_argv() if scenarios else None,
         )  # fmt: skip
@@ -353,7 +354,7 @@ def matrix(
 def scenarios(
     c: Context,
     only: str | None = None,
-    jobs: int = 2,
+    jobs: str = "2",
     artifacts: str | None = None,
     image: str | None = None,
     profile: str | None = None,

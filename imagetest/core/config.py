@@ -334,6 +334,12 @@ def _to_port(value: Any, name: str) -> int:
     return int(text)
 
 
+def parse_count(value: Any, name: str) -> int:
+    """A whole number above 0 given on the command line (a task's own --jobs, --tail): one
+    OptionError naming the option, never the parser's exception."""
+    return _to_int(value, f"option {name}")
+
+
 def _to_str(value: Any, name: str) -> str:
     return str(value)
 

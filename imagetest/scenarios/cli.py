@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from imagetest.core.config import Config, task_options
+from imagetest.core.config import Config, parse_count, task_options
 from imagetest.core.errors import HarnessError
 from imagetest.model.runstate import new_run_id
 from imagetest.run import stepsummary
@@ -29,7 +29,7 @@ def run_scenarios(ctx: Any, flags: dict[str, Any], make_config: Callable[..., Co
     if flags.get("worker_of"):
         _work_for(chosen, config, Path(str(flags["worker_of"])))
         return
-    summary = run_all(chosen, config, int(flags.get("jobs") or 1), root)
+    summary = run_all(chosen, config, parse_count(flags.get("jobs") or 1, "jobs"), root)
     print(render(summary))
     print(f"summary: {root / 'summary.json'}")
     stepsummary.append(root, summary["exit_code"])

@@ -39,6 +39,9 @@ pytestmark = pytest.mark.usefixtures("private_runs_dir")
         (["wait", "--aap-version", "9.9"], "unknown AAP version '9.9'"),
         (["matrix", "--timeout", "nan"], "option timeout: 'nan'"),
         (["matrix", "--aap-versions", "2.4,9.9"], "unknown AAP version 9.9"),
+        (["matrix", "--jobs", "abc"], "option jobs: 'abc' is not a whole number above 0"),
+        (["scenarios", "--jobs", "0"], "option jobs: '0' is not a whole number above 0"),
+        (["logs", "--tail", "many"], "option tail: 'many' is not a whole number above 0"),
         (["test-image", "--artifacts", "/proc/imagetest-x"], "--artifacts /proc/imagetest-x"),
     ],
 )
