@@ -17,6 +17,7 @@ from imagetest.core.config import Config, parse_count, resolve_config, task_help
 from imagetest.core.constants import AAP_VERSIONS, REPO_ROOT
 from imagetest.core.errors import EXIT_INTERRUPTED, HarnessError, OptionError
 from imagetest.core.log import setup_logging
+from imagetest.core.signals import signals_as_interrupt
 from imagetest.engine import dockerutil
 from imagetest.model.runstate import Runs, new_run_id
 from imagetest.run import pipeline, stepsummary, upcmd
@@ -41,7 +42,8 @@ def _guard(fn: Callable[[], Any], stage: str | None = None) -> Any:
 
     ``stage``: what a task that runs no pipeline stage calls its work (build, teardown)."""
     try:
-        return fn()
+        with signals_as_interrupt():  # SIGTERM, SIGHUP, SIGQUIT: as Ctrl-C, exit 130
+            return fn()
     except HarnessError as exc:
         stage = exc.stage or stage
         where = f" (stage {stage})" if stage else ""

@@ -1,4 +1,5 @@
-"""Signals during a run: SIGTERM behaves as Ctrl-C; teardown cannot be interrupted."""
+"""Signals during a run: SIGTERM, SIGHUP (a closed terminal or ssh session) and SIGQUIT
+behave as Ctrl-C; teardown cannot be interrupted by any of them."""
 
 from __future__ import annotations
 
@@ -13,8 +14,12 @@ from imagetest.core.log import get_logger
 log = get_logger("signals")
 
 
+# What ends a task the way Ctrl-C does (exit 130, diagnostics, teardown).
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+
+
 class Interrupted(KeyboardInterrupt):
-    """SIGTERM, turned into the same path as Ctrl-C."""
+    """A stop signal, turned into the same path as Ctrl-C."""
 
 
 def _main_thread() -> bool:
@@ -22,7 +27,8 @@ def _main_thread() -> bool:
 
 
 @contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
+def signals_as_interrupt() -> Iterator[None]:
+    """STOP_SIGNALS raise Interrupted (a KeyboardInterrupt) in the main thread meanwhile."""
     if not _main_thread():
         yield
         return
@@ -30,11 +36,12 @@ def sigterm_as_interrupt() -> Iterator[None]:
     def handler(signum: int, _frame: Any) -> None:
         raise Interrupted(f"signal {signum}")
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 def teardown_hint(run_id: str, select: str = "") -> str:
@@ -45,7 +52,8 @@ def teardown_hint(run_id: str, select: str = "") -> str:
 
 @contextmanager
 def interrupts_deferred(run_id: str, hint: str) -> Iterator[list[int]]:
-    """Ctrl-C and SIGTERM are noted, not raised, until the block ends (teardown finishes).
+    """Ctrl-C and the stop signals are noted, not raised, until the block ends (teardown
+    finishes).
 
     Yields the list of signals received meanwhile. The helper programs the block runs are in
     their own session (imagetest.core.proc), so a terminal's Ctrl-C does not reach them either.
@@ -64,7 +72,7 @@ def interrupts_deferred(run_id: str, hint: str) -> Iterator[list[int]]:
             hint,
         )
 
-    previous = {s: signal.signal(s, note) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: signal.signal(s, note) for s in (signal.SIGINT, *STOP_SIGNALS)}
     try:
         yield received
     finally:

@@ -33,7 +33,7 @@ from imagetest.core.log import (
     phase_passed,
     phase_started,
 )
-from imagetest.core.signals import interrupts_deferred, sigterm_as_interrupt, teardown_hint
+from imagetest.core.signals import interrupts_deferred, signals_as_interrupt, teardown_hint
 from imagetest.engine import compose, dockerutil
 from imagetest.engine.liveness import ContainerWatch
 from imagetest.images import imageselect
@@ -369,7 +369,7 @@ def run_pipeline(
     chain = stages if stages is not None else list(STAGES.items())
     phases: list[Phase] = []
     interrupted = False
-    with run_log(ctx.artifacts / "harness.log"), sigterm_as_interrupt():
+    with run_log(ctx.artifacts / "harness.log"), signals_as_interrupt():
         log.info("run %s: AAP %s, artifacts in %s", run_id, config.aap_version, ctx.artifacts)
         log.info("single stages on this stack: %s invoke <stage>", select_hint(config, run_id))
         stage_started = time.monotonic()

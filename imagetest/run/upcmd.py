@@ -5,7 +5,7 @@ from __future__ import annotations
 from imagetest.core.config import Config, make_artifacts_dir
 from imagetest.core.errors import HarnessError
 from imagetest.core.log import get_logger
-from imagetest.core.signals import sigterm_as_interrupt, teardown_hint
+from imagetest.core.signals import signals_as_interrupt, teardown_hint
 from imagetest.engine import dockerutil
 from imagetest.model.runstate import Runs, RunState, new_run_id
 from imagetest.run.pipeline import (
@@ -51,7 +51,7 @@ def bring_up(config: Config) -> tuple[RunState, bool]:
         ("images", stage_images),
         ("up", lambda c: start_stack(c, make_current=True)),
     ]
-    with run_log(ctx.artifacts / "harness.log"), sigterm_as_interrupt():
+    with run_log(ctx.artifacts / "harness.log"), signals_as_interrupt():
         try:
             for name, fn in steps:
                 phase = timed(name, fn, ctx)

@@ -109,12 +109,19 @@ def test_tasks_exit_0_on_a_healthy_stack(stack: Stack, task: list[str]) -> None:
         assert result.stdout.startswith(f"already up: imagetest-{stack.run_id}")
 
 
-def test_interrupted_wait_exits_130(stack: Stack) -> None:
+@pytest.mark.parametrize(
+    "signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: signal.Signals(s).name
+)
+def test_interrupted_wait_exits_130(stack: Stack, signum: int) -> None:
+    """Ctrl-C (the whole group), `kill` or a closed terminal (the harness alone): 130."""
     run = Streamed("wait", "--expected", str(stack.three_syncs), env=stack.env)
     try:
         run.wait_for("[PHASE] wait started", 60)
         time.sleep(0.5)
-        run.signal_group(signal.SIGINT)
+        if signum == signal.SIGINT:
+            run.signal_group(signum)
+        else:
+            run.proc.send_signal(signum)
         assert run.finish(30) == 130, run.output[-2000:]
     finally:
         run.kill()

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import time
 
 import docker.errors
 import pytest
 
 from imagetest.core.boundary import translate
+from imagetest.core.constants import REPO_ROOT
 from imagetest.core.errors import ContainerDied, CountMismatch, HarnessError, OptionError
-from imagetest.core.signals import interrupts_deferred
+from imagetest.core.signals import STOP_SIGNALS, interrupts_deferred, signals_as_interrupt
 from imagetest.stages.validate import judge
 
 
@@ -46,10 +50,35 @@ def test_exit_codes_come_from_the_type() -> None:
 
 def test_interrupts_are_noted_not_raised_during_teardown() -> None:
     with interrupts_deferred("r1", "invoke teardown --run-id r1") as received:
-        os.kill(os.getpid(), signal.SIGINT)
-        os.kill(os.getpid(), signal.SIGTERM)
-    assert received == [signal.SIGINT, signal.SIGTERM]
+        for signum in (signal.SIGINT, *STOP_SIGNALS):
+            os.kill(os.getpid(), signum)
+    assert received == [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.parametrize("signum", STOP_SIGNALS, ids=lambda s: signal.Signals(s).name)
+def test_stop_signals_end_a_task_as_ctrl_c(signum: int) -> None:
+    """A closed terminal (SIGHUP), `kill` (SIGTERM) or SIGQUIT: a task ends as on Ctrl-C,
+    through the task guard, with exit 130 and one line (a real process, a real signal)."""
+    script = (
+        "import os, signal, sys, time\n"
+        "from invoke import Exit\n"
+        "import tasks\n"
+        "try:\n"
+        f"    tasks._guard(lambda: (os.kill(os.getpid(), {signum}), time.sleep(30)))\n"
+        "except Exit as exc:\n"
+        "    print(exc.message, file=sys.stderr); sys.exit(exc.code)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True,
+        timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 130, result.stderr
+    assert result.stderr.strip() == "error: interrupted"
+    with signals_as_interrupt(), pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signum)
+        time.sleep(5)
+    assert signal.getsignal(signum) is signal.SIG_DFL
 
 
 def test_docker_conflict_names_the_container_not_the_class() -> None:
