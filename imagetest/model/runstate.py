@@ -166,12 +166,30 @@ class RunState:
 
 
 def write_private(path: Path, text: str) -> None:
-    """Write a file readable by the owner only (it may hold secrets)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.chmod(path, 0o600)
+    """Write a file readable by the owner only (it may hold secrets), whole or not at all:
+    a full or read-only disk leaves the old file as it was and is one HarnessError naming
+    the path, never an empty state behind `current`."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise HarnessError(
+            f"cannot write {path} ({exc.strerror or exc}); free space on that disk, or set "
+            "IMAGETEST_RUNS_DIR to a writable directory"
+        ) from None
+
+
+class UnreadableState(HarnessError):
+    """A run's state.json that cannot be used; its stack is still found by its labels."""
+
+    def __init__(self, message: str, *, run_id: str) -> None:
+        super().__init__(message)
+        self.run_id = run_id
 
 
 @dataclass(frozen=True)
@@ -201,17 +219,25 @@ class Runs:
         run_id = run_id or self.current_id()
         if not run_id:
             return None
+        path = self.root / run_id / STATE_NAME
         try:
-            data: dict[str, Any] = json.loads((self.root / run_id / STATE_NAME).read_text())
+            data: dict[str, Any] = json.loads(path.read_text())
         except FileNotFoundError:
             return None
+        except (OSError, ValueError):
+            raise UnreadableState(
+                f"{path} cannot be read (empty or damaged); remove that stack with "
+                f"`invoke teardown --run-id {run_id}` (it works from the containers' labels)",
+                run_id=run_id,
+            ) from None
         try:
             spec = StackSpec(**data.pop("stack"))
             return RunState(**data, stack=spec, root=self.root)
-        except (KeyError, TypeError):
-            raise HarnessError(
-                f"{self.root / run_id / STATE_NAME} is from another version of the harness; "
-                f"remove that stack with `invoke teardown --run-id {run_id}`"
+        except (KeyError, TypeError, AttributeError):
+            raise UnreadableState(
+                f"{path} is from another version of the harness; "
+                f"remove that stack with `invoke teardown --run-id {run_id}`",
+                run_id=run_id,
             ) from None
 
     def require(self) -> RunState:

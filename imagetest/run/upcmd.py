@@ -7,7 +7,7 @@ from imagetest.core.errors import HarnessError
 from imagetest.core.log import get_logger
 from imagetest.core.signals import signals_as_interrupt, teardown_hint
 from imagetest.engine import dockerutil
-from imagetest.model.runstate import Runs, RunState, new_run_id
+from imagetest.model.runstate import Runs, RunState, UnreadableState, new_run_id
 from imagetest.run.pipeline import (
     FAILED,
     Phase,
@@ -33,7 +33,12 @@ def bring_up(config: Config) -> tuple[RunState, bool]:
     diagnostics into the artifacts and keeps its stack for `invoke logs`.
     """
     runs = Runs.of(config)
-    current = runs.load()
+    try:
+        current = runs.load()
+    except UnreadableState as exc:  # a state lost to a full disk or a kill: its stack goes
+        log.warning("%s; removing it first", exc)
+        stack.teardown(runs, exc.run_id)
+        current = None
     if current is not None:
         if stack.is_up(dockerutil.client(), current):
             config.with_stack(current.stack.options(), current.run_id)  # refuses a conflict

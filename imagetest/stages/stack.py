@@ -25,6 +25,7 @@ from imagetest.model.runstate import (
     Runs,
     RunState,
     StackSpec,
+    UnreadableState,
     choose_ports,
     new_run_id,
     project_name,
@@ -299,13 +300,12 @@ def admin_password(state: RunState, config: Config) -> str:
 
 def teardown(runs: Runs, run_id: str | None = None) -> bool:
     """Remove the run's stack; True if there was anything. Tolerates partial state."""
+    run_id = run_id or runs.current_id()
     try:
-        state = runs.load(run_id)
-    except HarnessError:  # a state file it cannot read: the label sweep still finds all
-        if run_id is None:
-            raise
+        state = runs.load(run_id) if run_id else None
+    except UnreadableState as exc:  # the label sweep still finds everything
+        log.warning("%s: removing run %s by its labels", exc, run_id)
         state = None
-    run_id = run_id or (state.run_id if state else None)
     if run_id is None:
         log.info("nothing to tear down: no current stack")
         return False
@@ -323,7 +323,7 @@ def teardown(runs: Runs, run_id: str | None = None) -> bool:
     left = dockerutil.leftovers(client, run_id)
     runs.clear_current(run_id)
     run_dir = runs.root / run_id
-    if run_dir.parent == runs.root and (run_dir / STATE_NAME).is_file():
+    if run_dir.parent == runs.root and (run_dir / STATE_NAME).exists():
         shutil.rmtree(run_dir, ignore_errors=True)
     if any(left.values()):
         raise HarnessError(f"run {run_id}: could not remove {left}")

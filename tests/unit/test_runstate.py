@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from imagetest.core.config import Config, resolve_config
+from imagetest.core.errors import HarnessError
 from imagetest.images.imageselect import ResolvedImages
-from imagetest.model.runstate import Runs, RunState, StackSpec
+from imagetest.model.runstate import Runs, RunState, StackSpec, UnreadableState
 from imagetest.run import pipeline
 from imagetest.run.pipeline import RunContext, run_pipeline
 from imagetest.stages import stack
@@ -143,3 +144,42 @@ def test_run_log_names_the_selection_variable(runs: Path, tmp_path: Path) -> Non
     log = (tmp_path / "art" / "harness.log").read_text()
     assert f"IMAGETEST_RUNS_DIR={runs} IMAGETEST_RUN=abc invoke <stage>" in log
     assert not (runs / "current").exists()
+
+
+def test_an_unreadable_state_names_the_command_that_removes_its_stack(runs: Path) -> None:
+    saved_state(runs, "lost", current=True)
+    (runs / "lost" / "state.json").write_text("")  # as a full disk or a kill mid-write left it
+    with pytest.raises(UnreadableState) as caught:
+        Runs(runs).load()
+    assert "state.json cannot be read (empty or damaged)" in str(caught.value)
+    assert "`invoke teardown --run-id lost`" in str(caught.value)
+    assert caught.value.run_id == "lost"
+
+
+def test_state_is_written_whole_or_the_write_names_the_path(runs: Path) -> None:
+    state = saved_state(runs, "r1")
+    before = state.state_file.read_text()
+    blocked = RunState(
+        run_id="r2", project="imagetest-r2", ports={}, stack=state.stack,
+        root=Path("/proc/imagetest-no-such-dir"),
+    )  # fmt: skip
+    with pytest.raises(HarnessError, match=r"cannot write /proc/imagetest-no-such-dir/r2/"):
+        blocked.save()
+    state.save()
+    assert state.state_file.read_text() == before
+    assert [p.name for p in state.state_file.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_teardown_gets_past_an_unreadable_current_state(
+    runs: Path, no_engine: FakeCompose, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fix the message prints works: the stack goes by its labels, the state with it."""
+    swept: list[str] = []
+    monkeypatch.setattr(stack.dockerutil, "sweep", lambda _c, run_id: swept.append(run_id) or {})
+    monkeypatch.setattr(stack.dockerutil, "leftovers", lambda _c, _r: {"containers": []})
+    saved_state(runs, "lost", current=True)
+    (runs / "lost" / "state.json").write_text("{")
+    assert stack.teardown(Runs(runs)) is True
+    assert swept == ["lost"]
+    assert not (runs / "lost").exists()
+    assert Runs(runs).current_id() is None
