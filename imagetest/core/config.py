@@ -36,7 +36,7 @@ MAX_SECONDS = 86400.0  # a day: any longer wait is a typo, and sleep() overflows
 
 
 # The tasks that take an option as a flag; options no task takes come from IMAGETEST_* or
-# invoke.yaml only. "all" is every task that reads options.
+# invoke.yaml only.
 CONFIG_TASKS = (
     "doctor", "images", "build", "up", "seed", "sync", "wait", "validate", "test-image",
     "matrix", "scenarios",

@@ -177,3 +177,77 @@ def read_json(path: Path) -> Any:
         raise ValueError(f"no {path.name} in {path.parent}") from None
     except (OSError, ValueError) as exc:
         raise ValueError(f"unreadable {path}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """scenario.json: one scenario on one image, judged against its known failure."""
+
+    scenario: str
+    status: Status
+    exit_code: int  # after the known failure: 0 for one that failed as recorded
+    run_exit_code: int  # the pipeline's own
+    guards: str = ""
+    failed_stage: str | None = None
+    error: str = ""
+    problems: tuple[Problem, ...] = ()
+    image: str = ""
+    profile: str = ""
+    aap_version: str = ""
+    phases: tuple[PhaseResult, ...] = ()
+    checks: tuple[Mapping[str, Any], ...] = ()  # each: step, check, problems
+    known_failure: Mapping[str, Any] | None = None
+    run_id: str = ""
+    artifacts: str = ""
+
+    @property
+    def seconds(self) -> float:
+        return round(sum(p.seconds for p in self.phases), 2)
+
+    def to_json(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data.update(
+            status=str(self.status),
+            seconds=self.seconds,
+            problems=[p.to_json() for p in self.problems],
+            phases=[p.to_json() for p in self.phases],
+            checks=[dict(c) for c in self.checks],
+            known_failure=dict(self.known_failure) if self.known_failure else None,
+        )
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ScenarioResult:
+        """A scenario.json a worker wrote; ValueError when it is not one."""
+        if not isinstance(data, Mapping) or "scenario" not in data:
+            raise ValueError("not a scenario result (no scenario)")
+        return cls(
+            scenario=str(data["scenario"]),
+            status=_status(data.get("status")),
+            exit_code=int(data.get("exit_code", 2)),
+            run_exit_code=int(data.get("run_exit_code", data.get("exit_code", 2))),
+            guards=str(data.get("guards") or ""),
+            failed_stage=data.get("failed_stage"),
+            error=str(data.get("error") or ""),
+            problems=tuple(Problem.from_json(p) for p in data.get("problems") or ()),
+            image=str(data.get("image") or ""),
+            profile=str(data.get("profile") or ""),
+            aap_version=str(data.get("aap_version") or ""),
+            phases=tuple(PhaseResult.from_json(p) for p in data.get("phases") or ()),
+            checks=tuple(data.get("checks") or ()),
+            known_failure=data.get("known_failure"),
+            run_id=str(data.get("run_id") or ""),
+            artifacts=str(data.get("artifacts") or ""),
+        )
+
+    @classmethod
+    def missing(cls, name: str, code: int) -> ScenarioResult:
+        """The result of a scenario whose worker ended without writing one."""
+        return cls(
+            scenario=name,
+            status=Status.FAILED,
+            exit_code=code or 2,
+            run_exit_code=code or 2,
+            error=f"the scenario ended (exit {code}) without {SCENARIO_RESULT_NAME}; "
+            "see its output",
+        )

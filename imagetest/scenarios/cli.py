@@ -45,7 +45,7 @@ def _work_for(chosen: list[Any], config: Config, root: Path) -> None:
     """One of the parallel workers of a set: scenarios claimed from root's queue, results
     in root/NAME/ (the parent that started the workers writes the summary)."""
     results = run_worker(file_claims(chosen, root), config, root)
-    worst = max((r["exit_code"] for r in results), default=0)
+    worst = max((r.exit_code for r in results), default=0)
     if worst != 0:
-        failed = [r["scenario"] for r in results if r["exit_code"] != 0]
+        failed = [r.scenario for r in results if r.exit_code != 0]
         raise HarnessError(f"scenario(s) failed: {', '.join(failed)}", exit_code=worst)

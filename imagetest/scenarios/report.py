@@ -10,7 +10,7 @@ from typing import Any
 
 from imagetest.core.config import Config
 from imagetest.core.errors import EXIT_INTERRUPTED, EXIT_OK
-from imagetest.model.results import Problem, Status, Verdict
+from imagetest.model.results import Problem, ScenarioResult, Status, Verdict
 from imagetest.scenarios.model import Scenario
 
 # outcome of one scenario on one image
@@ -42,36 +42,38 @@ def profile_name(config: Config) -> str:
     return Path(config.profile).stem
 
 
-def junit(data: dict[str, Any]) -> ET.ElementTree:
+def junit(result: ScenarioResult) -> ET.ElementTree:
     """One test case per step (phase) and per content check."""
-    suite = ET.Element("testsuite", name=f"scenario.{data['scenario']}")
+    known = result.status == KNOWN
+    suite = ET.Element("testsuite", name=f"scenario.{result.scenario}")
     cases = 0
     failures = 0
-    for phase in data["phases"]:
+    for phase in result.phases:
         case = ET.SubElement(
             suite,
             "testcase",
-            classname=data["scenario"],
-            name=phase["name"],
-            time=str(phase["seconds"]),
+            classname=result.scenario,
+            name=phase.name,
+            time=str(round(phase.seconds, 2)),
         )
         cases += 1
-        if phase["status"] == "failed":
+        if phase.status == FAILED:
             failures += 1
-            tag = "skipped" if data["status"] == KNOWN else "failure"
-            node = ET.SubElement(case, tag, message=phase["reason"][:500])
-            node.text = phase["reason"]
-    for check in data["checks"]:
+            node = ET.SubElement(
+                case, "skipped" if known else "failure", message=phase.reason[:500]
+            )
+            node.text = phase.reason
+    for check in result.checks:
         case = ET.SubElement(
-            suite, "testcase", classname=data["scenario"], name=f"{check['step']} {check['check']}"
+            suite, "testcase", classname=result.scenario, name=f"{check['step']} {check['check']}"
         )
         cases += 1
-        if check["problems"] and data["status"] != KNOWN:
+        if check["problems"] and not known:
             failures += 1
             texts = "; ".join(str(p.get("text", p)) for p in check["problems"])
             ET.SubElement(case, "failure", message=texts[:500])
     suite.set("tests", str(cases))
-    suite.set("failures", str(failures if data["status"] != KNOWN else 0))
+    suite.set("failures", str(failures if not known else 0))
     return ET.ElementTree(suite)
 
 
@@ -81,9 +83,10 @@ SUMMARY_KEYS = (
 )  # fmt: skip
 
 
-def summarize(results: list[dict[str, Any]], config: Config, seconds: float) -> dict[str, Any]:
-    worst = max((r["exit_code"] for r in results), default=EXIT_OK)
-    if any(r["exit_code"] == EXIT_INTERRUPTED for r in results):
+def summarize(results: list[ScenarioResult], config: Config, seconds: float) -> dict[str, Any]:
+    """The set's summary.json: its verdict and a row per scenario."""
+    worst = max((r.exit_code for r in results), default=EXIT_OK)
+    if any(r.exit_code == EXIT_INTERRUPTED for r in results):
         worst = EXIT_INTERRUPTED
     return {
         "verdict": Verdict.PASS if worst == EXIT_OK else Verdict.FAIL,
@@ -92,7 +95,7 @@ def summarize(results: list[dict[str, Any]], config: Config, seconds: float) -> 
         "profile": profile_name(config),
         "aap_version": config.aap_version,
         "seconds": round(seconds, 1),
-        "scenarios": [{k: r.get(k) for k in SUMMARY_KEYS} for r in results],
+        "scenarios": [{k: r.to_json().get(k) for k in SUMMARY_KEYS} for r in results],
     }
 
 

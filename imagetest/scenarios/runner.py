@@ -4,23 +4,29 @@ one summary.json for all."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from imagetest.core.config import Config
 from imagetest.core.constants import REPO_ROOT
-from imagetest.core.errors import EXIT_STAGE, HarnessError
+from imagetest.core.errors import HarnessError
 from imagetest.core.log import get_logger
-from imagetest.model.results import SCENARIO_RESULT_NAME, SUMMARY_NAME, write_json
+from imagetest.model.results import (
+    SCENARIO_RESULT_NAME,
+    SUMMARY_NAME,
+    ScenarioResult,
+    read_json,
+    write_json,
+)
 from imagetest.run.matrix import Runner, images_argv, prepare_images
 from imagetest.scenarios.model import Scenario
-from imagetest.scenarios.report import FAILED, summarize
+from imagetest.scenarios.report import summarize
 from imagetest.scenarios.worker import CLAIMS_DIR, list_claims, run_worker
 
 log = get_logger("scenarios")
@@ -33,20 +39,15 @@ def worker_argv(names: Sequence[str], root: Path) -> list[str]:
     ]  # fmt: skip
 
 
-def load_result(root: Path, name: str, code: int) -> dict[str, Any]:
-    """A worker's scenario.json for ``name`` (in root/NAME/)."""
+def load_result(root: Path, name: str, code: int) -> ScenarioResult:
+    """A worker's scenario.json for ``name`` (in root/NAME/), or the stand-in for none."""
     found = sorted((root / name).glob(f"**/{SCENARIO_RESULT_NAME}"))
-    if found:
-        return json.loads(found[-1].read_text())
-    return {
-        "scenario": name,
-        "status": FAILED,
-        "exit_code": code or EXIT_STAGE,
-        "error": f"the scenario ended (exit {code}) without {SCENARIO_RESULT_NAME}; see its output",
-        "seconds": 0.0,
-        "checks": [],
-        "phases": [],
-    }
+    if not found:
+        return ScenarioResult.missing(name, code)
+    try:
+        return ScenarioResult.from_json(read_json(found[-1]))
+    except ValueError as exc:
+        return replace(ScenarioResult.missing(name, code), error=str(exc))
 
 
 def run_all(scenarios: list[Scenario], config: Config, jobs: int, root: Path) -> dict[str, Any]:
@@ -67,7 +68,7 @@ def run_all(scenarios: list[Scenario], config: Config, jobs: int, root: Path) ->
 
 def _in_workers(
     scenarios: list[Scenario], workers: int, root: Path, config: Config
-) -> list[dict[str, Any]]:
+) -> list[ScenarioResult]:
     """``workers`` child processes (`invoke scenarios --worker-of ROOT`) share the queue;
     they get the set's options (its AAP version too) as variables, as a matrix's runs do."""
     options = config.child_options(aap_version=config.aap_version)

@@ -14,12 +14,17 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
 from imagetest.core.config import Config
 from imagetest.core.log import get_logger
 from imagetest.core.signals import interrupts_deferred, teardown_hint
-from imagetest.model.results import JUNIT_NAME, SCENARIO_RESULT_NAME, write_json
+from imagetest.model.results import (
+    JUNIT_NAME,
+    SCENARIO_RESULT_NAME,
+    ScenarioResult,
+    Status,
+    write_json,
+)
 from imagetest.model.runstate import Runs, new_run_id
 from imagetest.run import pipeline
 from imagetest.run.pipeline import RunContext, Stage
@@ -104,7 +109,7 @@ class Keeper:
             stack.teardown(Runs.of(self.config), run_id)
 
 
-def run_one(scenario: Scenario, config: Config, keeper: Keeper) -> dict[str, Any]:
+def run_one(scenario: Scenario, config: Config, keeper: Keeper) -> ScenarioResult:
     """One scenario on the keeper's stack (or a new one); returns (and writes) scenario.json."""
     progress = Progress()
     since = time.time()
@@ -118,42 +123,41 @@ def run_one(scenario: Scenario, config: Config, keeper: Keeper) -> dict[str, Any
     profile = profile_name(config)
     status, code = judge(scenario, profile, result.exit_code, result.failed_stage, result.problems)
     known = scenario.known_failure(profile)
-    data = {
-        "scenario": scenario.name,
-        "guards": scenario.guards,
-        "status": status,
-        "exit_code": code,
-        "run_exit_code": result.exit_code,
-        "failed_stage": result.failed_stage,
-        "error": result.error,
-        "problems": [p.to_json() for p in result.problems],
-        "seconds": round(sum(p.seconds for p in result.phases), 2),
-        "image": result.image,
-        "profile": profile,
-        "aap_version": config.aap_version,
-        "phases": [p.record().to_json() for p in result.phases],
-        "checks": [c.as_dict() for c in progress.checks],
-        "known_failure": known.to_json() if known else None,
-        "run_id": result.run_id,
-        "artifacts": str(result.artifacts),
-    }
-    write_json(result.artifacts / SCENARIO_RESULT_NAME, data)
-    junit(data).write(result.artifacts / JUNIT_NAME, encoding="utf-8", xml_declaration=True)
+    done = ScenarioResult(
+        scenario=scenario.name,
+        status=Status(status),
+        exit_code=code,
+        run_exit_code=result.exit_code,
+        guards=scenario.guards,
+        failed_stage=result.failed_stage,
+        error=result.error,
+        problems=result.problems,
+        image=result.image,
+        profile=profile,
+        aap_version=config.aap_version,
+        phases=tuple(p.record() for p in result.phases),
+        checks=tuple(c.as_dict() for c in progress.checks),
+        known_failure=known.to_json() if known else None,
+        run_id=result.run_id,
+        artifacts=str(result.artifacts),
+    )
+    write_json(result.artifacts / SCENARIO_RESULT_NAME, done.to_json())
+    junit(done).write(result.artifacts / JUNIT_NAME, encoding="utf-8", xml_declaration=True)
     print(pipeline.render(result))
     print(f"SCENARIO {scenario.name}: {status.upper()}")
-    return data
+    return done
 
 
-def run_worker(claim: Claim, config: Config, root: Path) -> list[dict[str, Any]]:
+def run_worker(claim: Claim, config: Config, root: Path) -> list[ScenarioResult]:
     """Every scenario ``claim`` hands out, each into root/NAME/; stops at an interrupt."""
     keeper = Keeper(claim, config)
-    results: list[dict[str, Any]] = []
+    results: list[ScenarioResult] = []
     try:
         scenario = claim()
         while scenario is not None:
             one = dataclasses.replace(config, artifacts=str(root / scenario.name))
             results.append(run_one(scenario, one, keeper))
-            if results[-1]["run_exit_code"] == pipeline.EXIT_INTERRUPTED:
+            if results[-1].run_exit_code == pipeline.EXIT_INTERRUPTED:
                 break
             scenario = keeper.next if keeper.run_id else claim()
     finally:

@@ -59,3 +59,31 @@ def test_unreadable_results_name_the_file(tmp_path: Path) -> None:
         read_json(tmp_path / "summary.json")
     with pytest.raises(ValueError, match="not a run summary"):
         RunSummary.from_json(json.loads('{"runs": []}'))
+
+
+def test_a_scenario_result_survives_its_file_and_gives_its_junit(tmp_path: Path) -> None:
+    from imagetest.model.results import ScenarioResult
+    from imagetest.scenarios.report import junit
+
+    kept = Problem("JobTemplate: rows synced before are gone (AAP ids 7)", "kept", "JobTemplate",
+                   expected="kept", found=[7])  # fmt: skip
+    result = ScenarioResult(
+        scenario="refresh-refused-mid-sync",
+        status=Status.KNOWN_FAILURE,
+        exit_code=0,
+        run_exit_code=1,
+        failed_stage="08-check",
+        problems=(kept,),
+        phases=(PhaseResult("up", Status.PASSED, 7.0), PhaseResult("08-check", Status.FAILED, 0.1)),
+        checks=({"step": "08-check", "check": "kept before", "problems": [kept.to_json()]},),
+        known_failure={"step": "check", "problem": {"check": "kept"}},
+    )
+    write_json(tmp_path / "scenario.json", result.to_json())
+    again = ScenarioResult.from_json(read_json(tmp_path / "scenario.json"))
+    assert again == result
+    assert again.seconds == 7.1
+    suite = junit(again).getroot()
+    assert (suite.get("tests"), suite.get("failures")) == ("3", "0")  # known: not a failure
+    assert suite.find("testcase/skipped") is not None
+    missing = ScenarioResult.missing("x", 0)
+    assert (missing.status, missing.exit_code) == (Status.FAILED, 2)
