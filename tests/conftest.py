@@ -187,6 +187,14 @@ def _order(item: pytest.Item) -> tuple[int, int]:
     return tier_of(item.keywords), -weight
 
 
+@pytest.fixture(autouse=True)
+def _stack_images_first(request: pytest.FixtureRequest) -> None:
+    """A stack test's run would build missing images itself, side by side with another
+    worker's build of the same ones (a cold machine): it waits for the suite's build first."""
+    if request.node.get_closest_marker("stack"):
+        request.getfixturevalue("stack_images")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     items.sort(key=_order)  # stable: within a weight, files and tests keep their order
 

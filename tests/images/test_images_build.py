@@ -19,6 +19,7 @@ import pytest
 from imagetest.core.errors import HarnessError
 from imagetest.images import ImageBuildError, compose_env, ensure_images, resolved_tags
 from imagetest.images.imagespec import LABEL_INPUTS, ImageList, ImageSpec, load_image_list
+from tests.locks import exclusive
 
 pytestmark = pytest.mark.docker
 
@@ -26,6 +27,14 @@ SIX_REQUIREMENT = (
     "six==1.16.0 \\\n"
     "    --hash=sha256:8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254\n"
 )
+
+
+@pytest.fixture(autouse=True)
+def _images_lock() -> Iterator[None]:
+    """These tests build and check the stack's real images too (the wheelhouses, `python -m
+    imagetest.images`): no other worker builds them meanwhile."""
+    with exclusive("images"):
+        yield
 
 
 @pytest.fixture

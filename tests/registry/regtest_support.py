@@ -18,6 +18,7 @@ import docker.errors
 import pytest
 
 from imagetest.images import ensure_images
+from tests.locks import exclusive
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BASE_TAG = "localhost/imagetest/base:bookworm"
@@ -48,10 +49,11 @@ class Registry:
 @pytest.fixture(scope="session")
 def registry_image(docker_client: docker.DockerClient) -> str:
     """Build the test registry image on the base (building the base first if missing)."""
-    try:
-        docker_client.images.get(BASE_TAG)
-    except docker.errors.ImageNotFound:
-        ensure_images(["base"], client=docker_client)
+    with exclusive("images"):  # another worker may be building the stack's images
+        try:
+            docker_client.images.get(BASE_TAG)
+        except docker.errors.ImageNotFound:
+            ensure_images(["base"], client=docker_client)
     docker_client.images.build(
         path=str(REPO_ROOT / "images" / "registry"),
         tag=REGISTRY_TAG,
