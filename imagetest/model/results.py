@@ -37,6 +37,10 @@ class Status(StrEnum):
     UNEXPECTED_PASS = "unexpected-pass"  # a scenario passed where a failure is recorded
 
 
+# Phase statuses that are no failure, as summaries read back (older writers said pass or ok).
+OK_STATUSES = (Status.PASSED, "pass", "ok", Status.SKIPPED)
+
+
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write whole or not at all: a reader (or a full disk) never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,7 @@ from imagetest.core.log import get_logger
 from imagetest.core.proc import child_env
 from imagetest.model.results import (
     JUNIT_NAME,
+    OK_STATUSES,
     SUMMARY_NAME,
     RunSummary,
     Verdict,
@@ -39,7 +40,6 @@ PASS, FAIL = Verdict.PASS, Verdict.FAIL
 ERROR = "error"  # the run left no usable summary
 INTERRUPT_GRACE = 120.0  # seconds a run gets to tear its stack down after Ctrl-C
 _JUNIT_COUNTERS = ("tests", "failures", "errors", "skipped")
-_PHASE_OK = (None, "passed", "pass", "ok", "skipped")
 
 _log = get_logger("matrix")
 
@@ -369,7 +369,7 @@ def _stand_in_suite(r: RunResult) -> ET.Element:
 
 def _failed_phase(summary: dict[str, Any] | None) -> str | None:
     for phase in (summary or {}).get("phases", []) or []:
-        if isinstance(phase, dict) and phase.get("status") not in _PHASE_OK:
+        if isinstance(phase, dict) and phase.get("status") not in (None, *OK_STATUSES):
             return str(phase.get("name"))
     return None
 

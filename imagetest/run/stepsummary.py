@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from imagetest.core.config import github_step_summary
-from imagetest.model.results import SUMMARY_NAME, Status
+from imagetest.model.results import OK_STATUSES, SUMMARY_NAME, Status
 
 SCENARIO_ICONS = {
     Status.PASSED: "✅",
@@ -30,7 +30,6 @@ SCENARIO_ICONS = {
 }
 FINDINGS = (Status.FAILED, Status.KNOWN_FAILURE)
 
-OK_STATUSES = ("passed", "pass", "ok", "skipped")
 REASON_LIMIT = 160  # characters of a failure reason shown in a table cell
 
 
