@@ -86,6 +86,7 @@ def build(
     image: str | None = None,
     public_base: bool = False,
     no_frontend: bool = False,
+    ref: str | None = None,
     offline: bool = False,
     verbose: bool = False,
 ) -> None:
@@ -98,6 +99,7 @@ def build(
         "image": image,
         "public_base": public_base,
         "no_frontend": no_frontend,
+        "ref": ref,
         "offline": offline,
     }
     _guard(

@@ -139,6 +139,12 @@ class Config:
         "build",
     )
     no_frontend: bool = option(False, "with --public-base: skip the npm frontend build", "build")
+    ref: str | None = option(
+        None,
+        "with --public-base: build this commit, branch or tag of --context (a clone or a "
+        "bundle), never touching its working tree; the tag defaults to ...:git-<commit>",
+        "build",
+    )
     offline: bool = option(
         False, "never pull images; build what is missing locally", f"images build up {RUN_TASKS}"
     )

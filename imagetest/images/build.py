@@ -73,6 +73,7 @@ def build_docker_image(
     out: Printer = _print,
     *,
     no_cache: bool = False,
+    labels: dict[str, str] | None = None,
 ) -> str:
     """docker build the context, streaming output; raise ImageBuildError on failure."""
     tail: deque[str] = deque(maxlen=TAIL_LINES)
@@ -84,7 +85,7 @@ def build_docker_image(
             tag=spec.tag,
             dockerfile=str(spec.custom_dockerfile) if spec.custom_dockerfile else None,
             buildargs=build_args,
-            labels={LABEL_INPUTS: inputs, LABEL_NAME: spec.name},
+            labels={**(labels or {}), LABEL_INPUTS: inputs, LABEL_NAME: spec.name},
             rm=True,
             forcerm=True,
             pull=False,

@@ -60,8 +60,10 @@ def resolve_images(config: Config, client: docker.DockerClient) -> ResolvedImage
 
 def build_dashboard(config: Config, client: docker.DockerClient) -> str:
     """`invoke build`: the reference images, or a dashboard image from --context."""
-    if config.public_base and not config.context:
-        raise HarnessError("--public-base needs --context DIR (an automation-reports checkout)")
+    if (config.public_base or config.ref) and not config.context:
+        raise HarnessError(
+            "--public-base and --ref need --context (an automation-reports checkout or bundle)"
+        )
     if not config.context:
         results = images.ensure_images(
             [DASHBOARD, EMULATOR], config=config, client=client, out=log.info
@@ -73,14 +75,17 @@ def build_dashboard(config: Config, client: docker.DockerClient) -> str:
     if config.public_base:
         return upstream.build_public_base(
             context,
-            config.image or upstream.DEFAULT_TAG,
+            config.image,
             client=client,
             config=config,
+            ref=config.ref,
             frontend=not config.no_frontend,
             out=log.info,
         )
     if config.no_frontend:
         raise HarnessError("--no-frontend goes with --public-base")
+    if config.ref:
+        raise HarnessError("--ref goes with --public-base (the recipe that adapts to each ref)")
     dockerfile = Path(config.dockerfile) if config.dockerfile else context / "Dockerfile"
     if not dockerfile.is_file():
         raise HarnessError(f"no Dockerfile at {dockerfile}; pass --dockerfile")

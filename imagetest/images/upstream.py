@@ -13,7 +13,6 @@ image with the same final layout (images/upstream/Dockerfile) on bases built her
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import stat
 import subprocess
@@ -30,14 +29,21 @@ from imagetest.core.config import Config
 from imagetest.core.constants import REPO_ROOT
 from imagetest.core.errors import HarnessError
 from imagetest.core.proc import child_env
-from imagetest.images import registry
+from imagetest.images import gitsource, registry, wheelpool
 from imagetest.images.imagespec import LABEL_INPUTS, ImageSpec, WheelPlatform, hash_inputs
-from imagetest.images.wheelhouse import ensure_wheelhouse
+from imagetest.images.reffacts import RefFacts, read_facts
 
 RECIPE_DIR = REPO_ROOT / "images" / "upstream"
 RECIPE_FILE = RECIPE_DIR / "recipe.yaml"
 CACHE_DIR = REPO_ROOT / ".cache" / "upstream"
-DEFAULT_TAG = "localhost/imagetest/automation-dashboard:public-base"
+TOOLS_DIR = RECIPE_DIR / "tools"
+REF_REPOSITORY = "localhost/imagetest/automation-dashboard"
+DEFAULT_TAG = f"{REF_REPOSITORY}:public-base"
+LABEL_REF_KEY = "io.imagetest.ref-key"
+# The requirements file the Dockerfile installs from each tools folder of the context.
+TOOL_FILES = {"tools": "build.txt", "side": "side.txt"}
+# The line of our Dockerfile that each ref's own ENTRYPOINT replaces (reffacts).
+RECIPE_ENTRYPOINT = 'ENTRYPOINT ["/venv/bin/dumb-init", "--"]'
 MARKER = ".imagetest"  # our part of the build context: wheels/ and frontend/
 NPM_TIMEOUT = 900.0
 
@@ -122,31 +128,60 @@ def split_requirements(text: str, names: tuple[str, ...]) -> tuple[str, str]:
 # -- the wheelhouse -------------------------------------------------------------------------
 
 
-def make_wheelhouse(checkout: Path, recipe: Recipe, dest: Path, *, offline: bool) -> None:
-    """Hash-checked wheels (and sdist-only sdists) of the checkout's requirements in `dest`."""
+def _pool(recipe: Recipe, binary: bool) -> Path:
+    """One pool of wheels per target platform (and one of sdists), shared by every ref."""
+    if not binary:
+        return CACHE_DIR / "pool" / "sdist"
+    key = hashlib.sha256("\0".join(recipe.wheel_platform.pip_args()).encode()).hexdigest()[:12]
+    return CACHE_DIR / "pool" / f"wheels-{key}"
+
+
+def make_wheelhouse(
+    checkout: Path, recipe: Recipe, facts: RefFacts, dest: Path, *, offline: bool
+) -> None:
+    """Hash-checked files of the ref's pins in dest/wheels and dest/sdists, our build tools in
+    dest/tools, and what the ref installed beside /venv in dest/side (see reffacts)."""
     text = (checkout / recipe.requirements).read_text()
     wheel_part, sdist_part = split_requirements(text, recipe.sdist_only)
-    work = CACHE_DIR / "requirements"
-    work.mkdir(parents=True, exist_ok=True)
-    wheel_req, sdist_req = work / "wheels.txt", work / "sdists.txt"
-    wheel_req.write_text(wheel_part)
-    sdist_req.write_text(sdist_part)
-    wheel_dir = ensure_wheelhouse(
-        wheel_req, CACHE_DIR / "wheels", recipe.wheel_platform, offline=offline
-    ).wheel_dir
-    sdist_dir = ensure_wheelhouse(sdist_req, CACHE_DIR / "sdists", None, offline=offline).wheel_dir
-    dest.mkdir(parents=True, exist_ok=True)
-    for source in (wheel_dir, sdist_dir):
-        for path in source.iterdir():
-            if path.suffix in (".whl", ".gz", ".zip"):
-                _link(path, dest / path.name)
+    what = f"{recipe.requirements} of {checkout.name}"
+    platform = recipe.wheel_platform
+
+    def pooled(requirements: str, binary: bool, what: str) -> list[Path]:
+        if not requirements.strip():
+            return []
+        pool = _pool(recipe, binary)
+        target = platform if binary else None
+        return wheelpool.pooled_files(requirements, pool, target, offline=offline, what=what)
+
+    _place(dest / "wheels", pooled(wheel_part, True, what))
+    _place(dest / "sdists", pooled(sdist_part, False, what))
+    for folder, names in (("tools", ("build",)), ("side", facts.side_tools)):
+        tools = "".join((TOOLS_DIR / f"{name}.txt").read_text() for name in names)
+        _place(dest / folder, pooled(tools, True, f"{TOOLS_DIR.name}/{folder}"))
+        (dest / folder / TOOL_FILES[folder]).write_text(tools)
+
+
+def _place(folder: Path, files: list[Path]) -> None:
+    # Copies, not hard links: two links to one file in a context become a tar hard-link entry,
+    # whose checksum differs from a file's and so misses the builder's layer cache.
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        shutil.copyfile(path, folder / path.name)
 
 
 # -- the frontend ---------------------------------------------------------------------------
 
 
+def frontend_key(checkout: Path, spec: dict[str, Any]) -> str:
+    key = hashlib.sha256()
+    for rel in spec["files"]:
+        for path in _files(checkout / rel):
+            key.update(str(path.relative_to(checkout)).encode() + b"\0" + path.read_bytes())
+    return key.hexdigest()
+
+
 def build_frontend(checkout: Path, recipe: Recipe, out: Printer, *, enabled: bool) -> Path | None:
-    """The built frontend (cached by its inputs), or None when it is skipped."""
+    """The built frontend (cached by its inputs, node_modules by the lock file), or None."""
     spec = recipe.frontend
     if not enabled:
         out("[upstream] frontend: skipped (--no-frontend)")
@@ -154,26 +189,34 @@ def build_frontend(checkout: Path, recipe: Recipe, out: Printer, *, enabled: boo
     if shutil.which(spec["install"][0]) is None:
         out(f"[upstream] frontend: skipped ({spec['install'][0]} is not installed on this host)")
         return None
-    key = hashlib.sha256()
-    for rel in spec["files"]:
-        for path in _files(checkout / rel):
-            key.update(str(path.relative_to(checkout)).encode() + b"\0" + path.read_bytes())
-    work = CACHE_DIR / "frontend"
-    built = work / spec["output"]
-    stamp = work / ".imagetest-key"
-    if built.is_dir() and stamp.is_file() and stamp.read_text() == key.hexdigest():
+    key = frontend_key(checkout, spec)
+    built = CACHE_DIR / "frontend" / "dist" / key[:16]
+    if (built / ".imagetest-key").is_file():
         out("[upstream] frontend: unchanged, using the cached build")
         return built
-    out("[upstream] frontend: npm install and build on the host")
-    shutil.rmtree(work / spec["output"], ignore_errors=True)
+    work = CACHE_DIR / "frontend" / "work"
+    work.mkdir(parents=True, exist_ok=True)
     for rel in spec["files"]:
+        shutil.rmtree(work / rel, ignore_errors=True)
         _copy(checkout / rel, work / rel)
     env = child_env({str(k): str(v) for k, v in (spec.get("env") or {}).items()})
-    for step in ("install", "build"):
-        _run_npm(spec[step], work, env)
-    if not built.is_dir():
+    lock = hashlib.sha256((checkout / spec["lock"]).read_bytes()).hexdigest()
+    stamp = work / "node_modules" / ".imagetest-lock"
+    if not (stamp.is_file() and stamp.read_text() == lock):
+        out("[upstream] frontend: npm install on the host")
+        _run_npm(spec["install"], work, env)
+        stamp.write_text(lock)
+    out("[upstream] frontend: npm run build on the host")
+    output = work / spec["output"]
+    shutil.rmtree(output, ignore_errors=True)
+    _run_npm(spec["build"], work, env)
+    if not output.is_dir():
         raise HarnessError(f"frontend build wrote no {spec['output']}; see {work}")
-    stamp.write_text(key.hexdigest())
+    partial = built.with_name(built.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    _copy(output, partial)
+    (partial / ".imagetest-key").write_text(key)
+    partial.rename(built)
     return built
 
 
@@ -205,7 +248,7 @@ def _run_npm(argv: list[str], cwd: Path, env: dict[str, str]) -> None:
 
 
 def assemble_context(
-    checkout: Path, recipe: Recipe, frontend: Path | None, *, offline: bool
+    checkout: Path, recipe: Recipe, facts: RefFacts, frontend: Path | None, *, offline: bool
 ) -> Path:
     """A fresh build context: the checkout's files, our Dockerfile, wheels and frontend."""
     context = CACHE_DIR / "context"
@@ -213,41 +256,83 @@ def assemble_context(
     context.mkdir(parents=True)
     for rel in recipe.checkout_files:
         _copy(checkout / rel, context / rel, exclude=recipe.exclude, root=checkout)
-    shutil.copy2(RECIPE_DIR / "Dockerfile", context / "Dockerfile")
-    make_wheelhouse(checkout, recipe, context / MARKER / "wheels", offline=offline)
+    dockerfile = (RECIPE_DIR / "Dockerfile").read_text()
+    if RECIPE_ENTRYPOINT not in dockerfile:
+        raise HarnessError(f"{RECIPE_DIR / 'Dockerfile'} lost its line {RECIPE_ENTRYPOINT!r}")
+    dockerfile = dockerfile.replace(RECIPE_ENTRYPOINT, facts.entrypoint_line)
+    (context / "Dockerfile").write_text(dockerfile)
+    make_wheelhouse(checkout, recipe, facts, context / MARKER, offline=offline)
     front = context / MARKER / "frontend"
     if frontend is not None:
         _copy(frontend, front)
+        (front / ".imagetest-key").unlink(missing_ok=True)
     else:
         front.mkdir(parents=True)
     return context
 
 
+def ref_tag(source: gitsource.RefSource) -> str:
+    return f"{REF_REPOSITORY}:git-{source.commit[:12]}"
+
+
+def _recipe_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in RECIPE_DIR.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(RECIPE_DIR)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _built_for(client: docker.DockerClient, key: str) -> Any:
+    found = client.images.list(filters={"label": f"{LABEL_REF_KEY}={key}"})
+    return found[0] if found else None
+
+
 def build_public_base(
     checkout: Path,
-    tag: str = DEFAULT_TAG,
+    tag: str | None = None,
     *,
     client: docker.DockerClient,
     config: Config,
+    ref: str | None = None,
     frontend: bool = True,
     no_cache: bool = False,
     out: Printer = print,
 ) -> str:
-    """Build (or find current) the public-base image of `checkout`; returns the tag."""
+    """Build (or find current) the public-base image of `checkout` (at `ref`); returns the tag."""
     recipe = load_recipe()
+    source = gitsource.checkout_ref(checkout, ref, CACHE_DIR) if ref else None
+    if source is not None:
+        out(f"[upstream] {ref} is {source.commit[:12]} ({source.date[:10]}) {source.subject}")
+        checkout, tag = source.path, tag or ref_tag(source)
+    tag = tag or DEFAULT_TAG
     checkout = checkout.resolve()
     check_checkout(checkout, recipe)
-    offline = config.offline
     base = images.ensure_images([recipe.base], config=config, client=client, out=out)
-    base_tag = base[recipe.base].tag
+    base_image = client.images.get(base[recipe.base].tag)
+    with_frontend = frontend and shutil.which(recipe.frontend["install"][0]) is not None
+    ref_key = ""
+    if source is not None:
+        # The same tree, recipe and base make the same image: found by label, nothing to do.
+        ref_key = hashlib.sha256(
+            "\0".join([source.tree, _recipe_digest(), base_image.id, str(with_frontend)]).encode()
+        ).hexdigest()
+        cached = _built_for(client, ref_key) if not no_cache else None
+        if cached is not None:
+            cached.tag(tag)
+            out(f"[upstream] {tag}: tree {source.tree[:12]} already built, nothing to build")
+            return tag
+    facts = read_facts(checkout, recipe.requirements)
+    out(f"[upstream] layout of this ref: {facts.summary()}")
     dist = build_frontend(checkout, recipe, out, enabled=frontend)
-    context = assemble_context(checkout, recipe, dist, offline=offline)
+    context = assemble_context(checkout, recipe, facts, dist, offline=config.offline)
     args = {
-        "BASE_IMAGE": base_tag,
+        "BASE_IMAGE": base[recipe.base].tag,
         "FRONTEND": "built" if dist is not None else "skipped",
-        "UPSTREAM_REVISION": revision(checkout),
+        "UPSTREAM_REVISION": source.commit if source else revision(checkout),
+        "UPSTREAM_TREE": source.tree if source else "unknown",
+        "REF_LAYOUT": facts.summary(),
+        "SIDE_LINKS": " ".join(f"{a}:{b}" for a, b in facts.links),
     }
-    base_image = client.images.get(base_tag)
     extra = {f"arg:{k}": v for k, v in args.items()} | {"base_id": base_image.id}
     inputs = hash_inputs(context, extra)
     current = registry.local_image(client, tag)
@@ -255,8 +340,9 @@ def build_public_base(
         out(f"[upstream] {tag}: inputs unchanged, nothing to build")
         return tag
     spec = ImageSpec(name="upstream", tag=tag, context=context)
-    out(f"[upstream] building {tag} from {checkout}")
-    images.build_docker_image(client, spec, inputs, args, out, no_cache=no_cache)
+    out(f"[upstream] building {tag} from {source.commit if source else checkout}")
+    labels = {LABEL_REF_KEY: ref_key} if ref_key else {}
+    images.build_docker_image(client, spec, inputs, args, out, no_cache=no_cache, labels=labels)
     out(f"[upstream] built {tag}; test it with: invoke test-image --image {tag} --profile upstream")
     return tag
 
@@ -296,10 +382,3 @@ def _copy(
             target.unlink()
         shutil.copy2(path, target)
         target.chmod(target.stat().st_mode | stat.S_IWUSR)
-
-
-def _link(src: Path, dest: Path) -> None:
-    try:
-        os.link(src, dest)
-    except OSError:
-        shutil.copy2(src, dest)

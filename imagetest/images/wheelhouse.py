@@ -83,7 +83,7 @@ def pip_download_command(
 
 
 @contextlib.contextmanager
-def _locked(wheel_dir: Path) -> Iterator[None]:
+def locked(wheel_dir: Path) -> Iterator[None]:
     """One pip download per wheelhouse at a time, across processes (parallel runs)."""
     name = hashlib.sha256(str(wheel_dir.resolve()).encode()).hexdigest()[:16]
     lock = Path(tempfile.gettempdir()) / f"imagetest-wheelhouse-{name}.lock"
@@ -93,6 +93,15 @@ def _locked(wheel_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def run_pip(cmd: list[str], what: str) -> None:
+    """Run a pip download; a failure is one line with pip's last words."""
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        lines = [ln for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip()]
+        last = lines[-1] if lines else f"exit {proc.returncode}"
+        raise HarnessError(f"pip download for {what} failed: {last}")
 
 
 def ensure_wheelhouse(
@@ -107,7 +116,7 @@ def ensure_wheelhouse(
     key = wheelhouse_key(requirements, platform)
     if is_current(wheel_dir, key):
         return WheelhouseResult(wheel_dir, key, downloaded=False)
-    with _locked(wheel_dir):
+    with locked(wheel_dir):
         # Another process may have made it while we waited.
         if is_current(wheel_dir, key):
             return WheelhouseResult(wheel_dir, key, downloaded=False)
@@ -131,13 +140,11 @@ def _download(
     tmp = wheel_dir.with_name(wheel_dir.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    cmd = pip_download_command(requirements, tmp, platform)
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
+    try:
+        run_pip(pip_download_command(requirements, tmp, platform), str(requirements))
+    except HarnessError:
         shutil.rmtree(tmp, ignore_errors=True)
-        lines = [ln for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip()]
-        last = lines[-1] if lines else f"exit {proc.returncode}"
-        raise HarnessError(f"pip download for {requirements} failed: {last}")
+        raise
     files = sorted(p.name for p in tmp.iterdir() if p.is_file())
     (tmp / STAMP).write_text(json.dumps({"key": key, "files": files}, indent=1) + "\n")
     shutil.rmtree(wheel_dir, ignore_errors=True)

@@ -248,7 +248,8 @@ def _command(data: dict[str, Any], key: str, path: Path, known: tuple[str, ...])
         names = placeholders(part, where, known)
         if "manage" in names and part != MANAGE:
             raise HarnessError(f"{where}: {MANAGE} must be a whole element of the list")
-    return argv
+    # Nothing to fill in later (the roles' commands and checks): $$ is $ now.
+    return argv if known else [fill(part, {}) for part in argv]
 
 
 def _checked_env(data: dict[str, Any], path: Path) -> dict[str, str]:

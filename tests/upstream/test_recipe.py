@@ -115,7 +115,12 @@ def test_frontend_is_skipped_without_npm(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--public-base"], "--public-base needs --context DIR"),
+        (["--public-base"], "--public-base and --ref need --context"),
+        (["--ref", "main", "--public-base"], "--public-base and --ref need --context"),
+        (["--context", ".", "--ref", "main"], "--ref goes with --public-base"),
+        (["--context", ".", "--ref", "no-such-ref", "--public-base"], "--ref no-such-ref: no such"),
+        (["--context", "/proc/self", "--ref", "main", "--public-base"], "is not a git repository"),
+        (["--context", "/etc/hostname", "--ref", "main", "--public-base"], "nor a bundle"),
         (["--context", "/nonexistent-checkout", "--public-base"], "no such directory"),
         (["--context", ".", "--public-base"], "is not an automation-reports checkout"),
         (["--context", ".", "--no-frontend"], "--no-frontend goes with --public-base"),
