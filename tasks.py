@@ -374,3 +374,97 @@ def scenarios(
     flags = dict(locals())
     flags.pop("c")
     _guard(lambda: run_scenarios(c, flags, _config))
+
+
+@task(
+    auto_shortflags=False,
+    iterable=["scenario"],
+    help=task_help(
+        "history",
+        refs="A..B (oldest first) or a comma-separated list of commits, branches, tags",
+        scenario="a scenario to run on each ref (repeatable; default plain-test-image)",
+        jobs="refs whose scenarios run at once, one stack each (default 1; builds take turns)",
+        first_parent="with A..B: only the commits on the first-parent line (merges, not "
+        "the commits of each merged branch)",
+        fixes="prove each chosen scenario's fixed_in: fails on the fix's parent, passes on it",
+        runs="runs of each scenario per ref (default 1; --fixes: 3)",
+        record="also write the tables to this Markdown file (docs/history.md)",
+    ),
+)
+def history(
+    c: Context,
+    context: str | None = None,
+    refs: str | None = None,
+    scenario: list[str] | None = None,
+    aap_version: str | None = None,
+    jobs: str = "1",
+    first_parent: bool = False,
+    fixes: bool = False,
+    runs: str | None = None,
+    record: str | None = None,
+    no_frontend: bool = False,
+    timeout: str | None = None,
+    artifacts: str | None = None,
+    verbose: bool = False,
+) -> None:
+    """Build refs of an automation-reports repository and run scenarios on each; one table
+    (Markdown, JSON, HTML)."""
+    from imagetest.run.historycli import run_history
+
+    flags = {
+        "context": context, "aap_version": aap_version, "no_frontend": no_frontend,
+        "timeout": timeout, "artifacts": artifacts, "verbose": verbose,
+    }  # fmt: skip
+
+    def run() -> None:
+        config = _config(c, **flags)
+        code = run_history(
+            config, refs=refs, scenarios=scenario or [], jobs=parse_count(jobs, "jobs"),
+            first_parent=first_parent, fixes=fixes,
+            runs=parse_count(runs or ("3" if fixes else "1"), "runs"), record=record,
+        )  # fmt: skip
+        if code != 0:
+            raise HarnessError("history: a ref did not build or a fix is not proven", exit_code=1)
+
+    _guard(run, stage="history")
+
+
+@task(
+    auto_shortflags=False,
+    help=task_help(
+        "bisect",
+        good="a ref where the scenario passes (with --fixed: the newer end)",
+        bad="a ref where the scenario fails (with --fixed: the older end)",
+        scenario="the scenario that judges each commit",
+        fixed="find the commit that fixed the scenario instead of the one that broke it",
+    ),
+)
+def bisect(
+    c: Context,
+    context: str | None = None,
+    good: str | None = None,
+    bad: str | None = None,
+    scenario: str | None = None,
+    fixed: bool = False,
+    aap_version: str | None = None,
+    no_frontend: bool = False,
+    timeout: str | None = None,
+    artifacts: str | None = None,
+    verbose: bool = False,
+) -> None:
+    """The first commit where a scenario's verdict changes, by `git bisect run`: exit 0 and the
+    commit when found, 2 when it cannot decide."""
+    from imagetest.run.bisect import run_bisect
+
+    flags = {
+        "context": context, "aap_version": aap_version, "no_frontend": no_frontend,
+        "timeout": timeout, "artifacts": artifacts, "verbose": verbose,
+    }  # fmt: skip
+
+    def run() -> None:
+        if not (good and bad and scenario):
+            raise OptionError("bisect needs --good REF, --bad REF and --scenario NAME")
+        config = _config(c, **flags)
+        run_bisect(config, good=good, bad=bad, scenario=scenario, fixed=fixed)
+
+    _guard(run, stage="bisect")

@@ -39,7 +39,7 @@ MAX_SECONDS = 86400.0  # a day: any longer wait is a typo, and sleep() overflows
 # invoke.yaml only.
 CONFIG_TASKS = (
     "doctor", "images", "build", "up", "seed", "sync", "wait", "validate", "test-image",
-    "matrix", "scenarios",
+    "matrix", "scenarios", "history", "bisect",
 )  # fmt: skip
 RUN_TASKS = "test-image matrix scenarios"
 
@@ -76,14 +76,14 @@ class Config:
     aap_version: str = option(
         "2.6",
         "AAP version to emulate or expect: 2.4, 2.5 or 2.6 (default 2.6)",
-        "up wait validate test-image scenarios",
+        "up wait validate test-image scenarios history bisect",
         inherit=False,  # a matrix gives each run its own
     )
     keep: bool = option(False, "keep the stack running after the run (for debugging)", "test-image")
     timeout: float = option(
         300.0,
         "timeout per stage in seconds (default 300)",
-        f"up seed sync wait validate {RUN_TASKS}",
+        f"up seed sync wait validate {RUN_TASKS} history bisect",
     )
     up_timeout: float | None = option(None, "bring-up only (default: timeout)")
     poll_interval: float = option(
@@ -101,7 +101,7 @@ class Config:
         None,
         "artifacts directory (default .artifacts/<run-id>/; matrix and scenarios: the "
         "combined summary here, each run below it)",
-        RUN_TASKS,
+        f"{RUN_TASKS} history bisect",
         inherit=False,  # each child run writes below its parent's
     )
     profile: str = option(
@@ -127,7 +127,10 @@ class Config:
         None, "access file to reuse with --skip-seed (default ./aap_access.json)", "seed test-image"
     )
     context: str | None = option(
-        None, "build a dashboard image from this directory instead of the reference", "build"
+        None,
+        "build a dashboard image from this directory instead of the reference (history, "
+        "bisect: a clone of automation-reports or a bundle of it)",
+        "build history bisect",
     )
     dockerfile: str | None = option(
         None, "Dockerfile for --context (default <context>/Dockerfile)", "build"
@@ -138,7 +141,9 @@ class Config:
         "registry) instead of its own Dockerfile",
         "build",
     )
-    no_frontend: bool = option(False, "with --public-base: skip the npm frontend build", "build")
+    no_frontend: bool = option(
+        False, "with --public-base: skip the npm frontend build", "build history bisect"
+    )
     ref: str | None = option(
         None,
         "with --public-base: build this commit, branch or tag of --context (a clone or a "

@@ -13,6 +13,7 @@ image with the same final layout (images/upstream/Dockerfile) on bases built her
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import stat
 import subprocess
@@ -32,6 +33,7 @@ from imagetest.core.proc import child_env
 from imagetest.images import gitsource, registry, wheelpool
 from imagetest.images.imagespec import LABEL_INPUTS, ImageSpec, WheelPlatform, hash_inputs
 from imagetest.images.reffacts import RefFacts, read_facts
+from imagetest.images.wheelhouse import locked
 
 RECIPE_DIR = REPO_ROOT / "images" / "upstream"
 RECIPE_FILE = RECIPE_DIR / "recipe.yaml"
@@ -54,6 +56,7 @@ Printer = Callable[[str], None]
 class Recipe:
     base: str
     checkout_files: tuple[str, ...]
+    optional_files: tuple[str, ...]
     exclude: tuple[str, ...]
     requirements: str
     sdist_only: tuple[str, ...]
@@ -67,6 +70,7 @@ def load_recipe(path: Path = RECIPE_FILE) -> Recipe:
     return Recipe(
         base=raw["base"],
         checkout_files=tuple(raw["checkout_files"]),
+        optional_files=tuple(raw.get("optional_files") or ()),
         exclude=tuple(raw.get("exclude") or ()),
         requirements=raw["requirements"],
         sdist_only=tuple(raw.get("sdist_only") or ()),
@@ -91,7 +95,7 @@ def check_checkout(checkout: Path, recipe: Recipe) -> None:
             "ansible/automation-reports"
         )
     for rel in recipe.checkout_files:
-        if not (checkout / rel).exists():
+        if rel not in recipe.optional_files and not (checkout / rel).exists():
             raise HarnessError(
                 f"--context {checkout} is not an automation-reports checkout: {rel} is missing"
             )
@@ -137,12 +141,11 @@ def _pool(recipe: Recipe, binary: bool) -> Path:
 
 
 def make_wheelhouse(
-    checkout: Path, recipe: Recipe, facts: RefFacts, dest: Path, *, offline: bool
+    checkout: Path, recipe: Recipe, facts: RefFacts, dest: Path, *, offline: bool, out: Printer
 ) -> None:
     """Hash-checked files of the ref's pins in dest/wheels and dest/sdists, our build tools in
     dest/tools, and what the ref installed beside /venv in dest/side (see reffacts)."""
     text = (checkout / recipe.requirements).read_text()
-    wheel_part, sdist_part = split_requirements(text, recipe.sdist_only)
     what = f"{recipe.requirements} of {checkout.name}"
     platform = recipe.wheel_platform
 
@@ -153,12 +156,35 @@ def make_wheelhouse(
         target = platform if binary else None
         return wheelpool.pooled_files(requirements, pool, target, offline=offline, what=what)
 
-    _place(dest / "wheels", pooled(wheel_part, True, what))
+    # A pin with no wheel for the base's Python (older refs: ansible-base) comes as its sdist
+    # and is compiled in the builder stage, as uwsgi always is.
+    sdist_only = list(recipe.sdist_only)
+    while True:
+        wheel_part, sdist_part = split_requirements(text, tuple(sdist_only))
+        try:
+            wheels = pooled(wheel_part, True, what)
+            break
+        except HarnessError as exc:
+            name = _no_wheel(str(exc))
+            if not name or name in sdist_only:
+                raise
+            out(
+                f"[upstream] {name}: no wheel for Python {platform.python_version}; "
+                "built from its sdist"
+            )
+            sdist_only.append(name)
+    _place(dest / "wheels", wheels)
     _place(dest / "sdists", pooled(sdist_part, False, what))
     for folder, names in (("tools", ("build",)), ("side", facts.side_tools)):
         tools = "".join((TOOLS_DIR / f"{name}.txt").read_text() for name in names)
         _place(dest / folder, pooled(tools, True, f"{TOOLS_DIR.name}/{folder}"))
         (dest / folder / TOOL_FILES[folder]).write_text(tools)
+
+
+def _no_wheel(message: str) -> str:
+    """The pin pip found no wheel for, from its last words (lower case), or ''."""
+    found = re.search(r"No matching distribution found for ([A-Za-z0-9._-]+)==", message)
+    return found.group(1).lower() if found else ""
 
 
 def _place(folder: Path, files: list[Path]) -> None:
@@ -196,6 +222,15 @@ def build_frontend(checkout: Path, recipe: Recipe, out: Printer, *, enabled: boo
         return built
     work = CACHE_DIR / "frontend" / "work"
     work.mkdir(parents=True, exist_ok=True)
+    with locked(work):  # one npm at a time in the shared node_modules
+        return _npm_build(checkout, spec, key, work, built, out)
+
+
+def _npm_build(
+    checkout: Path, spec: dict[str, Any], key: str, work: Path, built: Path, out: Printer
+) -> Path:
+    if (built / ".imagetest-key").is_file():  # built by another process while we waited
+        return built
     for rel in spec["files"]:
         shutil.rmtree(work / rel, ignore_errors=True)
         _copy(checkout / rel, work / rel)
@@ -248,20 +283,31 @@ def _run_npm(argv: list[str], cwd: Path, env: dict[str, str]) -> None:
 
 
 def assemble_context(
-    checkout: Path, recipe: Recipe, facts: RefFacts, frontend: Path | None, *, offline: bool
+    checkout: Path,
+    recipe: Recipe,
+    facts: RefFacts,
+    frontend: Path | None,
+    *,
+    offline: bool,
+    out: Printer = print,
 ) -> Path:
     """A fresh build context: the checkout's files, our Dockerfile, wheels and frontend."""
-    context = CACHE_DIR / "context"
+    # One per checkout: builds of different refs may run at once.
+    name = hashlib.sha256(str(checkout).encode()).hexdigest()[:16]
+    context = CACHE_DIR / "context" / name
     shutil.rmtree(context, ignore_errors=True)
     context.mkdir(parents=True)
-    for rel in recipe.checkout_files:
-        _copy(checkout / rel, context / rel, exclude=recipe.exclude, root=checkout)
     dockerfile = (RECIPE_DIR / "Dockerfile").read_text()
+    for rel in recipe.checkout_files:
+        if (checkout / rel).exists():
+            _copy(checkout / rel, context / rel, exclude=recipe.exclude, root=checkout)
+        else:  # an optional file this ref lacks: so did its image
+            dockerfile = re.sub(rf"(?m)^COPY {re.escape(rel)} .*\n", "", dockerfile)
     if RECIPE_ENTRYPOINT not in dockerfile:
         raise HarnessError(f"{RECIPE_DIR / 'Dockerfile'} lost its line {RECIPE_ENTRYPOINT!r}")
     dockerfile = dockerfile.replace(RECIPE_ENTRYPOINT, facts.entrypoint_line)
     (context / "Dockerfile").write_text(dockerfile)
-    make_wheelhouse(checkout, recipe, facts, context / MARKER, offline=offline)
+    make_wheelhouse(checkout, recipe, facts, context / MARKER, offline=offline, out=out)
     front = context / MARKER / "frontend"
     if frontend is not None:
         _copy(frontend, front)
@@ -324,7 +370,7 @@ def build_public_base(
     facts = read_facts(checkout, recipe.requirements)
     out(f"[upstream] layout of this ref: {facts.summary()}")
     dist = build_frontend(checkout, recipe, out, enabled=frontend)
-    context = assemble_context(checkout, recipe, facts, dist, offline=config.offline)
+    context = assemble_context(checkout, recipe, facts, dist, offline=config.offline, out=out)
     args = {
         "BASE_IMAGE": base[recipe.base].tag,
         "FRONTEND": "built" if dist is not None else "skipped",

@@ -121,13 +121,13 @@ def _download(
         requirements.write_text("\n".join(p.text for p in pins) + "\n")
         # The file is a whole lock: every dependency is one of its own pins.
         run_pip([*pip_download_command(requirements, partial, platform), "--no-deps"], what)
-        for path in partial.iterdir():
-            if path.name == "requirements.txt" or not path.is_file():
-                continue
-            digest = _sha256(path)
-            path.replace(pool / path.name)
-            index[digest] = path.name
-        _write_index(pool, index)
     finally:
+        # What pip saved before a failure is hash-checked too: keep it for the next try.
+        for path in partial.iterdir():
+            if path.name != "requirements.txt" and path.is_file():
+                digest = _sha256(path)
+                path.replace(pool / path.name)
+                index[digest] = path.name
+        _write_index(pool, index)
         shutil.rmtree(partial, ignore_errors=True)
     return index

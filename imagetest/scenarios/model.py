@@ -7,6 +7,7 @@ right but that image fails, with the reason and the evidence.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,9 @@ from imagetest.core.errors import OptionError
 from imagetest.model.results import PROBLEM_FACTS, Problem
 
 SCENARIOS_DIR = REPO_ROOT / "scenarios"
-TOP_KEYS = ("name", "guards", "description", "aap_versions", "steps", "known_failures")
+TOP_KEYS = (
+    "name", "guards", "fixed_in", "description", "aap_versions", "steps", "known_failures",
+)  # fmt: skip
 # step -> what its argument may be ("none": a bare word)
 STEP_KINDS = {
     "seed": "none",  # the deterministic test data and the dashboard's tokens
@@ -94,6 +97,9 @@ class Scenario:
     path: Path
     aap_versions: list[str] = field(default_factory=list)  # empty: every version
     known_failures: dict[str, KnownFailure] = field(default_factory=dict)
+    # The upstream commit that fixed what this scenario guards: it must fail on the commit's
+    # parent and pass on the commit (`invoke history --fixes`).
+    fixed_in: str = ""
 
     def known_failure(self, profile: str) -> KnownFailure | None:
         return self.known_failures.get(profile)
@@ -208,7 +214,15 @@ def load_scenario(path: Path) -> Scenario:
         path=path,
         aap_versions=versions,
         known_failures=_known_failures(data.get("known_failures"), path),
+        fixed_in=_commit(data.get("fixed_in"), path),
     )
+
+
+def _commit(value: Any, path: Path) -> str:
+    text = str(value or "").strip()
+    if text and not re.fullmatch(r"[0-9a-f]{7,40}", text):
+        raise _bad(path, "fixed_in", "must be a commit id (7 to 40 hex digits)")
+    return text
 
 
 def load_all(directory: Path = SCENARIOS_DIR, only: list[str] | None = None) -> list[Scenario]:

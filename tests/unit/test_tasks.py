@@ -70,6 +70,8 @@ OWN_FLAGS = {
     "teardown": {"run_id"},
     "matrix": {"aap_versions", "jobs", "scenarios"},
     "scenarios": {"jobs", "worker_of"},
+    "history": {"refs", "scenario", "jobs", "first_parent", "fixes", "runs", "record"},
+    "bisect": {"good", "bad", "scenario", "fixed"},
 }
 
 

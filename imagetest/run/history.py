@@ -1,0 +1,174 @@
+"""`invoke history` and `invoke history --fixes`: refs of an automation-reports repository,
+each built with the public-base recipe and judged by scenarios; one table.
+
+A ref is built in this process (builds take turns: they share the wheel pool and npm), then
+its scenarios run as `invoke scenarios` in a child process, up to --jobs refs at a time, each
+on its own stack. A ref that does not build is a row that says why; the run goes on.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from imagetest.core.config import Config
+from imagetest.core.errors import HarnessError
+from imagetest.images import gitsource, upstream
+from imagetest.model.results import SUMMARY_NAME, Status, read_json
+
+Printer = Callable[[str], None]
+NOT_RUN = "not-run"
+
+
+@dataclass
+class Cell:
+    """One scenario on one ref: its status, and the first thing that went wrong."""
+
+    status: str
+    note: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class RefRow:
+    ref: str
+    commit: str = ""
+    date: str = ""
+    subject: str = ""
+    build: str = NOT_RUN  # built | failed
+    build_seconds: float = 0.0
+    build_error: str = ""
+    image: str = ""
+    cells: dict[str, list[Cell]] = field(default_factory=dict)  # scenario -> one per run
+
+    def to_json(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["cells"] = {k: [c.__dict__ for c in v] for k, v in self.cells.items()}
+        return data
+
+
+def expand_refs(repo: Path, spec: str, *, first_parent: bool) -> list[str]:
+    """`A..B` (oldest first, as git rev-list gives it) or a comma-separated list of refs."""
+    spec = spec.strip()
+    if ".." in spec:
+        args = ["rev-list", "--reverse", *(["--first-parent"] if first_parent else []), spec]
+        refs = gitsource.text(repo, *args).split()
+        if not refs:
+            raise HarnessError(f"--refs {spec}: the range holds no commit in {repo}")
+        return refs
+    refs = [r.strip() for r in spec.split(",") if r.strip()]
+    if not refs:
+        raise HarnessError("--refs is empty: give A..B or a comma-separated list of refs")
+    return refs
+
+
+@dataclass
+class Job:
+    """One ref and what to run on it: scenarios, each `runs` times."""
+
+    ref: str
+    scenarios: tuple[str, ...]
+    runs: int = 1
+
+
+class History:
+    """Builds refs (one at a time) and runs their scenarios (up to `jobs` refs at once)."""
+
+    def __init__(
+        self,
+        config: Config,
+        context: Path,
+        root: Path,
+        run_scenarios: Callable[[str, Sequence[str], Path, str], int],
+        out: Printer,
+    ) -> None:
+        self.config = config
+        self.context = context
+        self.root = root
+        self._run_scenarios = run_scenarios
+        self._out = out
+        self._build_turn = threading.Lock()
+
+    def run(self, jobs: Sequence[Job], workers: int) -> list[RefRow]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            return list(pool.map(self.one, jobs))
+
+    def one(self, job: Job) -> RefRow:
+        row = RefRow(job.ref)
+        with self._build_turn:
+            self._build(row)
+        for name in job.scenarios:
+            row.cells[name] = []
+            for n in range(job.runs):
+                if row.build != "built":
+                    row.cells[name].append(Cell(NOT_RUN, "the ref did not build"))
+                    continue
+                row.cells[name].append(self._scenario(row, name, n))
+        return row
+
+    def _build(self, row: RefRow) -> None:
+        from imagetest.engine import dockerutil
+
+        started = time.monotonic()
+        try:
+            source = gitsource.checkout_ref(self.context, row.ref, upstream.CACHE_DIR)
+            row.commit, row.date, row.subject = source.commit, source.date, source.subject
+            self._out(f"[history] {row.ref}: building {source.commit[:12]} {source.subject}")
+            row.image = upstream.build_public_base(
+                self.context,
+                None,
+                client=dockerutil.client(),
+                config=self.config,
+                ref=source.commit,
+                frontend=not self.config.no_frontend,
+                out=lambda line: None,
+            )
+            row.build = "built"
+        except HarnessError as exc:
+            row.build, row.build_error = "failed", str(exc).splitlines()[0]
+            self._out(f"[history] {row.ref}: build failed: {row.build_error}")
+        row.build_seconds = round(time.monotonic() - started, 1)
+
+    def _scenario(self, row: RefRow, name: str, n: int) -> Cell:
+        where = self.root / row.commit[:12] / f"{name}-{n + 1}"
+        started = time.monotonic()
+        code = self._run_scenarios(row.image, [name], where, f"{row.commit[:8]}")
+        cell = scenario_cell(where, name, code)
+        cell.seconds = round(time.monotonic() - started, 1)
+        self._out(f"[history] {row.ref}: {name} run {n + 1}: {cell.status} {cell.note}".rstrip())
+        return cell
+
+
+def scenario_cell(root: Path, name: str, code: int) -> Cell:
+    """A scenario set's verdict for `name`, read from its summary.json."""
+    try:
+        summary = read_json(root / SUMMARY_NAME)
+        row = next(r for r in summary["scenarios"] if r["scenario"] == name)
+    except (OSError, ValueError, KeyError, StopIteration, TypeError):
+        return Cell(Status.FAILED, f"no summary (the scenario run exited {code})")
+    note = str(row.get("error") or "")
+    if row.get("status") == Status.KNOWN_FAILURE:
+        note = f"known: {row['known_failure']['reason']}"
+    return Cell(str(row.get("status")), note.splitlines()[0] if note else "")
+
+
+def verdict(cells: Sequence[Cell]) -> str:
+    """All runs agree: their status; else `flaky`."""
+    statuses = {c.status for c in cells}
+    return statuses.pop() if len(statuses) == 1 else "flaky"
+
+
+def proven(parent: RefRow, fix: RefRow, name: str) -> bool:
+    """The fix is proven: every run fails on its parent and passes on it."""
+    before, after = parent.cells.get(name) or [], fix.cells.get(name) or []
+    return (
+        bool(before and after)
+        and verdict(before) == Status.FAILED
+        and verdict(after) == Status.PASSED
+    )
