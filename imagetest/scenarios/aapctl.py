@@ -56,6 +56,9 @@ class AapControl:
             return self._call("PATCH", f"{CONTROL}jobs/{arg['id']}", fields)
         if action in ("recreate", "rename"):
             return self._call("POST", f"{CONTROL}{action}", arg)
+        if action == "delete_hosts":
+            body = arg if isinstance(arg, dict) else {"names": list(arg)}
+            return self._call("POST", f"{CONTROL}hosts/delete", body)
         if action == "launch":
             return self.launch(int(arg["template"]), int(arg.get("count", 1)))
         raise HarnessError(f"unknown AAP action {action!r}")

@@ -43,6 +43,7 @@ AAP_ACTIONS = (
     "recreate",
     "rename",
     "launch",
+    "delete_hosts",
 )
 CHECK_KINDS = ("counts", "row", "no_duplicates", "times_ordered", "syncjobs", "kept")
 WAIT_KEYS = ("syncs", "expect_failure", "outcome", "timeout")

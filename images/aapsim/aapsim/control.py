@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -47,6 +48,7 @@ class ControlPlane:
             ("PATCH", "jobs"): self.edit_job,
             ("POST", "recreate"): self.recreate,
             ("POST", "rename"): self.rename,
+            ("POST", "hosts"): self.delete_hosts,
         }
 
     # -- entry ---------------------------------------------------------------------------
@@ -107,21 +109,41 @@ class ControlPlane:
 
     def create_jobs(self, body: Any, _parts: list[str]) -> tuple[int, Any]:
         """Finished jobs written straight into the state (no launch): {"template": id,
-        "count": n, "status": failed, "started": null, "launched_by": null, "hosts": [...]}."""
+        "count": n, "status": failed, "started": null, "launched_by": null, "hosts": [...],
+        "host_suffix": "job", "labels": [...]}."""
         s = self.state
         jt = self._template(_get(body, "template", None))
         count = _int(body, "count", 1, 1, 10_000)
         status = str(_get(body, "status", "successful"))
         if status not in FINAL_STATUSES:
             raise ControlError(400, f"status must be one of {', '.join(FINAL_STATUSES)}")
-        host_ids = self._hosts(jt, _get(body, "hosts", None))
         launched_by = _get(body, "launched_by", 1)
         if launched_by is not None and launched_by not in s.users:
             raise ControlError(400, f"launched_by: no user {launched_by}")
         no_start = "started" in body and body["started"] is None
+        # {"host_suffix": "job"}: each job ran on hosts of its own, named <host>-<job id>.
+        suffix = _get(body, "host_suffix", None)
+        if suffix not in (None, "job"):
+            raise ControlError(400, 'host_suffix must be "job"')
+        names = _get(body, "hosts", None)
+        host_ids = [] if suffix else self._hosts(jt, names)
+        # {"labels": []}: the labels the job was launched with (AWX: prompted at launch),
+        # by default its template's.
+        labels = _get(body, "labels", None)
+        if labels is None:
+            label_ids = tuple(jt.label_ids)
+        elif isinstance(labels, list) and all(i in s.labels for i in labels):
+            label_ids = tuple(labels)
+        else:
+            raise ControlError(400, "labels must be a list of label ids")
         now = s.now()
         ids = []
         for i in range(count):
+            if suffix:
+                if not isinstance(names, list):
+                    raise ControlError(400, "host_suffix needs hosts (a list of names)")
+                job_id = s.peek_id("unified_job")
+                host_ids = self._hosts(jt, [f"{n}-{job_id}" for n in names])
             created = now - timedelta(seconds=2, microseconds=count - i)
             finished = now - timedelta(microseconds=count - i)
             job = s.new_unified_job(
@@ -136,7 +158,7 @@ class ControlPlane:
                 organization=jt.organization,
                 execution_environment=jt.execution_environment,
                 playbook=jt.playbook,
-                label_ids=tuple(jt.label_ids),
+                label_ids=label_ids,
                 host_ids=tuple(host_ids),
                 final_status=status,
                 work_unit_id=s.unit_id(),
@@ -205,6 +227,32 @@ class ControlPlane:
         target.name = name
         target.modified = self.state.now()
         return 200, {"id": ident, "name": name}
+
+    def delete_hosts(self, body: Any, parts: list[str]) -> tuple[int, Any]:
+        """POST hosts/delete {"names": [...]} or {"matching": regex}: AAP deletes these hosts;
+        the summaries of jobs that ran on them keep host_name and lose their host (AWX's
+        SET_NULL)."""
+        if parts != ["delete"]:
+            raise ControlError(404, "host action must be hosts/delete")
+        names, pattern = _get(body, "names", None), _get(body, "matching", None)
+        hosts = self.state.hosts
+        if pattern is not None:
+            try:
+                found = [h.id for h in hosts.values() if re.search(str(pattern), h.name)]
+            except re.error as exc:
+                raise ControlError(400, f"matching is not a regular expression: {exc}") from None
+            if not found:
+                raise ControlError(404, f"no host name matches {pattern!r}")
+        else:
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise ControlError(400, "give names (a list of host names) or matching (a regex)")
+            found = [h.id for h in hosts.values() if h.name in names]
+            missing = sorted(set(names) - {hosts[i].name for i in found})
+            if missing:
+                raise ControlError(404, f"no host named {', '.join(missing)}")
+        for ident in found:
+            del hosts[ident]
+        return 200, {"deleted": found}
 
     # -- helpers -------------------------------------------------------------------------
 

@@ -91,6 +91,10 @@ class State:
         self._seq[name] = value + 1
         return value
 
+    def peek_id(self, name: str) -> int:
+        """The id next_id(name) will give, without taking it."""
+        return self._seq.get(name, 1)
+
     def set_next(self, name: str, value: int) -> None:
         self._seq[name] = value
 

@@ -187,19 +187,20 @@ class JobsRenderer(RendererBase):
             "id": h.id,
             "type": "job_host_summary",
             "url": f"{p}job_host_summaries/{h.id}/",
-            "related": {"job": f"{p}jobs/{h.job_id}/", "host": f"{p}hosts/{h.host_id}/"},
-            "summary_fields": {
-                "host": {
-                    "id": h.host_id,
-                    "name": host.name if host else h.host_name,
-                    "description": host.description if host else "",
-                },
-                "job": job_ref,
-            },
+            # AWX: JobHostSummary.host is SET_NULL when the host is deleted; host_name stays,
+            # and the serializer leaves out the related link and summary of a null key.
+            "related": {"job": f"{p}jobs/{h.job_id}/"}
+            | ({"host": f"{p}hosts/{h.host_id}/"} if host else {}),
+            "summary_fields": (
+                {"host": {"id": h.host_id, "name": host.name, "description": host.description}}
+                if host
+                else {}
+            )
+            | {"job": job_ref},
             "created": fmt(h.created),
             "modified": fmt(h.created),
             "job": h.job_id,
-            "host": h.host_id,
+            "host": h.host_id if host else None,
             "constructed_host": None,
             "host_name": h.host_name,
             "changed": h.changed,
