@@ -275,14 +275,28 @@ def store(cluster: m.Cluster, batch: Batch) -> int:
 
 
 def _hosts_check_then_create(cluster: m.Cluster, batch: Batch) -> dict[Key, int]:
-    """Test bug #244: each job creates the hosts missing when the batch started."""
+    """Test bug #244: each job creates the hosts missing when the batch started, and a host
+    AAP deleted gets the lowest id so far minus one, counted from the batch's start (upstream
+    counts in each parse, in parallel): two jobs give different hosts the same id."""
     fixed = {"cluster": cluster}
     existing = lookup(m.Host, ("aap_host_id",), batch.hosts.keys(), fixed)
+    gone = m.Host.objects.filter(cluster=cluster, aap_host_id__lt=0)
+    lowest = min([0, *gone.values_list("aap_host_id", flat=True)])
     for per_host in batch.job_hosts.values():
+        next_id = lowest
         for key in per_host:
-            if key not in existing:
+            if key in existing:
+                continue
+            if key[0] < 0 and not gone.filter(name=batch.hosts[key]["name"]).exists():
+                next_id -= 1
+                m.Host.objects.create(cluster=cluster, aap_host_id=next_id, **batch.hosts[key])
+            elif key[0] >= 0:
                 m.Host.objects.create(cluster=cluster, aap_host_id=key[0], **batch.hosts[key])
-    return lookup(m.Host, ("aap_host_id",), batch.hosts.keys(), fixed)
+    found = lookup(m.Host, ("aap_host_id",), batch.hosts.keys(), fixed)
+    for key, values in batch.hosts.items():
+        if key[0] < 0:
+            found[key] = gone.get(name=values["name"]).pk
+    return found
 
 
 def _store_links(
