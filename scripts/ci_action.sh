@@ -7,6 +7,10 @@
 #   ACTION_CONTEXT      a checkout to build the image from (relative to the workspace)
 #   ACTION_DOCKERFILE   Dockerfile for the context, relative to the context
 #   ACTION_PUBLIC_BASE  true|false: build the context on public base images
+#   ACTION_REF          a commit, branch or tag of the context to build (needs public-base)
+#   ACTION_BISECT       GOOD..BAD: `invoke bisect` over the context's history instead of the test
+#   ACTION_BISECT_SCENARIO / ACTION_BISECT_FIXED
+#                       the scenario that judges each commit; true: look for the fix
 #   ACTION_PROFILE      reference, upstream or a YAML path (default: upstream with a
 #                       context, else reference)
 #   ACTION_AAP_VERSION  2.4, 2.5, 2.6 (`invoke test-image`) or all (`invoke matrix`)
@@ -72,6 +76,10 @@ image=${ACTION_IMAGE:-}
 context=${ACTION_CONTEXT:-}
 dockerfile=${ACTION_DOCKERFILE:-}
 public_base=${ACTION_PUBLIC_BASE:-false}
+ref=${ACTION_REF:-}
+bisect=${ACTION_BISECT:-}
+bisect_scenario=${ACTION_BISECT_SCENARIO:-plain-test-image}
+bisect_fixed=${ACTION_BISECT_FIXED:-false}
 profile=${ACTION_PROFILE:-}
 aap_version=${ACTION_AAP_VERSION:-2.6}
 scenarios=${ACTION_SCENARIOS:-false}
@@ -88,6 +96,19 @@ check_inputs() {
     fi
     if ! one_of "$public_base" true false; then
         fail "$EXIT_NOT_RUN" "public-base must be true or false, not '$public_base'"
+    fi
+    if ! one_of "$bisect_fixed" true false; then
+        fail "$EXIT_NOT_RUN" "bisect-fixed must be true or false, not '$bisect_fixed'"
+    fi
+    if [[ ($ref || $bisect) && -z $context ]]; then
+        fail "$EXIT_NOT_RUN" "ref and bisect work on a context's history: set context to a clone (fetch-depth 0)"
+    fi
+    if [[ $ref && $public_base == false ]]; then
+        fail "$EXIT_NOT_RUN" "ref builds with the public-base recipe: set public-base to true"
+    fi
+    # git refs never hold "..": the first one splits the two ends.
+    if [[ $bisect && ! $bisect =~ ^[^[:space:]]+[.][.][^[:space:]]+$ ]]; then
+        fail "$EXIT_NOT_RUN" "bisect must be GOOD..BAD (two refs), not '$bisect'"
     fi
     if [[ $timeout && ! $timeout =~ ^[0-9]+([.][0-9]+)?$ ]]; then
         fail "$EXIT_NOT_RUN" "timeout must be a number of seconds, not '$timeout'"
@@ -137,6 +158,17 @@ build_args() {
     local args=(build --context "$context" --image "$image")
     [[ -z $dockerfile ]] || args+=(--dockerfile "$dockerfile")
     [[ $public_base == false ]] || args+=(--public-base)
+    [[ -z $ref ]] || args+=(--ref "$ref")
+    printf '%s\0' "${args[@]}"
+}
+
+# GOOD..BAD; with bisect-fixed the older end is BAD (the scenario fails there).
+bisect_args() {
+    local good=${bisect%%..*} bad=${bisect#*..}
+    local args=(bisect --context "$context" --good "$good" --bad "$bad"
+        --scenario "$bisect_scenario" --artifacts "$artifacts")
+    [[ $bisect_fixed == false ]] || args+=(--fixed)
+    [[ -z $timeout ]] || args+=(--timeout "$timeout")
     printf '%s\0' "${args[@]}"
 }
 
@@ -182,6 +214,14 @@ main() {
 
     local code=0 stage="setup" args=()
     bash "$harness/scripts/setup.sh" || fail "$EXIT_NOT_RUN" "scripts/setup.sh failed (see its [setup] lines above)"
+    if [[ $bisect ]]; then
+        stage="bisect"
+        mapfile -d '' args < <(bisect_args)
+        invoke_harness "${args[@]}" || code=$?
+        say "exit $code after the bisect"
+        write_outputs "$code"
+        exit "$code"
+    fi
     if [[ $context ]]; then
         stage="build"
         mapfile -d '' args < <(build_args)

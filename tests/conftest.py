@@ -239,3 +239,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_report_collectionfinish(config: pytest.Config, items: list[pytest.Item]) -> str:
     counts = [sum(1 for i in items if tier_of(i.keywords) == n) for n in range(3)]
     return "tiers: " + ", ".join(f"{n} {name}" for n, name in zip(counts, TIER_NAMES, strict=True))
+
+
+@pytest.fixture(scope="session")
+def upstream_bundle() -> Path:
+    """The whole history of ansible/automation-reports as a git bundle (every branch and pull
+    request head): IMAGETEST_UPSTREAM_BUNDLE, default ../shared/upstream/automation-reports.bundle
+    beside this repository. Absent: skip with that reason, but fail in CI."""
+    default = (
+        Path(__file__).resolve().parent.parent.parent / "shared/upstream/automation-reports.bundle"
+    )
+    path = Path(os.environ.get("IMAGETEST_UPSTREAM_BUNDLE") or default)
+    if not path.is_file():
+        message = f"no automation-reports bundle at {path}; set IMAGETEST_UPSTREAM_BUNDLE"
+        if docker_required():
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return path

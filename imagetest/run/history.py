@@ -44,6 +44,7 @@ class RefRow:
     build_seconds: float = 0.0
     build_error: str = ""
     image: str = ""
+    scenario_seconds: float = 0.0
     cells: dict[str, list[Cell]] = field(default_factory=dict)  # scenario -> one per run
 
     def to_json(self) -> dict[str, Any]:
@@ -103,13 +104,10 @@ class History:
         row = RefRow(job.ref)
         with self._build_turn:
             self._build(row)
-        for name in job.scenarios:
-            row.cells[name] = []
-            for n in range(job.runs):
-                if row.build != "built":
-                    row.cells[name].append(Cell(NOT_RUN, "the ref did not build"))
-                    continue
-                row.cells[name].append(self._scenario(row, name, n))
+        row.cells = {name: [] for name in job.scenarios}
+        for n in range(job.runs):
+            for name, cell in self._scenarios(row, job.scenarios, n).items():
+                row.cells[name].append(cell)
         return row
 
     def _build(self, row: RefRow) -> None:
@@ -135,14 +133,19 @@ class History:
             self._out(f"[history] {row.ref}: build failed: {row.build_error}")
         row.build_seconds = round(time.monotonic() - started, 1)
 
-    def _scenario(self, row: RefRow, name: str, n: int) -> Cell:
-        where = self.root / row.commit[:12] / f"{name}-{n + 1}"
+    def _scenarios(self, row: RefRow, names: Sequence[str], n: int) -> dict[str, Cell]:
+        """One run of the ref's scenarios: one set, one stack reset between them."""
+        if row.build != "built":
+            return {name: Cell(NOT_RUN, "the ref did not build") for name in names}
+        where = self.root / row.commit[:12] / f"run-{n + 1}"
         started = time.monotonic()
-        code = self._run_scenarios(row.image, [name], where, f"{row.commit[:8]}")
-        cell = scenario_cell(where, name, code)
-        cell.seconds = round(time.monotonic() - started, 1)
-        self._out(f"[history] {row.ref}: {name} run {n + 1}: {cell.status} {cell.note}".rstrip())
-        return cell
+        code = self._run_scenarios(row.image, names, where, f"{row.commit[:8]}")
+        cells = {name: scenario_cell(where, name, code) for name in names}
+        seconds = round(time.monotonic() - started, 1)
+        for name, cell in cells.items():
+            self._out(f"[history] {row.ref}: {name} run {n + 1}: {cell.status} {cell.note}")
+        row.scenario_seconds += seconds
+        return cells
 
 
 def scenario_cell(root: Path, name: str, code: int) -> Cell:
@@ -155,7 +158,8 @@ def scenario_cell(root: Path, name: str, code: int) -> Cell:
     note = str(row.get("error") or "")
     if row.get("status") == Status.KNOWN_FAILURE:
         note = f"known: {row['known_failure']['reason']}"
-    return Cell(str(row.get("status")), note.splitlines()[0] if note else "")
+    seconds = float(row.get("seconds") or 0.0)
+    return Cell(str(row.get("status")), note.splitlines()[0] if note else "", seconds)
 
 
 def verdict(cells: Sequence[Cell]) -> str:

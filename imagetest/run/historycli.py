@@ -92,6 +92,7 @@ def run_history(
         parts.append(historyreport.fixes_markdown(proofs))
         ok = ok and all(proven(p, f, n) for n, p, f in proofs)
         (root / "fixes.md").write_text(parts[-1])
+        historyreport.write_json(done, root / "fixes.json", "guarded fixes")
     text = "\n".join(parts)
     print(text)
     _publish(text, record)

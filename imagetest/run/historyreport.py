@@ -3,13 +3,15 @@ small static HTML page with a colored ref x scenario grid."""
 
 from __future__ import annotations
 
+import argparse
 import html
 import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from imagetest.model.results import Status
-from imagetest.run.history import NOT_RUN, RefRow, verdict
+from imagetest.run.history import NOT_RUN, Cell, RefRow, verdict
 from imagetest.run.stepsummary import cell
 
 ICONS = {
@@ -126,6 +128,11 @@ def fixes_markdown(proofs: Sequence[tuple[str, RefRow, RefRow]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_json(rows: Sequence[RefRow], path: Path, title: str) -> None:
+    data = {"title": title, "refs": [r.to_json() for r in rows]}
+    path.write_text(json.dumps(data, indent=1) + "\n")
+
+
 def write_all(rows: Sequence[RefRow], root: Path, title: str) -> dict[str, Path]:
     root.mkdir(parents=True, exist_ok=True)
     paths = {
@@ -133,8 +140,39 @@ def write_all(rows: Sequence[RefRow], root: Path, title: str) -> dict[str, Path]
         "markdown": root / "history.md",
         "html": root / "history.html",
     }
-    data = {"title": title, "refs": [r.to_json() for r in rows]}
-    paths["json"].write_text(json.dumps(data, indent=1) + "\n")
+    write_json(rows, paths["json"], title)
     paths["markdown"].write_text(markdown(rows, title))
     paths["html"].write_text(page(rows, title))
     return paths
+
+
+def read_rows(path: Path) -> list[RefRow]:
+    """The rows of a history.json (one job of a fanned-out grid)."""
+    data = json.loads(path.read_text())
+    rows = []
+    for raw in data["refs"]:
+        cells = {name: [Cell(**c) for c in runs] for name, runs in (raw.pop("cells") or {}).items()}
+        rows.append(RefRow(**raw, cells=cells))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Combine the history.json of several jobs (a grid fanned out as a CI matrix) into one
+    set of tables in --out; the Markdown also to stdout (for the job summary)."""
+    parser = argparse.ArgumentParser(prog="python -m imagetest.run.historyreport")
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--title", default="history")
+    parser.add_argument("inputs", nargs="+", type=Path, help="history.json files or folders")
+    args = parser.parse_args(argv)
+    files = [p for i in args.inputs for p in ([i] if i.is_file() else i.rglob("history.json"))]
+    if not files:
+        print("no history.json found in the inputs", file=sys.stderr)
+        return 2
+    rows = sorted((r for f in files for r in read_rows(f)), key=lambda r: (r.date, r.ref))
+    write_all(rows, args.out, args.title)
+    print(markdown(rows, args.title))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

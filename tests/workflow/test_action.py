@@ -264,6 +264,33 @@ CASES: dict[str, dict[str, Any]] = {
             ]
         ],
     },
+    "a ref of the context, on public bases": {
+        "inputs": {"CONTEXT": "src", "PUBLIC_BASE": "true", "REF": "release-0.3"},
+        "calls": [
+            [
+                *("build", "--context", "{ws}/src", "--image", CONTEXT_TAG, "--public-base"),
+                *("--ref", "release-0.3"),
+            ],
+            [
+                *("test-image", "--aap-version", "2.6", "--artifacts", "{art}"),
+                *("--profile", "upstream", "--image", CONTEXT_TAG),
+            ],
+        ],
+    },
+    "a bisect for the commit that fixed a scenario runs no test": {
+        "inputs": {
+            "CONTEXT": "src",
+            "BISECT": "main..release-0.3",
+            "BISECT_SCENARIO": "rename-recreate-249",
+            "BISECT_FIXED": "true",
+        },
+        "calls": [
+            [
+                *("bisect", "--context", "{ws}/src", "--good", "main", "--bad", "release-0.3"),
+                *("--scenario", "rename-recreate-249", "--artifacts", "{art}", "--fixed"),
+            ],
+        ],
+    },
     "an image name with a space stays one argument": {
         "inputs": {"IMAGE": "my image:1"},
         "calls": [
@@ -325,6 +352,10 @@ BAD_INPUTS = {
     "unknown profile": ({"PROFILE": "downstream"}, "profile {ws}/downstream is neither"),
     "expected with all": ({"AAP_VERSION": "all", "EXPECTED": "counts.yaml"}, "one AAP version"),
     "missing expected": ({"EXPECTED": "gone.yaml"}, "expected file {ws}/gone.yaml does not exist"),
+    "ref without context": ({"REF": "main"}, "ref and bisect work on a context's history"),
+    "ref without public-base": ({"CONTEXT": "src", "REF": "main"}, "set public-base to true"),
+    "bisect not a range": ({"CONTEXT": "src", "BISECT": "main"}, "bisect must be GOOD..BAD"),
+    "bisect-fixed not a boolean": ({"BISECT_FIXED": "yes"}, "bisect-fixed must be true or false"),
 }
 
 
