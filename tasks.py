@@ -382,12 +382,13 @@ def scenarios(
     help=task_help(
         "history",
         refs="A..B (oldest first) or a comma-separated list of commits, branches, tags",
-        scenario="a scenario to run on each ref (repeatable; default plain-test-image)",
+        scenario="a scenario to run on each ref (repeatable; all: every one; default "
+        "plain-test-image)",
         jobs="refs whose scenarios run at once, one stack each (default 1; builds take turns)",
         first_parent="with A..B: only the commits on the first-parent line (merges, not "
         "the commits of each merged branch)",
         fixes="prove each chosen scenario's fixed_in: fails on the fix's parent, passes on it",
-        runs="runs of each scenario per ref (default 1; --fixes: 3)",
+        runs="runs of each scenario per ref (default 1; a fix's proof: at least 3)",
         record="also write the tables to this Markdown file (docs/history.md)",
     ),
 )
@@ -421,7 +422,7 @@ def history(
         code = run_history(
             config, refs=refs, scenarios=scenario or [], jobs=parse_count(jobs, "jobs"),
             first_parent=first_parent, fixes=fixes,
-            runs=parse_count(runs or ("3" if fixes else "1"), "runs"), record=record,
+            runs=parse_count(runs or "1", "runs"), record=record,
         )  # fmt: skip
         if code != 0:
             raise HarnessError("history: a ref did not build or a fix is not proven", exit_code=1)
