@@ -410,7 +410,7 @@ def history(
 ) -> None:
     """Build refs of an automation-reports repository and run scenarios on each; one table
     (Markdown, JSON, HTML)."""
-    from imagetest.run.historycli import run_history
+    from imagetest.history.cli import run_history
 
     flags = {
         "context": context, "aap_version": aap_version, "no_frontend": no_frontend,
@@ -455,7 +455,7 @@ def bisect(
 ) -> None:
     """The first commit where a scenario's verdict changes, by `git bisect run`: exit 0 and the
     commit when found, 2 when it cannot decide."""
-    from imagetest.run.bisect import run_bisect
+    from imagetest.history.bisect import run_bisect
 
     flags = {
         "context": context, "aap_version": aap_version, "no_frontend": no_frontend,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from imagetest.history import report as historyreport
+from imagetest.history.bisect import SKIP, terms
+from imagetest.history.grid import Cell, RefRow, expand_refs, proven, verdict
 from imagetest.model.results import Status
-from imagetest.run import historyreport
-from imagetest.run.bisect import SKIP, terms
-from imagetest.run.history import Cell, RefRow, expand_refs, proven, verdict
 from tests.gitrepo import git, make_repo
 
 

@@ -11,10 +11,10 @@ from imagetest.core.config import Config, github_step_summary
 from imagetest.core.constants import REPO_ROOT
 from imagetest.core.errors import HarnessError
 from imagetest.core.log import get_logger
+from imagetest.history import report as historyreport
+from imagetest.history.grid import History, Job, RefRow, expand_refs, proven
 from imagetest.images import gitsource, upstream
 from imagetest.model.runstate import new_run_id
-from imagetest.run import historyreport
-from imagetest.run.history import History, Job, RefRow, expand_refs, proven
 from imagetest.run.matrix import Runner, images_argv, prepare_images
 from imagetest.scenarios.model import load_all
 

@@ -26,11 +26,11 @@ from imagetest.core.config import Config, resolve_config
 from imagetest.core.errors import HarnessError
 from imagetest.core.log import get_logger, setup_logging
 from imagetest.core.proc import child_env
+from imagetest.history.cli import prepare, scenario_run
+from imagetest.history.grid import History, Job
 from imagetest.images import gitsource, upstream
 from imagetest.model.results import Status
 from imagetest.model.runstate import new_run_id
-from imagetest.run.history import History, Job
-from imagetest.run.historycli import prepare, scenario_run
 
 log = get_logger("bisect")
 SKIP = 125
@@ -137,7 +137,8 @@ def _bisect(
     start = ["bisect", "start", "--no-checkout", f"--term-old={term.old}"]
     gitsource.git(scratch, *start, f"--term-new={term.new}", new, old)
     argv = [
-        "git", "-C", str(scratch), "bisect", "run", sys.executable, "-m", "imagetest.run.bisect",
+        "git", "-C", str(scratch), "bisect", "run",
+        sys.executable, "-m", "imagetest.history.bisect",
         "--scratch", str(scratch), "--scenario", scenario, "--out", str(out_dir),
         *(["--fixed"] if term.old == "broken" else []),
     ]  # fmt: skip
@@ -179,7 +180,7 @@ def _failing_note(repo: Path, commit: str, steps: dict[str, dict[str, str]], ter
 
 def main(argv: list[str] | None = None) -> int:
     """A step of `git bisect run` (this module as a program)."""
-    parser = argparse.ArgumentParser(prog="python -m imagetest.run.bisect")
+    parser = argparse.ArgumentParser(prog="python -m imagetest.history.bisect")
     parser.add_argument("--scratch", required=True, type=Path)
     parser.add_argument("--scenario", required=True)
     parser.add_argument("--out", required=True, type=Path)

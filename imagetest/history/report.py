@@ -10,8 +10,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from imagetest.history.grid import NOT_RUN, Cell, RefRow, verdict
 from imagetest.model.results import Status
-from imagetest.run.history import NOT_RUN, Cell, RefRow, verdict
 from imagetest.run.stepsummary import cell
 
 ICONS = {
@@ -159,7 +159,7 @@ def read_rows(path: Path) -> list[RefRow]:
 def main(argv: list[str] | None = None) -> int:
     """Combine the history.json of several jobs (a grid fanned out as a CI matrix) into one
     set of tables in --out; the Markdown also to stdout (for the job summary)."""
-    parser = argparse.ArgumentParser(prog="python -m imagetest.run.historyreport")
+    parser = argparse.ArgumentParser(prog="python -m imagetest.history.report")
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--title", default="history")
     parser.add_argument("inputs", nargs="+", type=Path, help="history.json files or folders")

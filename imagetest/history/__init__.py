@@ -1,0 +1,2 @@
+"""The upstream's history: refs built and judged by scenarios (grid, cli, report), and
+bisect."""
