@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import functools
+import shlex
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import docker
@@ -92,10 +97,57 @@ def sweep(c: docker.DockerClient, run_id: str) -> dict[str, list[str]]:
     return removed
 
 
+@dataclass(frozen=True)
+class Bound:
+    """How long a command in a container may take, and the check that runs every second
+    while it does (the stack's liveness: a paused or dead service ends the wait at once)."""
+
+    seconds: float
+    watch: Callable[[], None] = field(default=lambda: None)
+    every: float = 1.0
+
+
 def exec_run(
-    container: Container, argv: list[str], *, workdir: str | None = None
+    container: Container,
+    argv: list[str],
+    *,
+    workdir: str | None = None,
+    bound: Bound | None = None,
 ) -> tuple[int, str]:
-    """Run argv in a container; return exit code and combined output."""
+    """Run argv in a container; return exit code and combined output.
+
+    With ``bound``: the call waits in a thread of its own while this one checks the stack
+    and the deadline; a command that blocks (a paused Redis, a lock) cannot hang the run."""
+    if bound is None:
+        return _exec(container, argv, workdir)
+    done: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            done["result"] = _exec(container, argv, workdir)
+        except BaseException as exc:  # handed to the waiting thread
+            done["error"] = exc
+
+    thread = threading.Thread(target=work, name="exec", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + bound.seconds
+    while True:
+        thread.join(bound.every)
+        if not thread.is_alive():
+            break
+        bound.watch()
+        if time.monotonic() >= deadline:
+            where = container.labels.get("com.docker.compose.service") or container.name
+            raise HarnessError(
+                f"`{shlex.join(argv)}` in the {where} container did not finish within "
+                f"{bound.seconds:.0f} s; see that container's log, or raise --timeout"
+            )
+    if "error" in done:
+        raise done["error"]
+    return done["result"]
+
+
+def _exec(container: Container, argv: list[str], workdir: str | None) -> tuple[int, str]:
     result = container.exec_run(argv, workdir=workdir, demux=False)
     output = result.output.decode(errors="replace") if result.output else ""
     return int(result.exit_code or 0), output

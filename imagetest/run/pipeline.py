@@ -245,6 +245,7 @@ def stage_sync(ctx: RunContext) -> None:
         await_first_sync=await_first_sync,
         fresh_access=lambda: seed.fresh_access(state, config),
         connect=connector(state),
+        bound=dockerutil.Bound(config.timeout, alive),
     )
 
 

@@ -75,7 +75,8 @@ def resync_step(ctx: RunContext) -> None:
     access = seed.load_access(state.access_file)
     container = dockerutil.service_container(dockerutil.client(), state.run_id, sync.TASK_SERVICE)
     argv = profile.command("syncdata", since=config.since, until=config.until)
-    sync.run_manage(container, argv, profile, sync.secrets_of(access), "resync")
+    bound = dockerutil.Bound(config.timeout, ctx.alive("resync"))
+    sync.run_manage(container, argv, profile, sync.secrets_of(access), "resync", bound)
 
 
 def wait_step(arg: dict[str, Any], progress: Progress) -> Stage:

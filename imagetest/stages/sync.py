@@ -95,10 +95,15 @@ def copy_into(container: Container, text: str, path: str) -> None:
 
 
 def run_manage(
-    container: Container, argv: list[str], profile: Profile, secrets: list[str], stage: str
+    container: Container,
+    argv: list[str],
+    profile: Profile,
+    secrets: list[str],
+    stage: str,
+    bound: dockerutil.Bound | None = None,
 ) -> str:
     started = time.monotonic()
-    code, output = dockerutil.exec_run(container, argv, workdir=profile.image.workdir)
+    code, output = dockerutil.exec_run(container, argv, workdir=profile.image.workdir, bound=bound)
     output = mask_text(output, secrets)
     shown = " ".join(argv)
     log.info("%s -> exit %d (%.1f s)", shown, code, time.monotonic() - started)
@@ -120,8 +125,9 @@ def sync(
     await_first_sync: Callable[[], None],
     fresh_access: Callable[[], dict[str, Any]],
     connect: Connect,
+    bound: dockerutil.Bound | None = None,
 ) -> None:
-    """Run the profile's sync steps in the task container.
+    """Run the profile's sync steps in the task container (each command within ``bound``).
 
     ``fresh_tokens`` asks AAP for a new token pair before a later setclusters: a sync may have
     refreshed (rotated) the pair, and registering the seeding-time tokens again would hand
@@ -144,10 +150,11 @@ def sync(
                 schedules=arg != "no_schedule",
                 previous_seconds=last_setclusters,
                 connect=connect,
+                bound=bound,
             )
         else:
             argv = profile.command(name, since=since, until=until)
-            run_manage(container, argv, profile, secrets_of(access), "sync")
+            run_manage(container, argv, profile, secrets_of(access), "sync", bound)
 
 
 def secrets_of(access: dict[str, Any]) -> list[str]:
@@ -163,6 +170,7 @@ def setclusters(
     schedules: bool,
     previous_seconds: float,
     connect: Connect,
+    bound: dockerutil.Bound | None = None,
 ) -> float:
     """Register the cluster; returns how long the command took.
 
@@ -189,7 +197,8 @@ def setclusters(
         text = yaml.safe_dump(doc, sort_keys=False)
         write_private(state.clusters_file, text)
         copy_into(container, text, profile.image.clusters_file)
-        run_manage(container, profile.command("setclusters"), profile, secrets_of(access), "sync")
+        argv = profile.command("setclusters")
+        run_manage(container, argv, profile, secrets_of(access), "sync", bound)
         took = time.monotonic() - started
         if not timed or registered_in_time(connect, profile, dtstart, syncs_before):
             return took
