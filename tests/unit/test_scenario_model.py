@@ -195,3 +195,18 @@ def test_file_claims_hand_each_scenario_to_one_claimer(tmp_path: Path) -> None:
     with ThreadPoolExecutor(max_workers=len(claimers)) as pool:
         taken = [name for names in pool.map(drain, claimers) for name in names]
     assert sorted(taken) == sorted(s.name for s in scenarios)
+
+
+def test_a_scenario_that_guards_an_upstream_pull_request_names_its_fix_or_says_why_not() -> None:
+    import re
+
+    for scenario in load_all():
+        if re.search(r"automation-reports#\d+", scenario.guards) and not scenario.fixed_in:
+            assert re.search(r"\(.*(no fix|not provable).*\)", scenario.guards), scenario.name
+
+
+def test_fixed_in_must_be_a_commit_id(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("name: s\nguards: g\nfixed_in: main\nsteps: [seed]\n")
+    with pytest.raises(OptionError, match="fixed_in must be a commit id"):
+        load_scenario(path)
