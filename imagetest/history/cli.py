@@ -26,17 +26,30 @@ KEEP_MARK = "<!-- findings: written by hand, kept by invoke history --record -->
 ScenarioRun = Callable[[str, Sequence[str], Path, str], int]
 
 
-def scenario_run(config: Config) -> ScenarioRun:
-    """`invoke scenarios` on one image, in a child process with its own stack; its exit code."""
+class ScenarioRuns:
+    """`invoke scenarios` on one image, in a child process with its own stack (its exit
+    code); ``interrupt`` passes a Ctrl-C on to every live one and waits for its teardown."""
 
-    def run(image: str, names: Sequence[str], root: Path, tag: str) -> int:
-        options = config.child_options(
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.runners: list[Runner] = []
+
+    def __call__(self, image: str, names: Sequence[str], root: Path, tag: str) -> int:
+        options = self.config.child_options(
             image=image, profile="upstream", artifacts=str(root), only=",".join(names)
         )
         argv = [sys.executable, "-m", "invoke", "scenarios", "--jobs", "1"]
-        return Runner(sys.stdout, REPO_ROOT, options).call(tag, argv)
+        runner = Runner(sys.stdout, REPO_ROOT, options)
+        self.runners.append(runner)
+        return runner.call(tag, argv)
 
-    return run
+    def interrupt(self) -> None:
+        for runner in self.runners:
+            runner.interrupt()
+
+
+def scenario_run(config: Config) -> ScenarioRun:
+    return ScenarioRuns(config)
 
 
 def prepare(config: Config) -> None:
@@ -77,8 +90,33 @@ def run_history(
     if names == ("all",):
         names = tuple(s.name for s in load_all())
     load_all(only=list(names))  # an unknown name fails now, not after the builds
-    history = History(config, context, root, scenario_run(config), lambda line: log.info(line))
+    runs_of = ScenarioRuns(config)
+    history = History(config, context, root, runs_of, log.info, runs_of.interrupt)
     prepare(config)
+    try:
+        return _run(history, config, context, root, refs, names, scenarios, jobs,
+                    first_parent, fixes, runs, record)  # fmt: skip
+    except KeyboardInterrupt:
+        title = f"{context.name}: INTERRUPTED, the refs that finished"
+        paths = historyreport.write_all(history.done, root, title)
+        log.info("history interrupted; what finished is in %s", paths["markdown"])
+        raise
+
+
+def _run(
+    history: History,
+    config: Config,
+    context: Path,
+    root: Path,
+    refs: str | None,
+    names: tuple[str, ...],
+    scenarios: Sequence[str],
+    jobs: int,
+    first_parent: bool,
+    fixes: bool,
+    runs: int,
+    record: str | None,
+) -> int:
     parts: list[str] = []
     ok = True
     if refs:

@@ -87,27 +87,47 @@ class History:
         root: Path,
         run_scenarios: Callable[[str, Sequence[str], Path, str], int],
         out: Printer,
+        interrupt: Callable[[], None] = lambda: None,
     ) -> None:
         self.config = config
         self.context = context
         self.root = root
         self._run_scenarios = run_scenarios
         self._out = out
+        self._interrupt = interrupt  # SIGINT to the live scenario runs, and wait for them
         self._build_turn = threading.Lock()
+        self.stopping = threading.Event()
+        self.done: list[RefRow] = []  # as they finish: what an interrupted run still reports
 
     def run(self, jobs: Sequence[Job], workers: int) -> list[RefRow]:
+        """Every job's row, in the jobs' order. Ctrl-C (or SIGTERM, SIGHUP): no new build or
+        run starts, the live runs are interrupted (each tears its stack down), then the
+        KeyboardInterrupt goes on; ``done`` holds the rows that finished."""
         self.root.mkdir(parents=True, exist_ok=True)
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            return list(pool.map(self.one, jobs))
+        pool = ThreadPoolExecutor(max_workers=max(1, workers))
+        futures = [pool.submit(self.one, job) for job in jobs]
+        try:
+            return [f.result() for f in futures]
+        except KeyboardInterrupt:
+            self.stopping.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            self._interrupt()
+            raise
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def one(self, job: Job) -> RefRow:
         row = RefRow(job.ref)
         with self._build_turn:
-            self._build(row)
+            if not self.stopping.is_set():
+                self._build(row)
         row.cells = {name: [] for name in job.scenarios}
         for n in range(job.runs):
+            if self.stopping.is_set():
+                break
             for name, cell in self._scenarios(row, job.scenarios, n).items():
                 row.cells[name].append(cell)
+        self.done.append(row)
         return row
 
     def _build(self, row: RefRow) -> None:

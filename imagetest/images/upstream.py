@@ -13,6 +13,7 @@ image with the same final layout (images/upstream/Dockerfile) on bases built her
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import stat
@@ -292,8 +293,8 @@ def assemble_context(
     out: Printer = print,
 ) -> Path:
     """A fresh build context: the checkout's files, our Dockerfile, wheels and frontend."""
-    # One per checkout: builds of different refs may run at once.
-    name = hashlib.sha256(str(checkout).encode()).hexdigest()[:16]
+    # One per checkout and process: builds of refs (even of one ref) may run at once.
+    name = hashlib.sha256(f"{checkout}\0{os.getpid()}".encode()).hexdigest()[:16]
     context = CACHE_DIR / "context" / name
     shutil.rmtree(context, ignore_errors=True)
     context.mkdir(parents=True)

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import docker
 import pytest
 
 from imagetest.core.constants import REPO_ROOT
+from imagetest.core.errors import EXIT_INTERRUPTED
+from imagetest.engine.dockerutil import sweep
+from tests.faults.support import Streamed, runs_started_under
 from tests.locks import exclusive
 
 pytestmark = [pytest.mark.docker, pytest.mark.stack(weight=90)]
@@ -40,3 +45,29 @@ def test_rename_recreate_fails_before_249s_fix_and_passes_on_it(
     assert [c["status"] for c in parent["cells"]["rename-recreate-249"]] == ["failed"]
     assert "Failed to sync AAP Organizations" in parent["cells"]["rename-recreate-249"][0]["note"]
     assert [c["status"] for c in fix["cells"]["rename-recreate-249"]] == ["passed"]
+
+
+def test_sigterm_to_history_stops_its_scenario_run_and_keeps_what_finished(
+    docker_client: docker.DockerClient, upstream_bundle: Path, tmp_path: Path
+) -> None:
+    """SIGTERM to the parent alone (as a CI runner cancels a job): the child scenario run
+    gets a Ctrl-C and tears its stack down; history exits 130 with its table written."""
+    runs = tmp_path / "runs"
+    run = Streamed(
+        "history", "--context", str(upstream_bundle), "--refs", "4d5b2c1",
+        "--no-frontend", "--artifacts", str(tmp_path / "art"),
+        env={"IMAGETEST_RUNS_DIR": str(runs)},
+    )  # fmt: skip
+    try:
+        with exclusive("upstream-build"):  # the builds of the test above: one at a time
+            run.wait_for("[PHASE] seed started", 600)
+        run.proc.send_signal(signal.SIGTERM)
+        code = run.finish(180)
+    finally:
+        run.kill()
+        for run_id in runs_started_under(docker_client, runs):
+            sweep(docker_client, run_id)
+    assert code == EXIT_INTERRUPTED, run.output[-3000:]
+    assert runs_started_under(docker_client, runs) == set(), "a stack was left behind"
+    table = (tmp_path / "art" / "history.md").read_text()
+    assert "INTERRUPTED" in table
