@@ -388,7 +388,7 @@ def scenarios(
         first_parent="with A..B: only the commits on the first-parent line (merges, not "
         "the commits of each merged branch)",
         fixes="prove each chosen scenario's fixed_in: fails on the fix's parent, passes on it",
-        runs="runs of each scenario per ref (default 1; a fix's proof: at least 3)",
+        runs="runs of each scenario per ref (default 1; a fix's proof: 3)",
         record="also write the tables to this Markdown file (docs/history.md)",
     ),
 )
@@ -422,7 +422,7 @@ def history(
         code = run_history(
             config, refs=refs, scenarios=scenario or [], jobs=parse_count(jobs, "jobs"),
             first_parent=first_parent, fixes=fixes,
-            runs=parse_count(runs or "1", "runs"), record=record,
+            runs=parse_count(runs, "runs") if runs else None, record=record,
         )  # fmt: skip
         if code != 0:
             raise HarnessError("history: a ref did not build or a fix is not proven", exit_code=1)

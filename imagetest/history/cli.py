@@ -76,7 +76,7 @@ def run_history(
     jobs: int,
     first_parent: bool,
     fixes: bool,
-    runs: int,
+    runs: int | None,
     record: str | None,
 ) -> int:
     """Build and judge the refs (and/or prove the fixes); 0 when every cell is as expected."""
@@ -114,7 +114,7 @@ def _run(
     jobs: int,
     first_parent: bool,
     fixes: bool,
-    runs: int,
+    runs: int | None,
     record: str | None,
 ) -> int:
     parts: list[str] = []
@@ -122,16 +122,16 @@ def _run(
     if refs:
         repo = gitsource.open_repo(context, upstream.CACHE_DIR)
         wanted = expand_refs(repo, refs, first_parent=first_parent)
-        rows = history.run([Job(r, names, runs) for r in wanted], jobs)
+        rows = history.run([Job(r, names, runs or 1) for r in wanted], jobs)
         title = f"{len(rows)} refs of {context.name}, AAP {config.aap_version}"
         paths = historyreport.write_all(rows, root, title)
         parts.append(historyreport.markdown(rows, title))
         ok = all(r.build == "built" for r in rows)
         log.info("history: %s, %s", paths["markdown"], paths["html"])
     if fixes:
-        # a race must fail every time, not by luck: three runs at least
+        # a race must fail every time, not by luck: three runs unless --runs says otherwise
         chosen = [] if list(scenarios) in ([], ["all"]) else list(scenarios)  # []: every one
-        triples = fix_jobs(chosen, max(runs, FIX_RUNS))
+        triples = fix_jobs(chosen, runs or FIX_RUNS)
         done = history.run([j for _, parent, fix in triples for j in (parent, fix)], jobs)
         proofs = [(name, done[2 * i], done[2 * i + 1]) for i, (name, _, _) in enumerate(triples)]
         parts.append(historyreport.fixes_markdown(proofs))

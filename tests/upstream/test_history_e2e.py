@@ -60,7 +60,7 @@ def test_sigterm_to_history_stops_its_scenario_run_and_keeps_what_finished(
     )  # fmt: skip
     try:
         with exclusive("upstream-build"):  # the builds of the test above: one at a time
-            run.wait_for("[PHASE] seed started", 600)
+            run.wait_for(("-seed started", "-sync started"), 600)
         run.proc.send_signal(signal.SIGTERM)
         code = run.finish(180)
     finally:
