@@ -93,55 +93,51 @@ def run_history(
     runs_of = ScenarioRuns(config)
     history = History(config, context, root, runs_of, log.info, runs_of.interrupt)
     prepare(config)
+    parts: list[str] = []
+    ok = True
     try:
-        return _run(history, config, context, root, refs, names, scenarios, jobs,
-                    first_parent, fixes, runs, record)  # fmt: skip
+        if refs:
+            text, ok = _grid(history, refs, names, runs or 1, jobs, first_parent)
+            parts.append(text)
+        if fixes:
+            # a race must fail every time, not by luck: three runs unless --runs says otherwise
+            chosen = [] if list(scenarios) in ([], ["all"]) else list(scenarios)  # []: all
+            text, proven_all = _proofs(history, chosen, runs or FIX_RUNS, jobs)
+            parts.append(text)
+            ok = ok and proven_all
     except KeyboardInterrupt:
         title = f"{context.name}: INTERRUPTED, the refs that finished"
         paths = historyreport.write_all(history.done, root, title)
         log.info("history interrupted; what finished is in %s", paths["markdown"])
         raise
-
-
-def _run(
-    history: History,
-    config: Config,
-    context: Path,
-    root: Path,
-    refs: str | None,
-    names: tuple[str, ...],
-    scenarios: Sequence[str],
-    jobs: int,
-    first_parent: bool,
-    fixes: bool,
-    runs: int | None,
-    record: str | None,
-) -> int:
-    parts: list[str] = []
-    ok = True
-    if refs:
-        repo = gitsource.open_repo(context, upstream.CACHE_DIR)
-        wanted = expand_refs(repo, refs, first_parent=first_parent)
-        rows = history.run([Job(r, names, runs or 1) for r in wanted], jobs)
-        title = f"{len(rows)} refs of {context.name}, AAP {config.aap_version}"
-        paths = historyreport.write_all(rows, root, title)
-        parts.append(historyreport.markdown(rows, title))
-        ok = all(r.build == "built" for r in rows)
-        log.info("history: %s, %s", paths["markdown"], paths["html"])
-    if fixes:
-        # a race must fail every time, not by luck: three runs unless --runs says otherwise
-        chosen = [] if list(scenarios) in ([], ["all"]) else list(scenarios)  # []: every one
-        triples = fix_jobs(chosen, runs or FIX_RUNS)
-        done = history.run([j for _, parent, fix in triples for j in (parent, fix)], jobs)
-        proofs = [(name, done[2 * i], done[2 * i + 1]) for i, (name, _, _) in enumerate(triples)]
-        parts.append(historyreport.fixes_markdown(proofs))
-        ok = ok and all(proven(p, f, n) for n, p, f in proofs)
-        (root / "fixes.md").write_text(parts[-1])
-        historyreport.write_json(done, root / "fixes.json", "guarded fixes")
     text = "\n".join(parts)
     print(text)
     _publish(text, record)
     return 0 if ok else 1
+
+
+def _grid(
+    history: History, refs: str, names: tuple[str, ...], runs: int, jobs: int, first_parent: bool
+) -> tuple[str, bool]:
+    """Each ref x the scenarios, in the artifacts; its Markdown, and whether every ref built."""
+    repo = gitsource.open_repo(history.context, upstream.CACHE_DIR)
+    wanted = expand_refs(repo, refs, first_parent=first_parent)
+    rows = history.run([Job(r, names, runs) for r in wanted], jobs)
+    title = f"{len(rows)} refs of {history.context.name}, AAP {history.config.aap_version}"
+    paths = historyreport.write_all(rows, history.root, title)
+    log.info("history: %s, %s", paths["markdown"], paths["html"])
+    return historyreport.markdown(rows, title), all(r.build == "built" for r in rows)
+
+
+def _proofs(history: History, chosen: list[str], runs: int, jobs: int) -> tuple[str, bool]:
+    """Each chosen fix on its parent and on itself; its Markdown, and whether all are proven."""
+    triples = fix_jobs(chosen, runs)
+    done = history.run([j for _, parent, fix in triples for j in (parent, fix)], jobs)
+    proofs = [(name, done[2 * i], done[2 * i + 1]) for i, (name, _, _) in enumerate(triples)]
+    text = historyreport.fixes_markdown(proofs)
+    (history.root / "fixes.md").write_text(text)
+    historyreport.write_json(done, history.root / "fixes.json", "guarded fixes")
+    return text, all(proven(p, f, n) for n, p, f in proofs)
 
 
 def _publish(text: str, record: str | None) -> None:
