@@ -26,7 +26,7 @@ from imagetest.core.config import Config, resolve_config
 from imagetest.core.errors import HarnessError
 from imagetest.core.log import get_logger, setup_logging
 from imagetest.core.proc import child_env
-from imagetest.history.cli import prepare, scenario_run
+from imagetest.history.cli import ScenarioRuns, prepare
 from imagetest.history.grid import History, Job
 from imagetest.images import gitsource, upstream
 from imagetest.model.results import Status
@@ -62,7 +62,7 @@ def step(config: Config, scratch: Path, scenario: str, term: Terms, out_dir: Pat
 
 
 def judge(config: Config, commit: str, scenario: str, term: Terms, out_dir: Path) -> int:
-    history = History(config, Path(config.context or ""), out_dir, scenario_run(config), log.info)
+    history = History(config, Path(config.context or ""), out_dir, ScenarioRuns(config), log.info)
     row = history.one(Job(commit, (scenario,)))
     cell = (row.cells.get(scenario) or [None])[0]
     status = cell.status if cell and row.build == "built" else "not-built"

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from imagetest.core.config import Config, github_step_summary
@@ -23,7 +23,6 @@ DEFAULT_SCENARIO = "plain-test-image"
 FIX_RUNS = 3
 # --record rewrites the tables above this line of the file and keeps what is below it
 KEEP_MARK = "<!-- findings: written by hand, kept by invoke history --record -->"
-ScenarioRun = Callable[[str, Sequence[str], Path, str], int]
 
 
 class ScenarioRuns:
@@ -46,10 +45,6 @@ class ScenarioRuns:
     def interrupt(self) -> None:
         for runner in self.runners:
             runner.interrupt()
-
-
-def scenario_run(config: Config) -> ScenarioRun:
-    return ScenarioRuns(config)
 
 
 def prepare(config: Config) -> None:

@@ -13,7 +13,7 @@ import io
 import shutil
 import subprocess
 import tarfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from imagetest.core.errors import HarnessError
@@ -33,9 +33,6 @@ class RefSource:
     date: str  # committer date, ISO 8601
     subject: str
     path: Path  # the exported files
-
-    def describe(self) -> dict[str, str]:
-        return {k: str(v) for k, v in asdict(self).items()}
 
 
 def git(repo: Path, *args: str, binary: bool = False, timeout: float = GIT_TIMEOUT) -> bytes:
