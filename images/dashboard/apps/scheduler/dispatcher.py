@@ -20,7 +20,7 @@ from apps.clusters.connector import AAPError
 from apps.common.redis_client import wait_for_wake
 from apps.scheduler.models import SyncJob, SyncSchedule
 from apps.scheduler.queue import queue_sync
-from apps.scheduler.runners import ClusterBusy, parse_jobs, run_sync_job
+from apps.scheduler.runners import ClusterBusy, cluster_lock, parse_jobs, run_sync_job
 from apps.scheduler.schedules import next_run
 
 log = logging.getLogger(__name__)
@@ -163,14 +163,20 @@ class Dispatcher:
     def _sync(self, job: SyncJob) -> None:
         log.info("sync job %s started (cluster %s)", job.pk, job.cluster_id)
         try:
-            summary = run_sync_job(job, settings.SYNC_LOCK_SECONDS)
+            # The span recorded is the span locked, so one cluster's syncs never overlap in it.
+            with cluster_lock(job.cluster_id, settings.SYNC_LOCK_SECONDS):
+                SyncJob.objects.filter(pk=job.pk).update(started_at=timezone.now())
+                self._run_locked(job)
         except ClusterBusy as exc:
             log.info("sync job %s deferred: %s", job.pk, exc)
             SyncJob.objects.filter(pk=job.pk).update(
                 status=SyncJob.PENDING, started_at=None, worker=""
             )
             self.deferred[job.pk] = time.monotonic() + BUSY_RETRY_SECONDS
-            return
+
+    def _run_locked(self, job: SyncJob) -> None:
+        try:
+            summary = run_sync_job(job)
         except (AAPError, ValueError, KeyError, TypeError) as exc:
             self._finish(job, SyncJob.FAILED, f"{exc}")
             return

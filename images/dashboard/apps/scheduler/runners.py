@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,26 +28,33 @@ def sync_lock_name(cluster_id: int) -> str:
     return f"dashboard:sync-lock:cluster:{cluster_id}"
 
 
-def run_sync_job(job: SyncJob, lock_seconds: int) -> str:
-    lock = get_redis().lock(sync_lock_name(job.cluster_id), timeout=lock_seconds)
+@contextmanager
+def cluster_lock(cluster_id: int, lock_seconds: int) -> Iterator[None]:
+    """Hold one cluster's sync lock; ClusterBusy when another worker has it."""
+    lock = get_redis().lock(sync_lock_name(cluster_id), timeout=lock_seconds)
     if not lock.acquire(blocking=False):
-        raise ClusterBusy(f"cluster {job.cluster_id} is being synced by another worker")
+        raise ClusterBusy(f"cluster {cluster_id} is being synced by another worker")
     try:
-        cluster = Cluster.objects.get(pk=job.cluster_id)
-
-        def queue_parse(rows: list[ClusterSyncData]) -> None:
-            SyncJob.objects.bulk_create(
-                [SyncJob(cluster=cluster, type=SyncJob.TYPE_PARSE, sync_data=row) for row in rows]
-            )
-            if rows:
-                wake_after_commit()
-
-        return str(run_sync(cluster, job.since, job.until, queue_parse))
+        yield
     finally:
         try:
             lock.release()
         except Exception as exc:  # expired lock: log, the sync itself is done
-            log.warning("releasing %s: %s", sync_lock_name(job.cluster_id), exc)
+            log.warning("releasing %s: %s", sync_lock_name(cluster_id), exc)
+
+
+def run_sync_job(job: SyncJob) -> str:
+    """Sync one cluster's window; the caller holds the cluster's lock."""
+    cluster = Cluster.objects.get(pk=job.cluster_id)
+
+    def queue_parse(rows: list[ClusterSyncData]) -> None:
+        SyncJob.objects.bulk_create(
+            [SyncJob(cluster=cluster, type=SyncJob.TYPE_PARSE, sync_data=row) for row in rows]
+        )
+        if rows:
+            wake_after_commit()
+
+    return str(run_sync(cluster, job.since, job.until, queue_parse))
 
 
 def parse_jobs(jobs: list[SyncJob]) -> None:
