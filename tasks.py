@@ -13,16 +13,19 @@ from typing import Any
 
 from invoke import Context, Exit, task
 
+from imagetest.core.boundary import translate
 from imagetest.core.config import Config, parse_count, resolve_config, task_help
 from imagetest.core.constants import AAP_VERSIONS, REPO_ROOT
-from imagetest.core.errors import EXIT_INTERRUPTED, HarnessError, OptionError
-from imagetest.core.log import setup_logging
+from imagetest.core.errors import EXIT_INTERRUPTED, EXIT_STAGE, HarnessError, OptionError
+from imagetest.core.log import get_logger, setup_logging
 from imagetest.core.signals import signals_as_interrupt
 from imagetest.engine import dockerutil
 from imagetest.model.runstate import Runs, new_run_id
 from imagetest.run import pipeline, stepsummary, upcmd
 from imagetest.stages import doctor as doctor_mod
 from imagetest.stages import stack
+
+log = get_logger("tasks")
 
 
 def _config(c: Context, **flags: Any) -> Config:
@@ -50,6 +53,10 @@ def _guard(fn: Callable[[], Any], stage: str | None = None) -> Any:
         raise Exit(f"error{where}: {exc}", code=exc.exit_code) from None
     except KeyboardInterrupt:
         raise Exit("error: interrupted", code=EXIT_INTERRUPTED) from None
+    except Exception as exc:  # a library's or our own bug: one line, exit 2, never 1
+        log.debug("traceback of the failure below", exc_info=True)
+        where = f" (stage {stage})" if stage else ""
+        raise Exit(f"error{where}: {translate(exc, stage or '')}", code=EXIT_STAGE) from None
 
 
 def _stage(c: Context, name: str, **flags: Any) -> None:
@@ -64,6 +71,8 @@ def doctor(c: Context, verbose: bool = False) -> None:
     def run() -> None:
         if not doctor_mod.run_checks():
             raise HarnessError("the host is not ready (see the FAIL lines for the fix)")
+        removed = stack.reap(dockerutil.client(), Runs.of(_config(c, verbose=verbose)))
+        print(f"ok    {'stacks':<8} {len(removed)} left by killed runs removed")
 
     _guard(run)
 
@@ -254,10 +263,26 @@ def logs(c: Context, service: str | None = None, tail: str = "200") -> None:
     _guard(run)
 
 
-@task(auto_shortflags=False, help={"run-id": "the run to remove (default: the current stack)"})
-def teardown(c: Context, run_id: str | None = None) -> None:
-    """Remove the stack: compose down -v plus a sweep by the io.imagetest.run label."""
-    _guard(lambda: stack.teardown(Runs.of(_config(c)), run_id), stage="teardown")
+@task(
+    auto_shortflags=False,
+    help={
+        "run-id": "the run to remove (default: the current stack)",
+        "all": "every stack of this clone (kept, selected or left by a killed run)",
+    },
+)
+def teardown(c: Context, run_id: str | None = None, all: bool = False) -> None:
+    """Remove the stack: compose down -v plus a sweep by the io.imagetest.run label; stacks
+    whose harness process is gone go too."""
+
+    def run() -> None:
+        runs = Runs.of(_config(c))
+        if all:
+            stack.teardown_all(runs)
+            return
+        stack.teardown(runs, run_id)
+        stack.reap(dockerutil.client(), runs)
+
+    _guard(run, stage="teardown")
 
 
 @task(name="test-image", auto_shortflags=False, help=task_help("test-image"))

@@ -14,6 +14,9 @@ COMPOSE_DIR = REPO_ROOT / "compose"
 AAP_VERSIONS = ("2.4", "2.5", "2.6")
 # Every container, network and volume of a run carries it; its compose project is PREFIX+id.
 RUN_LABEL = "io.imagetest.run"
+# ... and the id of the clone (runs directory) that started it, and its owner process.
+CLONE_LABEL = "io.imagetest.clone"
+OWNER_LABEL = "io.imagetest.owner"
 PROJECT_PREFIX = "imagetest-"
 
 

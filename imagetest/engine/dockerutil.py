@@ -15,7 +15,7 @@ import docker.errors
 import docker.utils
 from docker.models.containers import Container
 
-from imagetest.core.constants import RUN_LABEL
+from imagetest.core.constants import CLONE_LABEL, OWNER_LABEL, RUN_LABEL
 from imagetest.core.errors import HarnessError
 from imagetest.core.log import get_logger
 
@@ -74,6 +74,18 @@ def leftovers(c: docker.DockerClient, run_id: str) -> dict[str, list[str]]:
         "networks": [x.name for x in c.networks.list(filters=flt)],
         "volumes": [x.name for x in c.volumes.list(filters=flt)],
     }
+
+
+def clone_stacks(c: docker.DockerClient, clone: str) -> dict[str, str]:
+    """Every stack of one clone on this engine: run id -> owner label (containers, and the
+    networks a partial start leaves)."""
+    flt = {"label": f"{CLONE_LABEL}={clone}"}
+    found: dict[str, str] = {}
+    for item in [*c.containers.list(all=True, filters=flt), *c.networks.list(filters=flt)]:
+        labels = (item.attrs.get("Config") or {}).get("Labels") or item.attrs.get("Labels") or {}
+        if RUN_LABEL in labels:
+            found.setdefault(labels[RUN_LABEL], labels.get(OWNER_LABEL, ""))
+    return found
 
 
 def sweep(c: docker.DockerClient, run_id: str) -> dict[str, list[str]]:

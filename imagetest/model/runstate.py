@@ -12,6 +12,8 @@ AAP version, the profile and the AAP's address from it, and nowhere else.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import secrets
@@ -29,6 +31,8 @@ from imagetest.core.errors import HarnessError
 PORT_NAMES = ("db", "aap", "web")
 STATE_NAME = "state.json"
 CURRENT_NAME = "current"
+KEPT_LOCK_NAME = ".kept.lock"
+_held_locks: dict[Path, int] = {}  # runs root -> open lock file, held until the process ends
 
 
 def new_run_id() -> str:
@@ -111,6 +115,7 @@ class RunState:
     artifacts: str = ""
     compose_files: list[str] = field(default_factory=list)
     created: float = field(default_factory=time.time)
+    owner: str = ""  # core/owner: the process the stack lives for, or "kept"
 
     # -- every path of a run directory ----------------------------------------------------
 
@@ -202,6 +207,39 @@ class Runs:
     @classmethod
     def of(cls, config: Config) -> Runs:
         return cls(config.runs_root(), (config.run or "").strip() or None)
+
+    @property
+    def clone(self) -> str:
+        """This runs directory's id on the engine (a label): the reaper and ``teardown --all``
+        never touch another clone's stacks, nor those of the tests' own runs directories."""
+        return hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:12]
+
+    def hold_kept_lock(self, command: str) -> None:
+        """One process at a time starts this clone's kept stack: the lock is held until this
+        process ends; a second `invoke up` (or `--keep`) meanwhile refuses in one line."""
+        if self.root in _held_locks:
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / KEPT_LOCK_NAME
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 200).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            raise HarnessError(
+                f"{holder} is starting this clone's kept stack; wait for it to finish, "
+                "or run throw-away stacks (test-image without --keep) side by side"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"`{command}` (pid {os.getpid()})".encode())
+        _held_locks[self.root] = fd
+
+    def run_ids(self) -> list[str]:
+        """The runs this directory has state for."""
+        if not self.root.is_dir():
+            return []
+        return sorted(p.parent.name for p in self.root.glob(f"*/{STATE_NAME}"))
 
     def current_id(self) -> str | None:
         """The selected run if any (drive one stack among several), else ``current``."""

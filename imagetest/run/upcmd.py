@@ -33,6 +33,7 @@ def bring_up(config: Config) -> tuple[RunState, bool]:
     diagnostics into the artifacts and keeps its stack for `invoke logs`.
     """
     runs = Runs.of(config)
+    runs.hold_kept_lock("up")  # a second `invoke up` meanwhile refuses, it does not race
     try:
         current = runs.load()
     except UnreadableState as exc:  # a state lost to a full disk or a kill: its stack goes

@@ -12,8 +12,9 @@ from urllib.parse import urlsplit, urlunsplit
 import docker
 import yaml
 
+from imagetest.core import owner
 from imagetest.core.config import Config
-from imagetest.core.constants import RUN_LABEL
+from imagetest.core.constants import CLONE_LABEL, OWNER_LABEL, RUN_LABEL
 from imagetest.core.errors import HarnessError
 from imagetest.core.log import get_logger
 from imagetest.engine import dockerutil
@@ -163,6 +164,15 @@ def health_settle(state: RunState) -> int:
     return 0 if str(ENGINE25_FILE) in state.compose_files else HEALTH_SETTLE_SECONDS
 
 
+def stack_labels(state: RunState) -> dict[str, str]:
+    """compose/compose.yml's x-labels, for the services the override adds."""
+    return {
+        RUN_LABEL: state.run_id,
+        CLONE_LABEL: Runs(state.root).clone,
+        OWNER_LABEL: state.owner,
+    }
+
+
 def write_override(
     state: RunState, profile: Profile, mounts: list[str], commands: dict[str, list[str]]
 ) -> Path:
@@ -171,7 +181,7 @@ def write_override(
     wait for, or else web, which task waits for)."""
     image = profile.image
     checks = {"web": image.web_healthcheck, "task": image.task_healthcheck}
-    labels = {RUN_LABEL: state.run_id}
+    labels = stack_labels(state)
     extra: dict[str, object] = {}
     if mounts:
         extra["volumes"] = mounts
@@ -223,6 +233,8 @@ def write_env_files(state: RunState, config: Config, profile: Profile, admin_pas
     image = profile.image
     project_env = {
         "IMAGETEST_RUN_ID": state.run_id,
+        "IMAGETEST_CLONE": Runs(state.root).clone,
+        "IMAGETEST_OWNER": state.owner,
         **state.images,
         "DB_USER": state.db["user"],
         "DB_PASSWORD": state.db["password"],
@@ -254,7 +266,13 @@ def up(
     throw-away run leaves ``.runs/current`` to whatever stack the user works on.
     """
     client = dockerutil.client()
+    runs = Runs.of(config)
+    if make_current:
+        runs.hold_kept_lock("up" if not config.keep else "test-image --keep")
+        replace_kept(runs)
+    reap(client, runs)
     state = new_state(config, images, run_id)
+    state.owner = owner.KEPT if make_current else owner.token()
     if dockerutil.version_at_least(dockerutil.api_version(client), START_INTERVAL_API):
         state.compose_files = [str(BASE_FILE), str(ENGINE25_FILE)]
     else:
@@ -266,7 +284,7 @@ def up(
     if not config.external_aap:
         write_private(state.password_file, password)
     if make_current:
-        Runs.of(config).make_current(state.run_id)
+        runs.make_current(state.run_id)
     compose = compose_for(state)
     log.info(
         "starting %s (db :%d, web :%d%s)",
@@ -296,6 +314,44 @@ def admin_password(state: RunState, config: Config) -> str:
     raise HarnessError(
         "no AAP password: set IMAGETEST_AAP_PASSWORD (or AAP_PASSWORD) for --aap-url"
     )
+
+
+def replace_kept(runs: Runs) -> None:
+    """One kept stack per clone: a new `--keep` replaces the last one, and says so."""
+    kept = Runs(runs.root).current_id()
+    if kept:
+        log.warning(
+            "replacing the kept stack %s (one per clone; set IMAGETEST_RUNS_DIR to keep "
+            "another side by side)",
+            kept,
+        )
+        teardown(runs, kept)
+
+
+def reap(client: docker.DockerClient, runs: Runs) -> list[str]:
+    """Remove this clone's stacks whose owner process is gone (killed before its teardown)."""
+    gone = [
+        (run_id, token)
+        for run_id, token in dockerutil.clone_stacks(client, runs.clone).items()
+        if not owner.alive(token)
+    ]
+    for run_id, token in gone:
+        log.warning(
+            "removing stack %s: its harness process (%s) is gone", run_id, owner.describe(token)
+        )
+        teardown(runs, run_id)
+    return [run_id for run_id, _ in gone]
+
+
+def teardown_all(runs: Runs) -> list[str]:
+    """`teardown --all`: every stack of this clone, by label and by state on disk."""
+    client = dockerutil.client()
+    run_ids = sorted(set(dockerutil.clone_stacks(client, runs.clone)) | set(runs.run_ids()))
+    if not run_ids:
+        log.info("nothing to tear down: this clone has no stack")
+    for run_id in run_ids:
+        teardown(runs, run_id)
+    return run_ids
 
 
 def teardown(runs: Runs, run_id: str | None = None) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,9 @@ class FakeCompose:
     def __init__(self) -> None:
         self.calls: list[tuple[str, ...]] = []
 
-    def run(self, *args: str, **_kw: Any) -> None:
+    def run(self, *args: str, **_kw: Any) -> subprocess.CompletedProcess[str]:
         self.calls.append(args)
+        return subprocess.CompletedProcess(args, 0, "", "")
 
 
 @pytest.fixture
@@ -52,6 +54,10 @@ def no_engine(monkeypatch: pytest.MonkeyPatch) -> FakeCompose:
     monkeypatch.setattr(stack.dockerutil, "api_version", lambda _client: "1.41")
     # the services as the engine would list them after `up --wait`: none left unhealthy
     monkeypatch.setattr(stack.dockerutil, "run_containers", lambda _client, _run: [])
+    monkeypatch.setattr(stack.dockerutil, "clone_stacks", lambda _client, _clone: {})
+    nothing: dict[str, list[str]] = {"containers": [], "networks": [], "volumes": []}
+    monkeypatch.setattr(stack.dockerutil, "sweep", lambda _client, _run: nothing)
+    monkeypatch.setattr(stack.dockerutil, "leftovers", lambda _client, _run: nothing)
     monkeypatch.setattr(stack, "compose_for", lambda _state: compose)
     return compose
 
@@ -96,6 +102,8 @@ def test_only_kept_runs_become_current(
     assert no_engine.calls and no_engine.calls[0][0] == "up"
     assert Runs(runs).load("new-run") is not None
     assert Runs(runs).current_id() == current_after
+    # one kept stack per clone: a new --keep replaces the last (its state goes with it)
+    assert (Runs(runs).load("user") is None) is keep
 
 
 def test_invoke_up_makes_its_stack_current(runs: Path, no_engine: FakeCompose) -> None:

@@ -67,7 +67,7 @@ def test_options_have_help() -> None:
 # Flags of a task that are not options of a run (not Config fields): the task's own.
 OWN_FLAGS = {
     "logs": {"service", "tail"},
-    "teardown": {"run_id"},
+    "teardown": {"run_id", "all"},
     "matrix": {"aap_versions", "jobs", "scenarios"},
     "scenarios": {"jobs", "worker_of"},
     "history": {"refs", "scenario", "jobs", "first_parent", "fixes", "runs", "record"},
