@@ -78,3 +78,24 @@ def interrupts_deferred(run_id: str, hint: str) -> Iterator[list[int]]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+@contextmanager
+def children_stopping(what: str) -> Iterator[list[int]]:
+    """A parent waits for its interrupted children (each tears its own stack down): a second
+    Ctrl-C or stop signal is noted, not raised, so no child is orphaned mid-teardown."""
+    received: list[int] = []
+    if not _main_thread():
+        yield received
+        return
+
+    def note(signum: int, _frame: Any) -> None:
+        received.append(signum)
+        log.warning("interrupted again: still waiting for %s to tear their stacks down", what)
+
+    previous = {s: signal.signal(s, note) for s in (signal.SIGINT, *STOP_SIGNALS)}
+    try:
+        yield received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -15,6 +15,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from imagetest.core.errors import EXIT_INTERRUPTED
+
 SUMMARY_NAME = "summary.json"  # a run, a matrix or a scenario set
 JUNIT_NAME = "junit.xml"
 SCENARIO_RESULT_NAME = "scenario.json"  # one scenario, beside its run's artifacts
@@ -252,6 +254,10 @@ class ScenarioResult:
             status=Status.FAILED,
             exit_code=code or 2,
             run_exit_code=code or 2,
-            error=f"the scenario ended (exit {code}) without {SCENARIO_RESULT_NAME}; "
-            "see its output",
+            error=(
+                "interrupted before it finished"
+                if code == EXIT_INTERRUPTED
+                else f"the scenario ended (exit {code}) without {SCENARIO_RESULT_NAME}; "
+                "see its output"
+            ),
         )

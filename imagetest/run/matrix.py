@@ -16,7 +16,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,6 +26,7 @@ from imagetest.core.constants import AAP_VERSIONS
 from imagetest.core.errors import EXIT_INTERRUPTED, EXIT_MISMATCH, EXIT_OK, EXIT_STAGE, HarnessError
 from imagetest.core.log import get_logger
 from imagetest.core.proc import child_env
+from imagetest.core.signals import children_stopping
 from imagetest.model.results import (
     JUNIT_NAME,
     OK_STATUSES,
@@ -38,6 +39,8 @@ from imagetest.model.results import (
 
 PASS, FAIL = Verdict.PASS, Verdict.FAIL
 ERROR = "error"  # the run left no usable summary
+NOT_STARTED = -1  # Runner.call: the run was not started (interrupted before)
+NOT_STARTED_PROBLEM = "not started: the matrix was interrupted"
 INTERRUPT_GRACE = 120.0  # seconds a run gets to tear its stack down after Ctrl-C
 _JUNIT_COUNTERS = ("tests", "failures", "errors", "skipped")
 
@@ -111,22 +114,27 @@ def run_matrix(
 
     _log.info("matrix: AAP %s, %d at a time, artifacts in %s", ", ".join(chosen), jobs, root)
     started = time.monotonic()
+    interrupted = False
+    pool = ThreadPoolExecutor(max_workers=min(jobs, len(chosen)))
+    futures: dict[str, Future[RunResult]] = {}
     try:
         if prepare:
             prepare_images(runner, list(prepare))
-        with ThreadPoolExecutor(max_workers=min(jobs, len(chosen))) as pool:
-            futures = [
-                pool.submit(runner.run, v, [*base, *_run_args(v, root)], root) for v in chosen
-            ]
-            results = [f.result() for f in futures]
+        for v in chosen:
+            futures[v] = pool.submit(runner.run, v, [*base, *_run_args(v, root)], root)
+        results = [f.result() for f in futures.values()]
     except KeyboardInterrupt:
-        runner.interrupt()
-        raise
+        interrupted = True
+        with children_stopping("the matrix's runs"):
+            runner.interrupt()
+            results = [_after_interrupt(v, futures.get(v), root) for v in chosen]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     total = time.monotonic() - started
 
     for result in results:
         load_run(result)
-    summary = combine_summaries(results, seconds=total)
+    summary = combine_summaries(results, seconds=total, interrupted=interrupted)
     write_json(root / SUMMARY_NAME, summary)
     combine_junit(results).write(root / JUNIT_NAME, encoding="utf-8", xml_declaration=True)
     for result in results:
@@ -140,7 +148,19 @@ def run_matrix(
             note,
         )
     _log.info("matrix: %s in %.1f s; %s", summary["verdict"], total, root / SUMMARY_NAME)
+    if interrupted:
+        raise KeyboardInterrupt  # the summary is written; the task exits 130
     return matrix_exit_code(results)
+
+
+def _after_interrupt(version: str, future: Future[RunResult] | None, root: Path) -> RunResult:
+    """A version's result once the runs are stopped: its own (it ended after its teardown),
+    or a stand-in for a run that never started."""
+    if future is not None and future.cancel() is False:
+        return future.result()
+    result = RunResult(version, EXIT_INTERRUPTED, 0.0, run_dir(root, version))
+    result.problem = NOT_STARTED_PROBLEM
+    return result
 
 
 def matrix_exit_code(results: Sequence[RunResult]) -> int:
@@ -206,32 +226,38 @@ class Runner:
         self._options = options
         self._lock = threading.Lock()
         self._procs: list[subprocess.Popen[str]] = []
+        self._stopping = False  # after interrupt(): no new run starts
 
     def run(self, version: str, argv: list[str], root: Path) -> RunResult:
         started = time.monotonic()
         code = self.call(f"aap-{version}", argv)
-        return RunResult(version, code, time.monotonic() - started, run_dir(root, version))
+        result = RunResult(version, code, time.monotonic() - started, run_dir(root, version))
+        if code == NOT_STARTED:
+            result.exit_code, result.problem = EXIT_INTERRUPTED, NOT_STARTED_PROBLEM
+        return result
 
     def call(self, tag: str, argv: list[str]) -> int:
         """Run argv with its output copied line by line, prefixed `[tag]`; its exit code."""
         env = child_env({**self._options, "PYTHONUNBUFFERED": "1"})
         env.pop("GITHUB_STEP_SUMMARY", None)  # the parent writes one summary for all
         prefix = f"[{tag}] "
-        self._emit(prefix + "$ " + shlex.join(argv))
-        proc = subprocess.Popen(
-            argv,
-            cwd=self._cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-            bufsize=1,
-            start_new_session=True,  # Ctrl-C reaches the runs through interrupt() only
-        )
-        with self._lock:
+        with self._lock:  # a run starts before interrupt() looks, or not at all
+            if self._stopping:
+                return NOT_STARTED
+            proc = subprocess.Popen(
+                argv,
+                cwd=self._cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
+                bufsize=1,
+                start_new_session=True,  # Ctrl-C reaches the runs through interrupt() only
+            )
             self._procs.append(proc)
+        self._emit(prefix + "$ " + shlex.join(argv))
         assert proc.stdout is not None
         for line in proc.stdout:
             self._emit(prefix + line.rstrip("\n"))
@@ -245,6 +271,7 @@ class Runner:
     def interrupt(self) -> None:
         """Ask every live run to stop (SIGINT: each tears its own stack down), then wait."""
         with self._lock:
+            self._stopping = True
             live = [p for p in self._procs if p.poll() is None]
         for proc in live:
             proc.send_signal(signal.SIGINT)
@@ -266,7 +293,8 @@ def load_run(result: RunResult) -> RunResult:
         if "scenarios" not in data:  # a scenario set's summary is read as it is
             RunSummary.from_json(data)
     except ValueError as exc:
-        result.problem = str(exc)
+        if result.problem != NOT_STARTED_PROBLEM:  # a run never started has no summary
+            result.problem = str(exc)
     else:
         result.summary = data
     if result.artifacts.is_dir():
@@ -285,8 +313,11 @@ def _is_junit(path: Path) -> bool:
     return False
 
 
-def combine_summaries(results: Sequence[RunResult], *, seconds: float) -> dict[str, Any]:
-    """One summary for the matrix: overall verdict and each version's verdict and figures."""
+def combine_summaries(
+    results: Sequence[RunResult], *, seconds: float, interrupted: bool = False
+) -> dict[str, Any]:
+    """One summary for the matrix: overall verdict and each version's verdict and figures;
+    ``interrupted``: the matrix was stopped (Ctrl-C or a stop signal) before its end."""
     runs = []
     for r in results:
         s = r.summary or {}
@@ -307,7 +338,9 @@ def combine_summaries(results: Sequence[RunResult], *, seconds: float) -> dict[s
         runs.append(entry)
     verdict = PASS if results and all(r.verdict == PASS for r in results) else FAIL
     return {
-        "verdict": verdict,
+        "verdict": FAIL if interrupted else verdict,
+        "interrupted": interrupted,
+        "exit_code": EXIT_INTERRUPTED if interrupted else matrix_exit_code(results),
         "aap_versions": [r.version for r in results],
         "seconds": round(seconds, 1),
         "runs": runs,

@@ -83,13 +83,16 @@ SUMMARY_KEYS = (
 )  # fmt: skip
 
 
-def summarize(results: list[ScenarioResult], config: Config, seconds: float) -> dict[str, Any]:
+def summarize(
+    results: list[ScenarioResult], config: Config, seconds: float, *, interrupted: bool = False
+) -> dict[str, Any]:
     """The set's summary.json: its verdict and a row per scenario."""
     worst = max((r.exit_code for r in results), default=EXIT_OK)
-    if any(r.exit_code == EXIT_INTERRUPTED for r in results):
+    if interrupted or any(r.exit_code == EXIT_INTERRUPTED for r in results):
         worst = EXIT_INTERRUPTED
     return {
         "verdict": Verdict.PASS if worst == EXIT_OK else Verdict.FAIL,
+        "interrupted": interrupted,
         "exit_code": worst,
         "image": config.image or "reference dashboard (built locally)",
         "profile": profile_name(config),

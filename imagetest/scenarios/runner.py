@@ -15,8 +15,9 @@ from typing import Any
 
 from imagetest.core.config import Config
 from imagetest.core.constants import REPO_ROOT
-from imagetest.core.errors import HarnessError
+from imagetest.core.errors import EXIT_INTERRUPTED, HarnessError
 from imagetest.core.log import get_logger
+from imagetest.core.signals import children_stopping
 from imagetest.model.results import (
     SCENARIO_RESULT_NAME,
     SUMMARY_NAME,
@@ -51,16 +52,27 @@ def load_result(root: Path, name: str, code: int) -> ScenarioResult:
 
 
 def run_all(scenarios: list[Scenario], config: Config, jobs: int, root: Path) -> dict[str, Any]:
-    """Every scenario, ``jobs`` workers at a time; the summary (also in root/summary.json)."""
+    """Every scenario, ``jobs`` workers at a time; the summary (also in root/summary.json).
+
+    Interrupted (Ctrl-C or a stop signal): each worker tears its stack down, the summary is
+    still written (marked interrupted, unfinished scenarios exit 130), then the interrupt goes on.
+    """
     if jobs < 1:
         raise HarnessError(f"--jobs must be 1 or more, not {jobs}")
     started = time.monotonic()
     root.mkdir(parents=True, exist_ok=True)
     workers = min(jobs, len(scenarios))
-    if workers == 1:
-        results = run_worker(list_claims(scenarios), config, root)
-    else:
-        results = _in_workers(scenarios, workers, root, config)
+    try:
+        if workers == 1:
+            results = run_worker(list_claims(scenarios), config, root)
+        else:
+            results = _in_workers(scenarios, workers, root, config)
+    except KeyboardInterrupt:
+        results = [load_result(root, s.name, EXIT_INTERRUPTED) for s in scenarios]
+        summary = summarize(results, config, time.monotonic() - started, interrupted=True)
+        write_json(root / SUMMARY_NAME, summary)
+        log.error("interrupted: the finished scenarios are in %s", root / SUMMARY_NAME)
+        raise
     summary = summarize(results, config, time.monotonic() - started)
     write_json(root / SUMMARY_NAME, summary)
     return summary
@@ -73,15 +85,17 @@ def _in_workers(
     they get the set's options (its AAP version too) as variables, as a matrix's runs do."""
     options = config.child_options(aap_version=config.aap_version)
     runner = Runner(sys.stdout, REPO_ROOT, options)
-    # the stack's images once, before the workers race to build them
-    prepare_images(runner, images_argv())
     argv = worker_argv([s.name for s in scenarios], root)
     pool = ThreadPoolExecutor(max_workers=workers)
-    futures = [pool.submit(runner.call, f"worker-{n + 1}", argv) for n in range(workers)]
     try:
+        # the stack's images once, before the workers race to build them
+        prepare_images(runner, images_argv())
+        futures = [pool.submit(runner.call, f"worker-{n + 1}", argv) for n in range(workers)]
         codes = [f.result() for f in futures]
     except KeyboardInterrupt:
-        runner.interrupt()  # each worker tears its stack down
+        with children_stopping("the scenario workers"):
+            runner.interrupt()  # each worker tears its stack down
+            pool.shutdown(wait=True, cancel_futures=True)
         raise
     finally:
         pool.shutdown(wait=True)
