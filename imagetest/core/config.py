@@ -10,6 +10,7 @@ given one that conflicts with it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
@@ -457,11 +458,24 @@ def github_step_summary(env: Mapping[str, str] | None = None) -> Path | None:
     return Path(value) if value else None
 
 
+def _not_writable(path: Path) -> str:
+    """Why ``path`` refuses writes, as a user reads it."""
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return "Read-only file system"
+    except OSError:
+        pass
+    return "no write permission"
+
+
 def check_artifacts_path(path: Path) -> None:
     """--artifacts must be a directory or creatable as one (checked, not created, here)."""
     if path.is_dir():
         if not os.access(path, os.W_OK | os.X_OK):
-            raise OptionError(f"--artifacts {path}: the directory is not writable; pick another")
+            raise OptionError(
+                f"--artifacts {path}: the directory is not writable ({_not_writable(path)}); "
+                "pick another"
+            )
         return
     if path.exists():
         raise OptionError(f"--artifacts {path}: a file is in the way; pass a directory path")
@@ -470,18 +484,24 @@ def check_artifacts_path(path: Path) -> None:
         parent = parent.parent
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
         raise OptionError(
-            f"--artifacts {path}: cannot create a directory under {parent}; "
-            "pass a writable directory path"
+            f"--artifacts {path}: cannot create a directory under {parent} "
+            f"({_not_writable(parent)}); pass a writable directory path"
         )
 
 
 def make_artifacts_dir(path: Path) -> Path:
-    """Create the artifacts directory, or one OptionError naming it (e.g. under /proc)."""
+    """Create the artifacts directory and write in it once, or one OptionError naming it (a
+    path under /proc, a full or read-only disk): before a stack starts, not after."""
+    probe = path / f".imagetest-probe.{os.getpid()}"
     try:
         path.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"0" * 4096)
     except OSError as exc:
         raise OptionError(
-            f"--artifacts {path}: cannot create the directory ({exc.strerror or 'refused'}); "
-            "pass a writable directory path"
+            f"--artifacts {path}: cannot write there ({exc.strerror or 'refused'}); "
+            "free space on that disk or pass a writable directory"
         ) from None
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink(missing_ok=True)
     return path

@@ -55,3 +55,13 @@ class ContainerDied(HarnessError):
     def __init__(self, message: str, *, service: str, stage: str | None = None) -> None:
         super().__init__(message, stage=stage)
         self.service = service
+
+
+class ArtifactWriteError(HarnessError):
+    """A file of the artifacts (or a summary) could not be written: a full or read-only disk."""
+
+    def __init__(self, path: object, exc: OSError) -> None:
+        super().__init__(
+            f"cannot write {path} ({exc.strerror or exc}); free space on that disk or pass "
+            "--artifacts with a writable directory"
+        )

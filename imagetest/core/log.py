@@ -37,3 +37,25 @@ def phase_passed(name: str, seconds: float) -> None:
 
 def phase_failed(name: str, seconds: float, reason: str) -> None:
     get_logger().error("[PHASE] %s failed (%.1f s): %s", name, seconds, reason)
+
+
+class FileLog(logging.FileHandler):
+    """A copy of the log in a file; a disk that refuses it (full, read-only) stops the copy
+    with one warning on stderr instead of a traceback per line."""
+
+    def __init__(self, path: object) -> None:
+        super().__init__(str(path), delay=True)
+        self.path = path
+        self.broken = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.broken:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if self.broken:
+            return
+        self.broken = True
+        reason = sys.exc_info()[1]
+        detail = getattr(reason, "strerror", None) or reason or "write failed"
+        sys.stderr.write(f"warning: {self.path}: the log copy stops here ({detail})\n")

@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from imagetest.core.errors import EXIT_INTERRUPTED
+from imagetest.core.errors import EXIT_INTERRUPTED, ArtifactWriteError
 
 SUMMARY_NAME = "summary.json"  # a run, a matrix or a scenario set
 JUNIT_NAME = "junit.xml"
@@ -44,12 +44,15 @@ OK_STATUSES = (Status.PASSED, "pass", "ok", Status.SKIPPED)
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write whole or not at all: a reader (or a full disk) never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write whole or not at all: a reader (or a full disk) never sees half a file; a disk
+    that refuses it is an ArtifactWriteError naming the path."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
         tmp.replace(path)
+    except OSError as exc:
+        raise ArtifactWriteError(path, exc) from None
     finally:
         tmp.unlink(missing_ok=True)
 

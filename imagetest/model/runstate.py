@@ -183,10 +183,15 @@ def write_private(path: Path, text: str) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise HarnessError(
-            f"cannot write {path} ({exc.strerror or exc}); free space on that disk, or set "
-            "IMAGETEST_RUNS_DIR to a writable directory"
-        ) from None
+        raise unwritable(path, exc) from None
+
+
+def unwritable(path: Path, exc: OSError) -> HarnessError:
+    """A runs directory that refuses a write (full or read-only disk)."""
+    return HarnessError(
+        f"cannot write {path} ({exc.strerror or exc}); free space on that disk, or set "
+        "IMAGETEST_RUNS_DIR to a writable directory"
+    )
 
 
 class UnreadableState(HarnessError):
@@ -219,9 +224,12 @@ class Runs:
         process ends; a second `invoke up` (or `--keep`) meanwhile refuses in one line."""
         if self.root in _held_locks:
             return
-        self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / KEPT_LOCK_NAME
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise unwritable(path, exc) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -231,9 +239,12 @@ class Runs:
                 f"{holder} is starting this clone's kept stack; wait for it to finish, "
                 "or run throw-away stacks (test-image without --keep) side by side"
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"`{command}` (pid {os.getpid()})".encode())
         _held_locks[self.root] = fd
+        try:  # who holds it, for the message above; a full disk only loses that
+            os.ftruncate(fd, 0)
+            os.write(fd, f"`{command}` (pid {os.getpid()})".encode())
+        except OSError:
+            pass
 
     def run_ids(self) -> list[str]:
         """The runs this directory has state for."""
@@ -285,10 +296,7 @@ class Runs:
         return state
 
     def make_current(self, run_id: str) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / f".current.{os.getpid()}.tmp"
-        tmp.write_text(run_id + "\n")
-        tmp.replace(self.root / CURRENT_NAME)
+        write_private(self.root / CURRENT_NAME, run_id + "\n")
 
     def clear_current(self, run_id: str) -> None:
         """Forget ``run_id`` as the current stack if ``current`` names it.

@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +23,13 @@ from imagetest.core.errors import (
     EXIT_MISMATCH,
     EXIT_OK,
     EXIT_STAGE,
+    ArtifactWriteError,
     HarnessError,
 )
 from imagetest.core.log import (
     DATEFMT,
     FORMAT,
+    FileLog,
     get_logger,
     phase_failed,
     phase_passed,
@@ -342,7 +344,7 @@ def outcome(exc: Exception, stage: str, ctx: RunContext) -> HarnessError:
 def run_log(path: Path) -> Iterator[None]:
     """Copy the harness log into the artifacts for the length of a run."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path)
+    handler = FileLog(path)
     handler.setFormatter(logging.Formatter(FORMAT, DATEFMT))
     logger = get_logger()
     if logger.level == logging.NOTSET:
@@ -450,7 +452,12 @@ def finish(
         problems=failed.problems if failed else (),
         indicators=ctx.indicators,
     )
-    write_summary(result)
+    try:
+        write_summary(result)
+    except ArtifactWriteError as exc:  # the run's outcome stands on screen; exit 2, not 0/1
+        log.error("%s", exc)
+        code = EXIT_INTERRUPTED if interrupted else EXIT_STAGE
+        result = replace(result, verdict=FAIL, exit_code=code, error=result.error or str(exc))
     return result
 
 

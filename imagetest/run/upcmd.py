@@ -74,7 +74,7 @@ def bring_up(config: Config) -> tuple[RunState, bool]:
 def failed_bring_up(ctx: RunContext, phase: Phase) -> HarnessError:
     """The error of a failed `invoke up`, after its diagnostics are written."""
     note = ""
-    if phase.name == "up":
+    if phase.name == "up" and dockerutil.run_containers(dockerutil.client(), ctx.run_id):
         default_diagnostics(ctx)
         note = (
             f"\ndiagnostics in {ctx.artifacts}; the stack stays for `invoke logs`, "

@@ -12,6 +12,7 @@ import psycopg
 import yaml
 from docker.models.containers import Container
 
+from imagetest.core.errors import ArtifactWriteError, HarnessError
 from imagetest.core.log import get_logger
 from imagetest.core.masking import mask_data, mask_text
 from imagetest.engine import dockerutil
@@ -26,8 +27,12 @@ LOG_TAIL = 5000  # lines per container
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    except OSError as exc:
+        path.unlink(missing_ok=True)  # no empty file that looks like "nothing happened"
+        raise ArtifactWriteError(path, exc) from None
 
 
 def run_secrets(state: RunState) -> list[str]:
@@ -107,8 +112,9 @@ def compose_ps(state: RunState, out: Path, secrets: list[str]) -> None:
 
 
 def capture(state: RunState, profile: Profile, out: Path, since: float | None = None) -> Path:
-    """Write everything into ``out`` in parallel; never raises for a missing part. A stack
-    that served several scenarios: ``since`` (epoch seconds) keeps the logs of this one."""
+    """Write everything into ``out`` in parallel. A part the stack cannot give is a warning;
+    a part the disk refuses fails the phase (ArtifactWriteError) once every part was tried.
+    A stack that served several scenarios: ``since`` (epoch seconds) keeps this one's logs."""
     out.mkdir(parents=True, exist_ok=True)
     secrets = run_secrets(state)
     jobs: list[tuple[Any, ...]] = [
@@ -121,12 +127,17 @@ def capture(state: RunState, profile: Profile, out: Path, since: float | None = 
             jobs.append((container_logs, container, out, secrets, since))
     except Exception as exc:
         log.warning("containers not listed: %s", exc)
+    unwritten: list[ArtifactWriteError] = []
     with ThreadPoolExecutor(max_workers=8) as pool:
         futures = [pool.submit(fn, *args) for fn, *args in jobs]
         for f in futures:
             try:
                 f.result()
+            except ArtifactWriteError as exc:
+                unwritten.append(exc)
             except Exception as exc:  # a diagnostic must never hide the real failure
                 log.warning("diagnostic step failed: %s", exc)
+    if unwritten:
+        raise HarnessError(f"diagnostics incomplete ({len(unwritten)} files): {unwritten[0]}")
     log.info("diagnostics in %s", out)
     return out

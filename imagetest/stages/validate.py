@@ -12,7 +12,7 @@ import httpx
 import psycopg
 
 from imagetest.core.constants import REPO_ROOT
-from imagetest.core.errors import CountMismatch, HarnessError
+from imagetest.core.errors import ArtifactWriteError, CountMismatch, HarnessError
 from imagetest.core.log import get_logger
 from imagetest.core.proc import child_env, run_bounded
 from imagetest.model.expected import ExpectedCounts
@@ -53,7 +53,11 @@ def run_validation(
     argv.append(f"--results-json={results}")
     env = child_env({"IMAGETEST_DB_URL": state.db_url()})
     result = run_bounded(argv, what="validation", timeout=timeout, env=env)
-    (artifacts / "validate.txt").write_text(result.stdout + result.stderr)
+    try:
+        (artifacts / "validate.txt").write_text(result.stdout + result.stderr)
+    except OSError as exc:
+        (artifacts / "validate.txt").unlink(missing_ok=True)
+        raise ArtifactWriteError(artifacts / "validate.txt", exc) from None
     records = read_results(results)
     judge(records)
     if result.returncode == 0 and records:

@@ -113,7 +113,7 @@ def test_artifacts_that_cannot_be_a_directory_stop_before_any_stage(tmp_path: Pa
     rec = Recorder()
     blocker = tmp_path / "file"
     blocker.write_text("")
-    with pytest.raises(OptionError, match="cannot create the directory"):
+    with pytest.raises(OptionError, match="cannot write there"):
         run_pipeline(
             Config(artifacts=str(blocker / "sub")),
             stages=[rec.stage("up")],
