@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import math
 import os
 import shlex
@@ -497,9 +498,10 @@ def make_artifacts_dir(path: Path) -> Path:
         path.mkdir(parents=True, exist_ok=True)
         probe.write_bytes(b"0" * 4096)
     except OSError as exc:
+        fix = "free space on that disk or " if exc.errno == errno.ENOSPC else ""
         raise OptionError(
             f"--artifacts {path}: cannot write there ({exc.strerror or 'refused'}); "
-            "free space on that disk or pass a writable directory"
+            f"{fix}pass a writable directory"
         ) from None
     finally:
         with contextlib.suppress(OSError):

@@ -108,7 +108,7 @@ def test_artifacts_that_cannot_be_a_directory(tmp_path: Path) -> None:
 
 
 def test_make_artifacts_dir_turns_os_errors_into_one_line() -> None:
-    with pytest.raises(OptionError, match=r"--artifacts /proc/imagetest-x: cannot create"):
+    with pytest.raises(OptionError, match=r"--artifacts /proc/imagetest-x: cannot write there"):
         make_artifacts_dir(Path("/proc/imagetest-x"))
 
 
