@@ -14,7 +14,7 @@ from typing import Any
 from invoke import Context, Exit, task
 
 from imagetest.core.boundary import translate
-from imagetest.core.config import Config, parse_count, resolve_config, task_help
+from imagetest.core.config import RUN_ID, Config, parse_count, resolve_config, task_help
 from imagetest.core.constants import AAP_VERSIONS, REPO_ROOT
 from imagetest.core.errors import EXIT_INTERRUPTED, EXIT_STAGE, HarnessError, OptionError
 from imagetest.core.log import get_logger, setup_logging
@@ -26,6 +26,7 @@ from imagetest.stages import doctor as doctor_mod
 from imagetest.stages import stack
 
 log = get_logger("tasks")
+SERVICES = "db, redis, aap, migrate, web, task"  # compose/compose.yml and the profile's
 
 
 def _config(c: Context, **flags: Any) -> Config:
@@ -112,7 +113,7 @@ def build(
         "offline": offline,
     }
     _guard(
-        lambda: build_dashboard(_config(c, verbose=verbose, **flags), dockerutil.client()),
+        lambda: build_dashboard(_config(c, verbose=verbose, **flags)),
         stage="build",
     )
 
@@ -252,6 +253,8 @@ def logs(c: Context, service: str | None = None, tail: str = "200") -> None:
 
     def run() -> None:
         lines = parse_count(tail, "tail")
+        if service and service not in SERVICES:
+            raise OptionError(f"--service {service!r}: not a service; use one of {SERVICES}")
         state = Runs.of(_config(c)).require()
         for container in dockerutil.run_containers(dockerutil.client(), state.run_id):
             name = container.labels.get("com.docker.compose.service", container.name)
@@ -275,6 +278,8 @@ def teardown(c: Context, run_id: str | None = None, all: bool = False) -> None:
     whose harness process is gone go too."""
 
     def run() -> None:
+        if run_id is not None and not RUN_ID.fullmatch(run_id):
+            raise OptionError(f"--run-id {run_id!r} is not a run id; see the folders of .runs")
         runs = Runs.of(_config(c))
         if all:
             stack.teardown_all(runs)

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime
 import errno
 import math
 import os
+import re
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from imagetest.core.constants import AAP_VERSIONS, REPO_ROOT, expected_path, profile_path
 from imagetest.core.errors import OptionError
@@ -433,10 +436,68 @@ def validate_config(config: Config) -> None:
         raise OptionError("--skip-seed needs --aap-url: the emulator starts empty every run")
     if config.external_aap and not str(config.aap_url).startswith(("http://", "https://")):
         raise OptionError(f"--aap-url {config.aap_url!r} must start with http:// or https://")
+    if config.external_aap and not urlsplit(str(config.aap_url)).hostname:
+        raise OptionError(f"--aap-url {config.aap_url!r} names no host; e.g. https://aap:443")
     if config.artifacts:
         check_artifacts_path(Path(config.artifacts))
     for name in ("web_command", "task_command"):
         check_command(name, getattr(config, name), config.source(name))
+    if config.image is not None:
+        check_image_reference(option_label("image", config.source("image")), config.image)
+    check_paths(config)
+    for name in ("since", "until"):
+        check_date(option_label(name, config.source(name)), getattr(config, name))
+    if config.run is not None and not RUN_ID.fullmatch(config.run):
+        raise OptionError(
+            f"{option_label('run', config.source('run'))} {config.run!r} is not a run id; "
+            "the ids are the folders of the runs directory (.runs)"
+        )
+
+
+# A run id: letters, digits, '.', '_' and '-' (new_run_id makes 20261206-031854-c028a0).
+RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+# Docker's reference grammar, in short: [host[:port]/]path[:tag][@digest]; the path is
+# lowercase components separated by '/', the tag up to 128 word characters.
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_DOMAIN = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9-]+)*(?::[0-9]+)?/)?"
+IMAGE_REFERENCE = re.compile(
+    rf"{_DOMAIN}{_COMPONENT}(?:/{_COMPONENT})*(?::[\w][\w.-]{{0,127}})?(?:@sha256:[a-f0-9]{{64}})?"
+)
+
+
+def check_image_reference(label: str, value: str) -> None:
+    if len(value) > 255 or not IMAGE_REFERENCE.fullmatch(value):
+        raise OptionError(
+            f"{label} {value[:80]!r} is not an image reference: [registry/]name[:tag], "
+            "the name in lowercase (e.g. localhost/dashboard:dev)"
+        )
+
+
+def check_date(label: str, value: str) -> None:
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        raise OptionError(f"{label} {value[:40]!r} is not a date; use YYYY-MM-DD") from None
+
+
+def check_paths(config: Config) -> None:
+    """Files and directories the options name exist, before anything starts."""
+    profile = config.profile
+    if not profile_path(profile).is_file():
+        raise OptionError(
+            f"{option_label('profile', config.source('profile'))} {profile[:80]!r}: no such "
+            f"profile; use reference, upstream or the path of a YAML file"
+        )
+    wanted = {"expected": "file", "aap_access": "file", "context": "any", "dockerfile": "file"}
+    for name, kind in wanted.items():
+        value = getattr(config, name)
+        if value is None:
+            continue
+        path = Path(value)
+        ok = path.is_file() if kind == "file" else path.exists()
+        if not ok:
+            what = "not a file" if path.exists() else "no such file or directory"
+            raise OptionError(f"{option_label(name, config.source(name))} {value[:80]!r}: {what}")
 
 
 def check_command(name: str, value: str | None, source: str) -> None:

@@ -31,6 +31,7 @@ from imagetest.history.grid import History, Job
 from imagetest.images import gitsource, upstream
 from imagetest.model.results import Status
 from imagetest.model.runstate import new_run_id
+from imagetest.scenarios.model import load_all
 
 log = get_logger("bisect")
 SKIP = 125
@@ -95,6 +96,7 @@ def run_bisect(config: Config, *, good: str, bad: str, scenario: str, fixed: boo
     """0 and the commit when found; 2 when git cannot decide (skips, endpoints wrong)."""
     if not config.context:
         raise HarnessError("bisect needs --context (a clone of automation-reports or a bundle)")
+    load_all(only=[scenario])  # an unknown name fails now, not after the builds
     term = terms(fixed)
     repo = gitsource.open_repo(Path(config.context), upstream.CACHE_DIR)
     old_ref, new_ref = (bad, good) if fixed else (good, bad)

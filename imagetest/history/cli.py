@@ -7,9 +7,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from imagetest.core.config import Config, github_step_summary
+from imagetest.core.config import Config, github_step_summary, make_artifacts_dir
 from imagetest.core.constants import REPO_ROOT
-from imagetest.core.errors import HarnessError
+from imagetest.core.errors import HarnessError, OptionError
 from imagetest.core.log import get_logger
 from imagetest.history import report as historyreport
 from imagetest.history.grid import History, Job, RefRow, expand_refs, proven
@@ -80,11 +80,17 @@ def run_history(
     if not refs and not fixes:
         raise HarnessError("give --refs A..B or a list, and/or --fixes")
     context = Path(config.context)
-    root = config.artifacts_dir(f"history-{new_run_id()}")
+    if record and not Path(record).parent.is_dir():
+        raise OptionError(f"--record {record}: its directory does not exist; create it first")
+    root = make_artifacts_dir(config.artifacts_dir(f"history-{new_run_id()}"))
     names = tuple(scenarios) or (DEFAULT_SCENARIO,)
     if names == ("all",):
         names = tuple(s.name for s in load_all())
     load_all(only=list(names))  # an unknown name fails now, not after the builds
+    wanted: list[str] = []
+    if refs:  # an unknown ref too
+        repo = gitsource.open_repo(context, upstream.CACHE_DIR)
+        wanted = expand_refs(repo, refs, first_parent=first_parent)
     runs_of = ScenarioRuns(config)
     history = History(config, context, root, runs_of, log.info, runs_of.interrupt)
     prepare(config)
@@ -92,7 +98,7 @@ def run_history(
     ok = True
     try:
         if refs:
-            text, ok = _grid(history, refs, names, runs or 1, jobs, first_parent)
+            text, ok = _grid(history, wanted, names, runs or 1, jobs)
             parts.append(text)
         if fixes:
             # a race must fail every time, not by luck: three runs unless --runs says otherwise
@@ -112,11 +118,9 @@ def run_history(
 
 
 def _grid(
-    history: History, refs: str, names: tuple[str, ...], runs: int, jobs: int, first_parent: bool
+    history: History, wanted: list[str], names: tuple[str, ...], runs: int, jobs: int
 ) -> tuple[str, bool]:
     """Each ref x the scenarios, in the artifacts; its Markdown, and whether every ref built."""
-    repo = gitsource.open_repo(history.context, upstream.CACHE_DIR)
-    wanted = expand_refs(repo, refs, first_parent=first_parent)
     rows = history.run([Job(r, names, runs) for r in wanted], jobs)
     title = f"{len(rows)} refs of {history.context.name}, AAP {history.config.aap_version}"
     paths = historyreport.write_all(rows, history.root, title)

@@ -57,14 +57,17 @@ def expand_refs(repo: Path, spec: str, *, first_parent: bool) -> list[str]:
     """`A..B` (oldest first, as git rev-list gives it) or a comma-separated list of refs."""
     spec = spec.strip()
     if ".." in spec:
-        args = ["rev-list", "--reverse", *(["--first-parent"] if first_parent else []), spec]
-        refs = gitsource.text(repo, *args).split()
+        old, new = (gitsource.resolve(repo, end.strip())[0] for end in spec.split("..", 1))
+        flags = ["--first-parent"] if first_parent else []
+        refs = gitsource.text(repo, "rev-list", "--reverse", *flags, f"{old}..{new}").split()
         if not refs:
             raise HarnessError(f"--refs {spec}: the range holds no commit in {repo}")
         return refs
     refs = [r.strip() for r in spec.split(",") if r.strip()]
     if not refs:
         raise HarnessError("--refs is empty: give A..B or a comma-separated list of refs")
+    for ref in refs:  # each exists, before anything is built
+        gitsource.resolve(repo, ref)
     return refs
 
 

@@ -9,8 +9,9 @@ import docker
 
 from imagetest import images
 from imagetest.core.config import Config
-from imagetest.core.errors import HarnessError
+from imagetest.core.errors import HarnessError, OptionError
 from imagetest.core.log import get_logger
+from imagetest.engine import dockerutil
 from imagetest.images import registry, upstream
 from imagetest.images.imagespec import ImageSpec, hash_inputs
 
@@ -58,12 +59,13 @@ def resolve_images(config: Config, client: docker.DockerClient) -> ResolvedImage
     return ResolvedImages(env=env, image=ref, image_id=under_test.id, digest=under_test.digest)
 
 
-def build_dashboard(config: Config, client: docker.DockerClient) -> str:
+def build_dashboard(config: Config) -> str:
     """`invoke build`: the reference images, or a dashboard image from --context."""
     if (config.public_base or config.ref) and not config.context:
-        raise HarnessError(
+        raise OptionError(
             "--public-base and --ref need --context (an automation-reports checkout or bundle)"
         )
+    client = dockerutil.client()  # after the options: a mistake is named before the engine
     if not config.context:
         results = images.ensure_images(
             [DASHBOARD, EMULATOR], config=config, client=client, out=log.info

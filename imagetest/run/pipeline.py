@@ -178,11 +178,11 @@ def expected_syncs(ctx: RunContext) -> int:
 
 
 def stage_preflight(ctx: RunContext) -> None:
-    """Fail in a second on what would fail later: engine, compose, profile, expected file."""
-    dockerutil.client()
-    compose.compose_version()
+    """Fail in a second on what would fail later: profile, expected file, engine, compose."""
     config = ctx.config
     check_against_profile(ctx.need_expected(), ctx.need_profile(), config.aap_version)
+    dockerutil.client()
+    compose.compose_version()
     if (
         config.external_aap
         and validate.aap_ping(str(config.aap_url), verify=not config.aap_insecure) is None
@@ -502,7 +502,10 @@ def render(result: PipelineResult) -> str:
 def on_stack(config: Config) -> RunContext:
     """A context on the current stack, its options layered over the stack's (single stages).
 
-    An option given that contradicts the stack is refused (Config.with_stack)."""
+    An option given that contradicts the stack is refused (Config.with_stack); an expected
+    file given is read first, so a bad one is named before "no stack is up"."""
+    if config.expected:
+        load_expected(config.expected_path())
     state = Runs.of(config).require()
     config = config.with_stack(state.stack.options(), state.run_id)
     artifacts = Path(state.artifacts) if state.artifacts else config.artifacts_dir(state.run_id)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from imagetest.core.config import Config, parse_count, task_options
-from imagetest.core.errors import HarnessError
+from imagetest.core.errors import HarnessError, OptionError
 from imagetest.model.runstate import new_run_id
 from imagetest.run import stepsummary
 from imagetest.scenarios.model import load_all
@@ -27,7 +27,10 @@ def run_scenarios(ctx: Any, flags: dict[str, Any], make_config: Callable[..., Co
     if not chosen:
         raise HarnessError(f"no scenario runs on AAP {config.aap_version}; see scenarios/")
     if flags.get("worker_of"):
-        _work_for(chosen, config, Path(str(flags["worker_of"])))
+        root = Path(str(flags["worker_of"]))
+        if not root.is_dir():  # the parent made it: anything else is a mistaken call
+            raise OptionError(f"--worker-of {root}: no such set; the flag is for --jobs only")
+        _work_for(chosen, config, root)
         return
     summary = run_all(chosen, config, parse_count(flags.get("jobs") or 1, "jobs"), root)
     print(render(summary))

@@ -121,7 +121,7 @@ def test_frontend_is_skipped_without_npm(
         (["--context", ".", "--ref", "no-such-ref", "--public-base"], "--ref no-such-ref: no such"),
         (["--context", "/proc/self", "--ref", "main", "--public-base"], "is not a git repository"),
         (["--context", "/etc/hostname", "--ref", "main", "--public-base"], "nor a bundle"),
-        (["--context", "/nonexistent-checkout", "--public-base"], "no such directory"),
+        (["--context", "/nonexistent-checkout", "--public-base"], "no such file or directory"),
         (["--context", ".", "--public-base"], "is not an automation-reports checkout"),
         (["--context", ".", "--no-frontend"], "--no-frontend goes with --public-base"),
     ],
