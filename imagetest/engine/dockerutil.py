@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import functools
 import shlex
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import docker
@@ -15,6 +11,8 @@ import docker.errors
 import docker.utils
 from docker.models.containers import Container
 
+from imagetest.core import bounded
+from imagetest.core.bounded import Bound
 from imagetest.core.constants import CLONE_LABEL, OWNER_LABEL, RUN_LABEL
 from imagetest.core.errors import HarnessError
 from imagetest.core.log import get_logger
@@ -109,16 +107,6 @@ def sweep(c: docker.DockerClient, run_id: str) -> dict[str, list[str]]:
     return removed
 
 
-@dataclass(frozen=True)
-class Bound:
-    """How long a command in a container may take, and the check that runs every second
-    while it does (the stack's liveness: a paused or dead service ends the wait at once)."""
-
-    seconds: float
-    watch: Callable[[], None] = field(default=lambda: None)
-    every: float = 1.0
-
-
 def exec_run(
     container: Container,
     argv: list[str],
@@ -132,31 +120,13 @@ def exec_run(
     and the deadline; a command that blocks (a paused Redis, a lock) cannot hang the run."""
     if bound is None:
         return _exec(container, argv, workdir)
-    done: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            done["result"] = _exec(container, argv, workdir)
-        except BaseException as exc:  # handed to the waiting thread
-            done["error"] = exc
-
-    thread = threading.Thread(target=work, name="exec", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + bound.seconds
-    while True:
-        thread.join(bound.every)
-        if not thread.is_alive():
-            break
-        bound.watch()
-        if time.monotonic() >= deadline:
-            where = container.labels.get("com.docker.compose.service") or container.name
-            raise HarnessError(
-                f"`{shlex.join(argv)}` in the {where} container did not finish within "
-                f"{bound.seconds:.0f} s; see that container's log, or raise --timeout"
-            )
-    if "error" in done:
-        raise done["error"]
-    return done["result"]
+    where = container.labels.get("com.docker.compose.service") or container.name
+    return bounded.call(
+        lambda: _exec(container, argv, workdir),
+        bound,
+        f"`{shlex.join(argv)}` in the {where} container",
+        "see that container's log, or raise --timeout",
+    )
 
 
 def _exec(container: Container, argv: list[str], workdir: str | None) -> tuple[int, str]:

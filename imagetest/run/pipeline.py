@@ -17,6 +17,7 @@ from typing import Any
 import psycopg
 
 from imagetest.core.boundary import translate
+from imagetest.core.bounded import Bound
 from imagetest.core.config import Config, make_artifacts_dir
 from imagetest.core.errors import (
     EXIT_INTERRUPTED,
@@ -218,8 +219,13 @@ def stage_up(ctx: RunContext) -> None:
     start_stack(ctx, make_current=ctx.config.keep)
 
 
+def seed_watch(ctx: RunContext) -> Callable[[], None] | None:
+    """The emulator's stack is watched while seeding; an external AAP is not ours to watch."""
+    return None if ctx.config.external_aap else ctx.alive("seed")
+
+
 def stage_seed(ctx: RunContext) -> None:
-    ctx.access = seed.seed(ctx.need_state(), ctx.config)
+    ctx.access = seed.seed(ctx.need_state(), ctx.config, watch=seed_watch(ctx))
 
 
 def stage_sync(ctx: RunContext) -> None:
@@ -247,7 +253,7 @@ def stage_sync(ctx: RunContext) -> None:
         await_first_sync=await_first_sync,
         fresh_access=lambda: seed.fresh_access(state, config),
         connect=connector(state),
-        bound=dockerutil.Bound(config.timeout, alive),
+        bound=Bound(config.timeout, alive),
     )
 
 

@@ -21,6 +21,8 @@ import docker
 import psycopg
 from docker.models.containers import Container
 
+from imagetest.core import bounded
+from imagetest.core.bounded import Bound
 from imagetest.core.errors import HarnessError
 from imagetest.core.log import get_logger
 from imagetest.engine import dockerutil
@@ -58,20 +60,24 @@ def reusable(state: RunState) -> bool:
     return all(name in found and dockerutil.serving(found[name]) for name in KEPT)
 
 
-def snapshot(state: RunState) -> None:
+def snapshot(state: RunState, timeout: float) -> None:
     """Copy the dashboard's database, as it is now, into PRISTINE_DB."""
     started = time.monotonic()
     db = _services(dockerutil.client(), state).get("db")
     if db is None:
         raise HarnessError("reset: the stack has no db container; run the scenario again")
-    code, output = dockerutil.exec_run(db, ["sh", "-c", COPY_SCRIPT])
+    code, output = dockerutil.exec_run(db, ["sh", "-c", COPY_SCRIPT], bound=Bound(timeout))
     if code != 0:
         last = (output.strip().splitlines() or ["no output"])[-1]
         raise HarnessError(f"copying the migrated database failed (exit {code}): {last}")
     log.info("database copied as %s (%.1f s)", PRISTINE_DB, time.monotonic() - started)
 
 
-def _restore(state: RunState) -> None:
+def _restore(state: RunState, timeout: float) -> None:
+    bounded.call(lambda: _recreate(state), Bound(timeout), "recreating the database (service db)")
+
+
+def _recreate(state: RunState) -> None:
     name = state.db["name"]
     with psycopg.connect(
         state.db_url().rsplit("/", 1)[0] + "/postgres", autocommit=True, connect_timeout=10
@@ -80,8 +86,8 @@ def _restore(state: RunState) -> None:
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE {PRISTINE_DB}')
 
 
-def _flush(redis: Container) -> None:
-    code, output = dockerutil.exec_run(redis, ["redis-cli", "flushall"])
+def _flush(redis: Container, timeout: float) -> None:
+    code, output = dockerutil.exec_run(redis, ["redis-cli", "flushall"], bound=Bound(timeout))
     if code != 0 or "OK" not in output:
         raise HarnessError(f"reset: redis-cli flushall answered {output.strip()!r} (exit {code})")
 
@@ -102,7 +108,10 @@ def reset(state: RunState, timeout: float) -> None:
     renewed = [name for name in (*APP, EMULATOR) if name in found]
     with ThreadPoolExecutor(max_workers=len(renewed)) as pool:
         list(pool.map(_remove, (found[name] for name in renewed)))
-        replaced = [pool.submit(_restore, state), pool.submit(_flush, found["redis"])]
+        replaced = [
+            pool.submit(_restore, state, timeout),
+            pool.submit(_flush, found["redis"], timeout),
+        ]
         for job in replaced:
             job.result()
     stack.compose_for(state).run("up", "-d", "--no-deps", *renewed, timeout=timeout)

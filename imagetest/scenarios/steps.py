@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from imagetest.core.bounded import Bound
 from imagetest.core.errors import CountMismatch, HarnessError
 from imagetest.core.log import get_logger
 from imagetest.engine import dockerutil
@@ -75,7 +76,7 @@ def resync_step(ctx: RunContext) -> None:
     access = seed.load_access(state.access_file)
     container = dockerutil.service_container(dockerutil.client(), state.run_id, sync.TASK_SERVICE)
     argv = profile.command("syncdata", since=config.since, until=config.until)
-    bound = dockerutil.Bound(config.timeout, ctx.alive("resync"))
+    bound = Bound(config.timeout, ctx.alive("resync"))
     sync.run_manage(container, argv, profile, sync.secrets_of(access), "resync", bound)
 
 

@@ -79,7 +79,7 @@ class Keeper:
     def _up(self, ctx: RunContext) -> None:
         self.ready = False
         pipeline.stage_up(ctx)
-        reset.snapshot(ctx.need_state())
+        reset.snapshot(ctx.need_state(), ctx.config.timeout)
         self.ready = True
 
     def _reset(self, ctx: RunContext) -> None:

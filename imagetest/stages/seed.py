@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,13 @@ ACCESS_KEYS = ("client_id", "client_secret", "access_token")
 log = get_logger("seed")
 
 
-def seed(state: RunState, config: Config, *, tokens_only: bool = False) -> dict[str, Any]:
+def seed(
+    state: RunState,
+    config: Config,
+    *,
+    tokens_only: bool = False,
+    watch: Callable[[], None] | None = None,
+) -> dict[str, Any]:
     """Create the test data and the dashboard's token; keep aap_access.json (mode 0600).
 
     ``tokens_only``: the data is there; only rotate the token pair (a fresh one AAP honours).
@@ -51,7 +58,9 @@ def seed(state: RunState, config: Config, *, tokens_only: bool = False) -> dict[
     env = child_env({"AAP_PASSWORD": password})
     spec = state.stack
     log.info("seeding %s (AAP %s) as %s", spec.aap_url, spec.aap_version, spec.aap_username)
-    result = run_bounded(argv, what="setup_aap.py", timeout=config.timeout + 10, env=env)
+    result = run_bounded(
+        argv, what="setup_aap.py", timeout=config.timeout + 10, env=env, watch=watch
+    )
     for line in result.stdout.splitlines():
         log.debug("setup_aap: %s", mask_text(line, [password]))
     if result.returncode != 0:

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import yaml
 from docker.models.containers import Container
 
+from imagetest.core.bounded import Bound
 from imagetest.core.errors import HarnessError
 from imagetest.core.log import get_logger
 from imagetest.core.masking import mask_text
@@ -28,6 +29,8 @@ from imagetest.model.profile import Profile
 from imagetest.model.runstate import RunState, write_private
 from imagetest.stages.wait import Connect, status_counts
 
+# a command that answers at once unless the container is frozen
+QUICK_EXEC_SECONDS = 30.0
 log = get_logger("sync")
 TASK_SERVICE = "task"
 MIN_DTSTART_AHEAD_S = 3.0
@@ -80,7 +83,9 @@ def cluster_entry(
 
 def copy_into(container: Container, text: str, path: str) -> None:
     """Put a private file into the container, owned by the container's user."""
-    _code, ids = dockerutil.exec_run(container, ["sh", "-c", "id -u; id -g"])
+    _code, ids = dockerutil.exec_run(
+        container, ["sh", "-c", "id -u; id -g"], bound=Bound(QUICK_EXEC_SECONDS)
+    )
     uid, gid = (int(x) if x.strip().isdigit() else 0 for x in ([*ids.split(), "0", "0"])[:2])
     data = text.encode()
     target = PurePosixPath(path)
@@ -100,7 +105,7 @@ def run_manage(
     profile: Profile,
     secrets: list[str],
     stage: str,
-    bound: dockerutil.Bound | None = None,
+    bound: Bound | None = None,
 ) -> str:
     started = time.monotonic()
     code, output = dockerutil.exec_run(container, argv, workdir=profile.image.workdir, bound=bound)
@@ -125,7 +130,7 @@ def sync(
     await_first_sync: Callable[[], None],
     fresh_access: Callable[[], dict[str, Any]],
     connect: Connect,
-    bound: dockerutil.Bound | None = None,
+    bound: Bound | None = None,
 ) -> None:
     """Run the profile's sync steps in the task container (each command within ``bound``).
 
@@ -170,7 +175,7 @@ def setclusters(
     schedules: bool,
     previous_seconds: float,
     connect: Connect,
-    bound: dockerutil.Bound | None = None,
+    bound: Bound | None = None,
 ) -> float:
     """Register the cluster; returns how long the command took.
 

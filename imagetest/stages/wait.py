@@ -9,10 +9,16 @@ from typing import Any
 
 import psycopg
 
+from imagetest.core import bounded
+from imagetest.core.bounded import Bound
 from imagetest.core.errors import HarnessError
 from imagetest.core.log import get_logger
 from imagetest.model.profile import Profile
 
+# A status query answers in milliseconds; the watch ends the wait sooner if db is paused.
+QUERY_SECONDS = 30.0
+DB_CONNECT = "connecting to the dashboard database (service db)"
+DB_QUERY = "a SyncJob query on the dashboard database (service db)"
 log = get_logger("wait")
 PROGRESS_EVERY = 10.0  # a progress line this often while waiting (never silent, never noisy)
 # The first pause between polls; it doubles up to poll_interval. A warm sync often ends within
@@ -68,16 +74,21 @@ def wait_for_syncs(
     last_report = 0.0
     first_poll = True
     delay = min(FIRST_POLL, poll_interval)
-    with connect() as conn:
+    watch = alive or (lambda: None)
+    conn = bounded.call(connect, Bound(QUERY_SECONDS, watch), DB_CONNECT)
+    try:
         while True:
-            if alive is not None:
-                alive()
-            counts = status_counts(conn, profile)
+            watch()
+            counts = bounded.call(
+                lambda: status_counts(conn, profile), Bound(QUERY_SECONDS, watch), DB_QUERY
+            )
             if not counts and first_poll:
                 # syncdata creates its SyncJob before returning: none means no sync was started
                 raise HarnessError("no SyncJobs at all: run `invoke sync` first")
             first_poll = False
-            failed = first_failure(conn, profile)
+            failed = bounded.call(
+                lambda: first_failure(conn, profile), Bound(QUERY_SECONDS, watch), DB_QUERY
+            )
             if failed:
                 job_id, kind, error = failed
                 kind = sj.logical_type(str(kind))
@@ -101,3 +112,5 @@ def wait_for_syncs(
                 )
             sleep(delay)
             delay = min(delay * 2, poll_interval)
+    finally:
+        conn.close()  # no rollback first: a query left blocked holds the connection's lock

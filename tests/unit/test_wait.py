@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -36,15 +34,13 @@ class FakeConn:
     def fetchone(self) -> Any:
         return self._rows
 
+    def close(self) -> None:
+        self.closed = True
+
 
 def connect(snapshots) -> Any:
     conn = FakeConn(snapshots)
-
-    @contextmanager
-    def factory() -> Iterator[FakeConn]:
-        yield conn
-
-    return factory
+    return lambda: conn
 
 
 def run(snapshots, syncs: int = 2, timeout: float = 100.0) -> Any:
