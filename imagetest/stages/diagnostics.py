@@ -12,6 +12,8 @@ import psycopg
 import yaml
 from docker.models.containers import Container
 
+from imagetest.core import bounded
+from imagetest.core.bounded import Bound
 from imagetest.core.errors import ArtifactWriteError, HarnessError
 from imagetest.core.log import get_logger
 from imagetest.core.masking import mask_data, mask_text
@@ -21,6 +23,7 @@ from imagetest.model.runstate import RunState
 from imagetest.stages.counts import all_table_counts, syncjob_rows
 from imagetest.stages.stack import compose_for
 
+DB_READ_SECONDS = 30.0  # a paused db must not hold the diagnostics (and the teardown after)
 log = get_logger("diagnostics")
 EMULATOR_SERVICE = "aap"
 LOG_TAIL = 5000  # lines per container
@@ -79,6 +82,14 @@ def container_logs(
 
 
 def database_state(state: RunState, profile: Profile, out: Path) -> None:
+    bounded.call(
+        lambda: _database_state(state, profile, out),
+        Bound(DB_READ_SECONDS),
+        "reading the dashboard database (service db) for the diagnostics",
+    )
+
+
+def _database_state(state: RunState, profile: Profile, out: Path) -> None:
     try:
         with psycopg.connect(state.db_url(), autocommit=True, connect_timeout=5) as conn:
             _write(out / "table-counts.json", json.dumps(all_table_counts(conn), indent=2))

@@ -11,6 +11,8 @@ from xml.etree import ElementTree
 import httpx
 import psycopg
 
+from imagetest.core import bounded
+from imagetest.core.bounded import Bound
 from imagetest.core.constants import REPO_ROOT
 from imagetest.core.errors import ArtifactWriteError, CountMismatch, HarnessError
 from imagetest.core.log import get_logger
@@ -24,6 +26,8 @@ VALIDATE_SCRIPT = REPO_ROOT / "scripts" / "validate_results.py"
 # Ping paths: the gateway's on 2.5/2.6, the controller's on 2.4 (API-FACTS 1.2).
 PING_PATHS = ("/api/gateway/v1/ping/", "/api/v2/ping/")
 RESULTS_NAME = "validate-results.json"
+# reading the counts takes well under a second; a paused db must not hold the run
+DB_READ_SECONDS = 30.0
 log = get_logger("validate")
 
 
@@ -120,21 +124,31 @@ def junit_failures(path: Path) -> list[str]:
     return list(dict.fromkeys(reasons))
 
 
+def _database_indicators(
+    state: RunState, profile: Profile, expected: ExpectedCounts, found: dict[str, Any]
+) -> None:
+    with psycopg.connect(state.db_url(), autocommit=True, connect_timeout=5) as conn:
+        for entry in expected.entries:
+            try:
+                found["counts"][entry.id] = count_rows(conn, profile, entry)
+            except HarnessError:
+                found["counts"][entry.id] = None
+        found["syncjobs"] = [
+            {k: (str(v) if v is not None else None) for k, v in row.items()}
+            for row in syncjob_rows(conn, profile)
+        ]
+
+
 def indicators(state: RunState, profile: Profile, expected: ExpectedCounts) -> dict[str, Any]:
     """Counts found, SyncJob states and the AAP ping: what a green run shows."""
     found: dict[str, Any] = {"counts": {}, "syncjobs": [], "aap_ping": None}
     try:
-        with psycopg.connect(state.db_url(), autocommit=True, connect_timeout=5) as conn:
-            for entry in expected.entries:
-                try:
-                    found["counts"][entry.id] = count_rows(conn, profile, entry)
-                except HarnessError:
-                    found["counts"][entry.id] = None
-            found["syncjobs"] = [
-                {k: (str(v) if v is not None else None) for k, v in row.items()}
-                for row in syncjob_rows(conn, profile)
-            ]
-    except psycopg.Error as exc:
+        bounded.call(
+            lambda: _database_indicators(state, profile, expected, found),
+            Bound(DB_READ_SECONDS),
+            "reading the dashboard database (service db) for the summary",
+        )
+    except (psycopg.Error, HarnessError) as exc:
         reason = " ".join(str(exc).split())[:160] or "no detail"
         log.warning("database not readable for the summary: %s", reason)
     found["aap_ping"] = aap_ping(state.stack.aap_url, verify=not state.stack.aap_insecure)

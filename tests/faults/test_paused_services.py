@@ -20,6 +20,7 @@ from tests.faults.support import (
     container,
     invoke,
     more_syncs,
+    runs_started_under,
 )
 
 pytestmark = [pytest.mark.docker, pytest.mark.stack, pytest.mark.xdist_group("paused")]
@@ -99,3 +100,29 @@ def test_the_stack_is_whole_after_the_pauses(stack: dict[str, str]) -> None:
     result = invoke("teardown", env={k: v for k, v in stack.items() if k.startswith("IMAGETEST_")})
     assert result.returncode == 0, result.stderr[-2000:]
     assert not (Path(stack["IMAGETEST_RUNS_DIR"]) / stack["RUN_ID"]).exists()
+
+
+def test_test_image_with_a_paused_redis_ends_within_its_timeout(
+    docker_client: docker.DockerClient, tmp_path: Path
+) -> None:
+    """The probe's case whole: `test-image --timeout 30` with Redis paused after bring-up
+    ends well within 30 + 10 s, names redis, and leaves nothing (teardown of a paused
+    container included)."""
+    runs = tmp_path / "runs"
+    started = time.monotonic()
+    run = Streamed("test-image", "--timeout", "30", env={"IMAGETEST_RUNS_DIR": str(runs)})
+    try:
+        run.wait_for("[PHASE] up passed", 300)
+        up_done = time.monotonic()
+        container(docker_client, run.run_id(), "redis").pause()
+        code = run.finish(120)
+        took = time.monotonic() - up_done
+    finally:
+        run.kill()
+        for run_id in runs_started_under(docker_client, runs):
+            sweep(docker_client, run_id)
+    assert code == 2, run.output[-3000:]
+    assert took < 30 + 10, f"{took:.0f} s after the pause (run: {time.monotonic() - started:.0f} s)"
+    assert "the redis container is paused" in run.output.strip().splitlines()[-1]
+    assert runs_started_under(docker_client, runs) == set(), "a stack was left behind"
+    assert_clean_message(run.output)

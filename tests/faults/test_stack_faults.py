@@ -110,7 +110,9 @@ def test_tasks_exit_0_on_a_healthy_stack(stack: Stack, task: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: signal.Signals(s).name
+    "signum",
+    [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT],
+    ids=lambda s: signal.Signals(s).name,
 )
 def test_interrupted_wait_exits_130(stack: Stack, signum: int) -> None:
     """Ctrl-C (the whole group), `kill` or a closed terminal (the harness alone): 130."""
