@@ -499,3 +499,28 @@ def bisect(
         run_bisect(config, good=good, bad=bad, scenario=scenario, fixed=fixed)
 
     _guard(run, stage="bisect")
+
+
+@task(auto_shortflags=False, help=task_help("upgrade"))
+def upgrade(
+    c: Context,
+    from_image: str | None = None,
+    image: str | None = None,
+    from_ref: str | None = None,
+    ref: str | None = None,
+    context: str | None = None,
+    profile: str | None = None,
+    aap_version: str | None = None,
+    timeout: str | None = None,
+    artifacts: str | None = None,
+    no_frontend: bool = False,
+    offline: bool = False,
+    verbose: bool = False,
+) -> None:
+    """A upgraded to B on the same database, as the installer does it: every row A synced
+    kept, migrations applied, new jobs synced (scenarios/upgrade-keeps-data.yaml)."""
+    from imagetest.scenarios.upgradecmd import run_upgrade
+
+    flags = dict(locals())
+    flags.pop("c")
+    _guard(lambda: run_upgrade(_config(c, **flags)), stage="upgrade")

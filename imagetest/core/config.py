@@ -44,7 +44,7 @@ MAX_SECONDS = 86400.0  # a day: any longer wait is a typo, and sleep() overflows
 # invoke.yaml only.
 CONFIG_TASKS = (
     "doctor", "images", "build", "up", "seed", "sync", "wait", "validate", "test-image",
-    "matrix", "scenarios", "history", "bisect",
+    "matrix", "scenarios", "history", "bisect", "upgrade",
 )  # fmt: skip
 RUN_TASKS = "test-image matrix scenarios"
 
@@ -75,20 +75,20 @@ class Config:
     image: str | None = option(
         None,
         "dashboard image under test (default: the reference dashboard built locally); for "
-        "build, the tag the --context build gets",
-        f"build up {RUN_TASKS}",
+        "build, the tag the --context build gets; for upgrade, the image upgraded to (B)",
+        f"build up {RUN_TASKS} upgrade",
     )
     aap_version: str = option(
         "2.6",
         "AAP version to emulate or expect: 2.4, 2.5 or 2.6 (default 2.6)",
-        "up wait validate test-image scenarios history bisect",
+        "up wait validate test-image scenarios history bisect upgrade",
         inherit=False,  # a matrix gives each run its own
     )
     keep: bool = option(False, "keep the stack running after the run (for debugging)", "test-image")
     timeout: float = option(
         300.0,
         "timeout per stage in seconds (default 300)",
-        f"up seed sync wait validate {RUN_TASKS} history bisect",
+        f"up seed sync wait validate {RUN_TASKS} history bisect upgrade",
     )
     up_timeout: float | None = option(None, "bring-up only (default: timeout)")
     poll_interval: float = option(
@@ -106,13 +106,13 @@ class Config:
         None,
         "artifacts directory (default .artifacts/<run-id>/; matrix and scenarios: the "
         "combined summary here, each run below it)",
-        f"{RUN_TASKS} history bisect",
+        f"{RUN_TASKS} history bisect upgrade",
         inherit=False,  # each child run writes below its parent's
     )
     profile: str = option(
         "reference",
         "schema profile of the image: reference, upstream or a YAML path",
-        f"up sync wait validate {RUN_TASKS}",
+        f"up sync wait validate {RUN_TASKS} upgrade",
     )
     aap_url: str | None = option(
         None, "use this AAP instead of the emulator (http(s)://host:port)", "up test-image"
@@ -135,7 +135,7 @@ class Config:
         None,
         "build a dashboard image from this directory instead of the reference (history, "
         "bisect: a clone of automation-reports or a bundle of it)",
-        "build history bisect",
+        "build history bisect upgrade",
     )
     dockerfile: str | None = option(
         None, "Dockerfile for --context (default <context>/Dockerfile)", "build"
@@ -147,16 +147,28 @@ class Config:
         "build",
     )
     no_frontend: bool = option(
-        False, "with --public-base: skip the npm frontend build", "build history bisect"
+        False, "with --public-base: skip the npm frontend build", "build history bisect upgrade"
     )
     ref: str | None = option(
         None,
         "with --public-base: build this commit, branch or tag of --context (a clone or a "
-        "bundle), never touching its working tree; the tag defaults to ...:git-<commit>",
-        "build",
+        "bundle), never touching its working tree; the tag defaults to ...:git-<commit>; "
+        "upgrade: the ref upgraded to (B)",
+        "build upgrade",
+    )
+    from_image: str | None = option(
+        None, "upgrade: the image the stack starts on (A), upgraded to --image (B)", "upgrade"
+    )
+    from_ref: str | None = option(
+        None, "upgrade: build this ref of --context as A (with --ref as B)", "upgrade"
+    )
+    upgrade_to: str | None = option(
+        None, "the image a scenario's `upgrade` step switches to (invoke upgrade sets it)"
     )
     offline: bool = option(
-        False, "never pull images; build what is missing locally", f"images build up {RUN_TASKS}"
+        False,
+        "never pull images; build what is missing locally",
+        f"images build up {RUN_TASKS} upgrade",
     )
     web_command: str | None = option(None, "replace the profile's web command (a shell line)")
     task_command: str | None = option(None, "replace the profile's task command (a shell line)")
@@ -442,8 +454,10 @@ def validate_config(config: Config) -> None:
         check_artifacts_path(Path(config.artifacts))
     for name in ("web_command", "task_command"):
         check_command(name, getattr(config, name), config.source(name))
-    if config.image is not None:
-        check_image_reference(option_label("image", config.source("image")), config.image)
+    for name in ("image", "from_image", "upgrade_to"):
+        value = getattr(config, name)
+        if value is not None:
+            check_image_reference(option_label(name, config.source(name)), value)
     check_paths(config)
     for name in ("since", "until"):
         check_date(option_label(name, config.source(name)), getattr(config, name))

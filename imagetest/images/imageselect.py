@@ -59,6 +59,12 @@ def resolve_images(config: Config, client: docker.DockerClient) -> ResolvedImage
     return ResolvedImages(env=env, image=ref, image_id=under_test.id, digest=under_test.digest)
 
 
+def reference_image(config: Config, client: docker.DockerClient) -> str:
+    """The reference dashboard's tag, built if missing."""
+    built = images.ensure_images([DASHBOARD], config=config, client=client, out=log.info)
+    return built[DASHBOARD].tag
+
+
 def build_dashboard(config: Config) -> str:
     """`invoke build`: the reference images, or a dashboard image from --context."""
     if (config.public_base or config.ref) and not config.context:

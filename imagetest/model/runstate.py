@@ -116,6 +116,7 @@ class RunState:
     compose_files: list[str] = field(default_factory=list)
     created: float = field(default_factory=time.time)
     owner: str = ""  # core/owner: the process the stack lives for, or "kept"
+    upgraded_from: str = ""  # the dashboard image before a scenario's `upgrade` step
 
     # -- every path of a run directory ----------------------------------------------------
 

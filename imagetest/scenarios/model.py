@@ -33,7 +33,19 @@ STEP_KINDS = {
     "snapshot": "scalar",  # remember the AAP ids of every mapped entity under this name
     "aap": "mapping",  # one control-surface or API action
     "check": "list",  # content checks
+    # a container's life: {service: task, when: {parse_running: 1}, graceful: true, grace: 10}
+    "stop": "mapping",
+    "kill": "mapping",
+    "start": "mapping",
+    "restart": "mapping",
+    "upgrade": "mapping",  # {} or {image: REF}: the dashboard replaced on the same database
+    "migrations": "none",  # every migration of the image the stack runs is applied
 }
+LIFECYCLE = ("stop", "kill", "start", "restart")
+LIFECYCLE_KEYS = ("service", "when", "within", "graceful", "grace")
+LIFECYCLE_SERVICES = ("web", "task", "db", "redis", "aap")
+# conditions a lifecycle step waits for: parse jobs running, a sync running
+WHEN_KEYS = ("parse_running", "sync_running")
 AAP_ACTIONS = (
     "fault",
     "clear_faults",
@@ -60,6 +72,8 @@ class Step:
     def label(self) -> str:
         if self.kind == "aap":
             return f"aap:{next(iter(self.arg))}"
+        if self.kind in LIFECYCLE:
+            return f"{self.kind}:{self.arg['service']}"
         return self.kind
 
 
@@ -133,6 +147,10 @@ def _step(raw: Any, index: int, path: Path) -> Step:
         _aap(arg, where, path)
     if kind == "wait":
         _known(arg, WAIT_KEYS, where, path)
+    if kind in LIFECYCLE:
+        _lifecycle(str(kind), arg, where, path)
+    if kind == "upgrade":
+        _known(arg, ("image",), where, path)
     if kind == "check":
         for n, check in enumerate(arg):
             _check(check, f"{where} check {n + 1}", path)
@@ -143,6 +161,17 @@ def _known(data: dict[str, Any], keys: tuple[str, ...], where: str, path: Path) 
     unknown = sorted(set(data) - set(keys))
     if unknown:
         raise _bad(path, where, f"has unknown key {unknown[0]!r}; known: {', '.join(keys)}")
+
+
+def _lifecycle(kind: str, arg: dict[str, Any], where: str, path: Path) -> None:
+    _known(arg, LIFECYCLE_KEYS, where, path)
+    if arg.get("service") not in LIFECYCLE_SERVICES:
+        raise _bad(path, where, f"({kind}) needs service: one of {', '.join(LIFECYCLE_SERVICES)}")
+    when = arg.get("when")
+    if when is not None and not (
+        isinstance(when, dict) and len(when) == 1 and next(iter(when)) in WHEN_KEYS
+    ):
+        raise _bad(path, where, f"({kind}) when: needs one of {', '.join(WHEN_KEYS)}")
 
 
 def _aap(arg: dict[str, Any], where: str, path: Path) -> None:

@@ -52,7 +52,10 @@ def _services(client: docker.DockerClient, state: RunState) -> dict[str, Contain
 
 
 def reusable(state: RunState) -> bool:
-    """Whether the stack can take another scenario: its database and Redis still serve."""
+    """Whether the stack can take another scenario: its database and Redis still serve, and
+    it runs the image it came up with (its copy of the database is that image's)."""
+    if state.upgraded_from:
+        return False
     try:
         found = _services(dockerutil.client(), state)
     except HarnessError:

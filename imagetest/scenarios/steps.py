@@ -16,7 +16,9 @@ from imagetest.run import pipeline
 from imagetest.run.pipeline import RunContext, Stage
 from imagetest.scenarios.aapctl import AapControl
 from imagetest.scenarios.checks import Checker, snapshot
-from imagetest.scenarios.model import Scenario, Step
+from imagetest.scenarios.lifecycle import lifecycle_step
+from imagetest.scenarios.model import LIFECYCLE, Scenario, Step
+from imagetest.scenarios.upgrade import migrations_check, upgrade_step
 from imagetest.stages import seed, stack, sync, wait
 
 log = get_logger("scenario")
@@ -181,6 +183,12 @@ def stage_for(step: Step, label: str, progress: Progress) -> Stage:
         return aap_step(step.arg, progress)
     if step.kind == "snapshot":
         return snapshot_step(step.arg, progress)
+    if step.kind in LIFECYCLE:
+        return lifecycle_step(step.kind, step.arg)
+    if step.kind == "upgrade":
+        return upgrade_step(step.arg)
+    if step.kind == "migrations":
+        return migrations_check
     return check_step(label, step.arg, progress)
 
 

@@ -26,11 +26,14 @@ MISSING = os.environ.get("WALK_MISSING", "/nonexistent/imagetest-walk")
 REQUIRED = {
     "history": {"context": ".", "refs": "HEAD"},
     "bisect": {"context": ".", "good": "HEAD", "bad": "HEAD", "scenario": "plain-test-image"},
+    "upgrade": {"from-image": "localhost/imagetest/walk:a"},
 }
 # Malformed values by the kind of option; a flag takes those of its kind and of its name.
 BY_KIND = {"int": ["abc", "-3", "1.5"], "float": ["abc", "nan", "-1"]}
 BY_NAME = {
     "image": ["bad::tag", "Upper/Case:tag", "x" * 300],
+    "from_image": ["bad::tag"],
+    "from_ref": ["no-such-ref-x"],
     "aap_version": ["9.9", "two"],
     "aap_versions": ["2.6,9.9", ","],
     "aap_url": ["not a url", "ftp://x", "http://"],

@@ -72,6 +72,7 @@ OWN_FLAGS = {
     "scenarios": {"jobs", "worker_of"},
     "history": {"refs", "scenario", "jobs", "first_parent", "fixes", "runs", "record"},
     "bisect": {"good", "bad", "scenario", "fixed"},
+    "upgrade": set(),
 }
 
 

@@ -53,14 +53,19 @@ def test_sigterm_to_history_stops_its_scenario_run_and_keeps_what_finished(
     """SIGTERM to the parent alone (as a CI runner cancels a job): the child scenario run
     gets a Ctrl-C and tears its stack down; history exits 130 with its table written."""
     runs = tmp_path / "runs"
-    run = Streamed(
-        "history", "--context", str(upstream_bundle), "--refs", "4d5b2c1",
-        "--no-frontend", "--artifacts", str(tmp_path / "art"),
-        env={"IMAGETEST_RUNS_DIR": str(runs)},
-    )  # fmt: skip
-    try:
-        with exclusive("upstream-build"):  # the builds of the test above: one at a time
+    # the lock before the start: a run that waited for it could be over before the signal
+    with exclusive("upstream-build"):  # the builds of the test above: one at a time
+        run = Streamed(
+            "history", "--context", str(upstream_bundle), "--refs", "4d5b2c1",
+            "--no-frontend", "--artifacts", str(tmp_path / "art"),
+            env={"IMAGETEST_RUNS_DIR": str(runs)},
+        )  # fmt: skip
+        try:
             run.wait_for(("-seed started", "-sync started"), 600)
+        except BaseException:
+            run.kill()
+            raise
+    try:
         run.proc.send_signal(signal.SIGTERM)
         code = run.finish(180)
     finally:

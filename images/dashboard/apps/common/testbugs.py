@@ -20,6 +20,10 @@ BUGS = {
     "no-token-refresh": "#136 an expired access token is not refreshed",
     "errors-as-empty": "a failed list call counts as an empty list (no retries)",
     "retry-when-down": "an unreachable AAP is retried for minutes before the sync fails",
+    "no-requeue": "#235 jobs a dead worker left running stay running (no reset at start)",
+    "stop-abandons-job": "#214 a stopped worker drops the job it runs instead of finishing it",
+    "db-error-exits": "a lost database connection ends the worker instead of a retry",
+    "redis-error-exits": "a lost Redis connection ends the worker instead of polling",
 }
 
 

@@ -17,10 +17,17 @@ from django.db.utils import DatabaseError
 from django.utils import timezone
 
 from apps.clusters.connector import AAPError
-from apps.common.redis_client import wait_for_wake
+from apps.common import testbugs
+from apps.common.redis_client import get_redis, wait_for_wake
 from apps.scheduler.models import SyncJob, SyncSchedule
 from apps.scheduler.queue import queue_sync
-from apps.scheduler.runners import ClusterBusy, cluster_lock, parse_jobs, run_sync_job
+from apps.scheduler.runners import (
+    ClusterBusy,
+    cluster_lock,
+    parse_jobs,
+    run_sync_job,
+    sync_lock_name,
+)
 from apps.scheduler.schedules import next_run
 
 log = logging.getLogger(__name__)
@@ -103,6 +110,29 @@ def claim(worker: str, skip: set[int], batch_size: int) -> list[SyncJob]:
         return jobs
 
 
+def requeue_interrupted(host: str) -> int:
+    """Jobs that an earlier worker of this container left running (killed, out of memory, a
+    stop that did not wait) go back to pending, and the cluster locks their syncs held are
+    released: parsing is an idempotent upsert and a sync takes its window again, so nothing
+    is lost and nothing waits for a dead worker's lock to expire."""
+    if testbugs.active("no-requeue"):
+        return 0
+    with transaction.atomic():
+        left = list(
+            SyncJob.objects.select_for_update().filter(
+                status=SyncJob.RUNNING, worker__startswith=f"{host}:"
+            )
+        )
+        SyncJob.objects.filter(pk__in=[j.pk for j in left]).update(
+            status=SyncJob.PENDING, started_at=None, worker=""
+        )
+    for cluster_id in {j.cluster_id for j in left if j.type == SyncJob.TYPE_SYNC}:
+        get_redis().delete(sync_lock_name(cluster_id))
+    if left:
+        log.warning("requeued %d job(s) left running by an earlier worker of %s", len(left), host)
+    return len(left)
+
+
 @dataclass
 class Dispatcher:
     name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
@@ -111,20 +141,27 @@ class Dispatcher:
     stop_requested: bool = False
     deferred: dict[int, float] = field(default_factory=dict)
     processed: int = 0
+    lost_database: bool = False  # the jobs in hand when the connection broke go back
 
     def stop(self, *_: object) -> None:
+        if testbugs.active("stop-abandons-job"):
+            os._exit(0)  # test bug #214: the job in hand is left running
         self.stop_requested = True
 
     def run(self, until_idle: bool = False) -> None:
         log.info("dispatcher %s starting", self.name)
         wait_for_migrations(min(self.poll, 2.0), lambda: self.stop_requested)
+        requeue_interrupted(socket.gethostname())
         log.info("dispatcher %s ready", self.name)
         while not self.stop_requested:
             HEARTBEAT.touch(exist_ok=True)
             try:
                 worked = self.step()
             except DatabaseError as exc:
+                if testbugs.active("db-error-exits"):
+                    raise
                 log.error("database error, retrying: %s", exc)
+                self.lost_database = True
                 close_old_connections()
                 time.sleep(min(self.poll, 2.0))
                 continue
@@ -140,11 +177,19 @@ class Dispatcher:
         try:
             wait_for_wake(timeout)
         except Exception as exc:  # Redis down: fall back to plain polling
+            if testbugs.active("redis-error-exits"):
+                raise
             log.warning("redis wait failed (%s); polling", exc.__class__.__name__)
             time.sleep(timeout)
 
     def step(self) -> bool:
         close_old_connections()
+        if self.lost_database:  # what this worker had claimed never finished: again
+            back = SyncJob.objects.filter(status=SyncJob.RUNNING, worker=self.name).update(
+                status=SyncJob.PENDING, started_at=None, worker=""
+            )
+            self.lost_database = False
+            log.warning("requeued %d job(s) in hand when the database went away", back)
         enqueue_due_schedules()
         now = time.monotonic()
         self.deferred = {pk: t for pk, t in self.deferred.items() if t > now}

@@ -1,0 +1,111 @@
+"""Scenario steps that stop, kill, start or restart one of the stack's containers, once a
+condition on the SyncJobs holds (parse jobs running, a sync running), as an installer, an
+operator or the kernel's OOM killer would, while the dashboard works."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import psycopg
+from docker.models.containers import Container
+
+from imagetest.core import bounded
+from imagetest.core.bounded import Bound
+from imagetest.core.errors import HarnessError
+from imagetest.core.log import get_logger
+from imagetest.engine import dockerutil
+from imagetest.run import pipeline
+from imagetest.run.pipeline import RunContext, Stage
+from imagetest.stages import wait
+
+log = get_logger("lifecycle")
+# A graceful stop waits this long before SIGKILL: Docker's and Podman's default, and the
+# upstream installer's until it gave the task container 60 s (#214).
+DEFAULT_GRACE = 10.0
+POLL = 0.05  # a parse job may run for a few tenths of a second: look often
+RUNNING = "running"
+
+
+def lifecycle_step(kind: str, arg: dict[str, Any]) -> Stage:
+    service = str(arg["service"])
+    graceful = arg.get("graceful", True) is not False
+    grace = float(arg.get("grace", DEFAULT_GRACE)) if graceful else 0.0
+
+    def run(ctx: RunContext) -> None:
+        state, config = ctx.need_state(), ctx.config
+        container = dockerutil.service_container(dockerutil.client(), state.run_id, service)
+        if arg.get("when"):
+            within = float(arg.get("within") or config.timeout)
+            seen = wait_until(ctx, dict(arg["when"]), within)
+            log.info("%s %s: condition %s held (%s)", kind, service, arg["when"], seen)
+        started = time.monotonic()
+        act(kind, container, grace)
+        ctx.watch = None  # the stack changed on purpose: later stages watch it as it is now
+        if kind in ("start", "restart"):
+            wait_serving(container, config.bring_up_timeout)
+        log.info("%s %s done (%.1f s)", kind, service, time.monotonic() - started)
+
+    return run
+
+
+def act(kind: str, container: Container, grace: float) -> None:
+    if kind == "stop":
+        container.stop(timeout=int(grace))
+    elif kind == "kill":
+        container.kill()
+    elif kind == "start":
+        container.start()
+    elif grace:
+        container.restart(timeout=int(grace))
+    else:
+        container.kill()
+        container.start()
+
+
+def wait_until(ctx: RunContext, when: dict[str, Any], within: float) -> str:
+    """Poll the SyncJobs until ``when`` holds; what was seen then. HarnessError if it never
+    does within ``within`` seconds (the scenario's timing does not hold on this image)."""
+    key, want = next(iter(when.items()))
+    profile = ctx.need_profile()
+    watch = ctx.alive(f"waiting for {key}")
+    connect = pipeline.connector(ctx.need_state())
+    conn: psycopg.Connection[Any] = bounded.call(connect, Bound(30.0, watch), "connecting (db)")
+    deadline = time.monotonic() + within
+    seen = "no SyncJobs yet"
+    try:
+        while time.monotonic() < deadline:
+            counts = bounded.call(
+                lambda: wait.status_counts(conn, profile), Bound(30.0, watch), "a SyncJob query"
+            )
+            seen = wait.describe(counts)
+            if holds(key, want, counts):
+                return seen
+            time.sleep(POLL)
+    finally:
+        conn.close()
+    raise HarnessError(f"{key}: {want} never held within {within:.0f} s (last seen: {seen})")
+
+
+def holds(key: str, want: Any, counts: Any) -> bool:
+    kind = "parse" if key == "parse_running" else "sync"
+    running = sum(n for (t, s), n in counts.items() if t == kind and s == RUNNING)
+    if key == "sync_running":
+        return (running > 0) is bool(want)
+    return running >= int(want)
+
+
+def wait_serving(container: Container, timeout: float) -> None:
+    """Until the container runs (and is healthy, where it has a check)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        container.reload()
+        if dockerutil.serving(container):
+            return
+        if container.status in ("exited", "dead") or time.monotonic() > deadline:
+            name = container.labels.get("com.docker.compose.service", container.name)
+            raise HarnessError(
+                f"the {name} container did not come back ({container.status}) within "
+                f"{timeout:.0f} s; see containers/{name}.log"
+            )
+        time.sleep(0.5)
