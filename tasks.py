@@ -508,6 +508,7 @@ def upgrade(
     image: str | None = None,
     from_ref: str | None = None,
     ref: str | None = None,
+    chain: str | None = None,
     context: str | None = None,
     profile: str | None = None,
     aap_version: str | None = None,

@@ -162,6 +162,12 @@ class Config:
     from_ref: str | None = option(
         None, "upgrade: build this ref of --context as A (with --ref as B)", "upgrade"
     )
+    chain: str | None = option(
+        None,
+        "upgrade: comma-separated refs of --context, each upgraded to the next, and the first "
+        "straight to the last (a skip upgrade); one table",
+        "upgrade",
+    )
     upgrade_to: str | None = option(
         None, "the image a scenario's `upgrade` step switches to (invoke upgrade sets it)"
     )

@@ -28,7 +28,8 @@ STEP_KINDS = {
     "seed": "none",  # the deterministic test data and the dashboard's tokens
     "sync": "none",  # the profile's sync steps (first sync, then the schedule)
     "resync": "none",  # the image's syncdata once more
-    "wait": "mapping",  # {syncs: N, expect_failure: {contains, within}, outcome: any}
+    # {syncs: N, expect_failure: {contains, within}, outcome: any | settled}
+    "wait": "mapping",
     "validate": "none",  # the exact counts of expected/aap-<version>.yaml
     "snapshot": "scalar",  # remember the AAP ids of every mapped entity under this name
     "aap": "mapping",  # one control-surface or API action

@@ -85,7 +85,8 @@ def resync_step(ctx: RunContext) -> None:
 def wait_step(arg: dict[str, Any], progress: Progress) -> Stage:
     syncs = int(arg.get("syncs", 1))
     expect_failure = arg.get("expect_failure")
-    outcome_any = arg.get("outcome") == "any"
+    outcome_any = arg.get("outcome") in ("any", "settled")
+    settled = arg.get("outcome") == "settled"  # until nothing is active, failures or not
     limit = float(arg["timeout"]) if arg.get("timeout") else None
 
     def run(ctx: RunContext) -> None:
@@ -99,6 +100,7 @@ def wait_step(arg: dict[str, Any], progress: Progress) -> Stage:
                 timeout=limit or config.timeout,
                 poll_interval=config.poll_interval,
                 alive=ctx.alive("wait"),
+                tolerate_failures=settled,
             )
         except HarnessError as exc:
             progress.wait_outcome = "failed"

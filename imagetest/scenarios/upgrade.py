@@ -39,12 +39,12 @@ def upgrade_step(arg: dict[str, Any]) -> Stage:
         started = time.monotonic()
         compose.run("stop", "-t", str(STOP_GRACE), *ROLES, timeout=STOP_GRACE + 60)
         point_stack_at(state, new)
-        ctx.watch = None  # the roles are new containers now
+        ctx.watch = None  # the roles are new containers now (as the installer makes them)
         if profile.image.migrate:
             migrate(ctx, state)
         try:
             compose.run(
-                "up", "-d", "--no-deps", "--wait", "--wait-timeout",
+                "up", "-d", "--no-deps", "--force-recreate", "--wait", "--wait-timeout",
                 str(int(config.bring_up_timeout)), *ROLES,
                 timeout=config.bring_up_timeout + 30,
             )  # fmt: skip

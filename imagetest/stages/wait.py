@@ -60,16 +60,19 @@ def wait_for_syncs(
     poll_interval: float,
     stage: str = "wait",
     alive: Callable[[], None] | None = None,
+    tolerate_failures: bool = False,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Counter[tuple[str, str]]:
     """Return once ``syncs`` sync SyncJobs succeeded and none is pending or running.
 
-    Any failed SyncJob ends the wait at once with its error message; ``alive`` (called on
-    every poll) raises when a container the syncs need has died.
+    Any failed SyncJob ends the wait at once with its error message (with
+    ``tolerate_failures``: the wait goes on until nothing is active, and the caller judges);
+    ``alive`` (called on every poll) raises when a container the syncs need has died.
     """
     sj = profile.syncjob
     success = set(sj.statuses["success"])
+    failure = set(sj.statuses["failure"])
     started = clock()
     last_report = 0.0
     first_poll = True
@@ -86,8 +89,12 @@ def wait_for_syncs(
                 # syncdata creates its SyncJob before returning: none means no sync was started
                 raise HarnessError("no SyncJobs at all: run `invoke sync` first")
             first_poll = False
-            failed = bounded.call(
-                lambda: first_failure(conn, profile), Bound(QUERY_SECONDS, watch), DB_QUERY
+            failed = (
+                None
+                if tolerate_failures
+                else bounded.call(
+                    lambda: first_failure(conn, profile), Bound(QUERY_SECONDS, watch), DB_QUERY
+                )
             )
             if failed:
                 job_id, kind, error = failed
@@ -95,9 +102,10 @@ def wait_for_syncs(
                 raise HarnessError(
                     f"SyncJob {job_id} ({kind}) failed: {error or 'no error message'}",
                 )
-            done_syncs = sum(n for (t, s), n in counts.items() if t == "sync" and s in success)
+            ended = success | failure if tolerate_failures else success
+            done_syncs = sum(n for (t, s), n in counts.items() if t == "sync" and s in ended)
             # anything neither succeeded nor failed (pending, running, waiting...) is active
-            active = sum(n for (_t, s), n in counts.items() if s not in success)
+            active = sum(n for (_t, s), n in counts.items() if s not in success | failure)
             if done_syncs >= syncs and active == 0:
                 log.info("syncs done: %s", describe(counts))
                 return counts
