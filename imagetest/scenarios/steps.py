@@ -79,6 +79,7 @@ def resync_step(ctx: RunContext) -> None:
     container = dockerutil.service_container(dockerutil.client(), state.run_id, sync.TASK_SERVICE)
     argv = profile.command("syncdata", since=config.since, until=config.until)
     bound = Bound(config.timeout, ctx.alive("resync"))
+    bound.watch()  # a dead task container is named, not an engine's refusal to exec in it
     sync.run_manage(container, argv, profile, sync.secrets_of(access), "resync", bound)
 
 

@@ -38,6 +38,11 @@ BUGS = {
     "transient-faults-jobs-list": ("errors-as-empty", "Job: expected 4 rows, found 0"),
     "aap-down-during-sync": ("retry-when-down", "timed out after 60 s"),
     "refresh-refused-mid-sync": ("errors-as-empty", "rows synced before are gone"),
+    "task-killed-while-parsing": ("no-requeue", "is still active"),
+    "task-killed-during-sync": ("no-requeue", "is still active"),
+    "task-stopped-while-parsing": ("no-requeue,stop-abandons-job", "is still active"),
+    "services-restarted": ("db-error-exits", "the task container had already exited"),
+    "upgrade-keeps-data": ("upgrade-drops-jobs", "rows synced before are gone"),
 }
 # the baseline's own failure (a wrong count) is proven by tests/e2e/test_test_image.py
 NO_BUG = {"plain-test-image"}
@@ -53,6 +58,9 @@ BUG_GROUPS = (
     ("transient-faults-jobs-list", "refresh-refused-mid-sync"),
     ("resync-no-duplicates-156",),
     ("shared-hosts-244",),
+    # a dead or stopped worker's jobs, and the infrastructure restarted under the worker
+    ("task-killed-while-parsing", "task-killed-during-sync", "task-stopped-while-parsing"),
+    ("services-restarted", "upgrade-keeps-data"),
 )
 
 

@@ -23,7 +23,7 @@ BUGS = {
     "no-requeue": "#235 jobs a dead worker left running stay running (no reset at start)",
     "stop-abandons-job": "#214 a stopped worker drops the job it runs instead of finishing it",
     "db-error-exits": "a lost database connection ends the worker instead of a retry",
-    "redis-error-exits": "a lost Redis connection ends the worker instead of polling",
+    "upgrade-drops-jobs": "a data migration run at an upgrade deletes rows older images wrote",
 }
 
 
