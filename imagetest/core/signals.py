@@ -6,7 +6,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from imagetest.core.log import get_logger
@@ -51,51 +51,40 @@ def teardown_hint(run_id: str, select: str = "") -> str:
 
 
 @contextmanager
-def interrupts_deferred(run_id: str, hint: str) -> Iterator[list[int]]:
+def _noted(warning: str) -> Iterator[list[int]]:
+    """Ctrl-C and the stop signals are noted (``warning`` logged), not raised, until the
+    block ends; yields the list of signals received meanwhile."""
+    received: list[int] = []
+    if not _main_thread():
+        yield received
+        return
+
+    def note(signum: int, _frame: Any) -> None:
+        received.append(signum)
+        log.warning("%s", warning)
+
+    previous = {s: signal.signal(s, note) for s in (signal.SIGINT, *STOP_SIGNALS)}
+    try:
+        yield received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def interrupts_deferred(run_id: str, hint: str) -> AbstractContextManager[list[int]]:
     """Ctrl-C and the stop signals are noted, not raised, until the block ends (teardown
     finishes).
 
     Yields the list of signals received meanwhile. The helper programs the block runs are in
     their own session (imagetest.core.proc), so a terminal's Ctrl-C does not reach them either.
     """
-    received: list[int] = []
-    if not _main_thread():
-        yield received
-        return
-
-    def note(signum: int, _frame: Any) -> None:
-        received.append(signum)
-        log.warning(
-            "interrupt during teardown: removing run %s first (if this process is killed "
-            "now, run: %s)",
-            run_id,
-            hint,
-        )
-
-    previous = {s: signal.signal(s, note) for s in (signal.SIGINT, *STOP_SIGNALS)}
-    try:
-        yield received
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+    return _noted(
+        f"interrupt during teardown: removing run {run_id} first (if this process is killed "
+        f"now, run: {hint})"
+    )
 
 
-@contextmanager
-def children_stopping(what: str) -> Iterator[list[int]]:
+def children_stopping(what: str) -> AbstractContextManager[list[int]]:
     """A parent waits for its interrupted children (each tears its own stack down): a second
     Ctrl-C or stop signal is noted, not raised, so no child is orphaned mid-teardown."""
-    received: list[int] = []
-    if not _main_thread():
-        yield received
-        return
-
-    def note(signum: int, _frame: Any) -> None:
-        received.append(signum)
-        log.warning("interrupted again: still waiting for %s to tear their stacks down", what)
-
-    previous = {s: signal.signal(s, note) for s in (signal.SIGINT, *STOP_SIGNALS)}
-    try:
-        yield received
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+    return _noted(f"interrupted again: still waiting for {what} to tear their stacks down")
