@@ -1,6 +1,6 @@
 """Fault matrix on one shared stack: single stages (`invoke wait`, `validate`) under faults.
 
-The stack is brought up, seeded and synced once (`invoke up`, `seed`, `sync`); each test
+The stack is brought up, seeded and synced once (`invoke up`, `seed`, `sync`, `wait`); each test
 then breaks one container while `wait` polls for a third sync that never comes, checks the
 outcome and repairs the container. The last test tears the stack down and checks that
 nothing is left. Tests run in file order and share the stack.
@@ -56,7 +56,8 @@ def stack(
     env.pop("IMAGETEST_RUN", None)
     made = Stack("", tmp / "runs", env, more_syncs(tmp), tmp)
     try:
-        for step in ("up", "seed", "sync"):
+        # wait too: on a loaded host the scheduled sync may still run when the tests start
+        for step in ("up", "seed", "sync", "wait"):
             result = stage(made, step, timeout=600)
             assert result.returncode == 0, f"{step}:\n{result.stderr[-3000:]}"
             if step == "up":

@@ -22,7 +22,6 @@ BUGS = {
     "retry-when-down": "an unreachable AAP is retried for minutes before the sync fails",
     "no-requeue": "#235 jobs a dead worker left running stay running (no reset at start)",
     "stop-abandons-job": "#214 a stopped worker drops the job it runs instead of finishing it",
-    "db-error-exits": "a lost database connection ends the worker instead of a retry",
     "upgrade-drops-jobs": "a data migration run at an upgrade deletes rows older images wrote",
 }
 

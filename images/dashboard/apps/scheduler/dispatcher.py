@@ -110,19 +110,41 @@ def claim(worker: str, skip: set[int], batch_size: int) -> list[SyncJob]:
         return jobs
 
 
+def _start_ticks(pid: int) -> str:
+    """When the process started (clock ticks since boot), "" when there is none."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def worker_name() -> str:
+    """host:pid:start: a later process with the same pid (a restarted container) differs."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_start_ticks(pid)}"
+
+
+def worker_gone(name: str, host: str) -> bool:
+    """A worker of this host whose process no longer runs (others' are not ours to judge)."""
+    parts = name.split(":")
+    if len(parts) != 3 or parts[0] != host or not parts[1].isdigit():
+        return False
+    return _start_ticks(int(parts[1])) != parts[2]
+
+
 def requeue_interrupted(host: str) -> int:
-    """Jobs that an earlier worker of this container left running (killed, out of memory, a
-    stop that did not wait) go back to pending, and the cluster locks their syncs held are
+    """Jobs that a dead worker of this container left running (killed, out of memory, a stop
+    that did not wait) go back to pending, and the cluster locks their syncs held are
     released: parsing is an idempotent upsert and a sync takes its window again, so nothing
-    is lost and nothing waits for a dead worker's lock to expire."""
+    is lost and nothing waits for a dead worker's lock to expire. A live worker's jobs stay."""
     if testbugs.active("no-requeue"):
         return 0
     with transaction.atomic():
-        left = list(
-            SyncJob.objects.select_for_update().filter(
-                status=SyncJob.RUNNING, worker__startswith=f"{host}:"
-            )
+        running = SyncJob.objects.select_for_update().filter(
+            status=SyncJob.RUNNING, worker__startswith=f"{host}:"
         )
+        left = [job for job in running if worker_gone(job.worker, host)]
         SyncJob.objects.filter(pk__in=[j.pk for j in left]).update(
             status=SyncJob.PENDING, started_at=None, worker=""
         )
@@ -135,7 +157,7 @@ def requeue_interrupted(host: str) -> int:
 
 @dataclass
 class Dispatcher:
-    name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    name: str = field(default_factory=worker_name)
     poll: float = settings.DISPATCHER_POLL_SECONDS
     batch_size: int = settings.DISPATCHER_PARSE_BATCH
     stop_requested: bool = False
@@ -158,8 +180,6 @@ class Dispatcher:
             try:
                 worked = self.step()
             except DatabaseError as exc:
-                if testbugs.active("db-error-exits"):
-                    raise
                 log.error("database error, retrying: %s", exc)
                 self.lost_database = True
                 close_old_connections()
