@@ -53,8 +53,14 @@ def serving(container: Container) -> bool:
     return container.status == "running" and health in (None, "healthy")
 
 
+def labelled(c: docker.DockerClient, filters: dict[str, str]) -> list[Container]:
+    """Containers matching ``filters``, stopped ones too; one removed meanwhile (another
+    run's teardown) is left out instead of failing the listing."""
+    return list(c.containers.list(all=True, ignore_removed=True, filters=filters))
+
+
 def run_containers(c: docker.DockerClient, run_id: str) -> list[Container]:
-    return c.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_id}"})
+    return labelled(c, {"label": f"{RUN_LABEL}={run_id}"})
 
 
 def service_container(c: docker.DockerClient, run_id: str, service: str) -> Container:
@@ -68,7 +74,7 @@ def leftovers(c: docker.DockerClient, run_id: str) -> dict[str, list[str]]:
     """Names of the run's containers, networks and volumes that still exist."""
     flt = {"label": f"{RUN_LABEL}={run_id}"}
     return {
-        "containers": [x.name for x in c.containers.list(all=True, filters=flt)],
+        "containers": [x.name for x in labelled(c, flt)],
         "networks": [x.name for x in c.networks.list(filters=flt)],
         "volumes": [x.name for x in c.volumes.list(filters=flt)],
     }
@@ -79,7 +85,7 @@ def clone_stacks(c: docker.DockerClient, clone: str) -> dict[str, str]:
     networks a partial start leaves)."""
     flt = {"label": f"{CLONE_LABEL}={clone}"}
     found: dict[str, str] = {}
-    for item in [*c.containers.list(all=True, filters=flt), *c.networks.list(filters=flt)]:
+    for item in [*labelled(c, flt), *c.networks.list(filters=flt)]:
         labels = (item.attrs.get("Config") or {}).get("Labels") or item.attrs.get("Labels") or {}
         if RUN_LABEL in labels:
             found.setdefault(labels[RUN_LABEL], labels.get(OWNER_LABEL, ""))
@@ -91,7 +97,7 @@ def sweep(c: docker.DockerClient, run_id: str) -> dict[str, list[str]]:
     flt = {"label": f"{RUN_LABEL}={run_id}"}
     removed: dict[str, list[str]] = {"containers": [], "networks": [], "volumes": []}
     kinds: list[tuple[str, Any, dict[str, Any]]] = [
-        ("containers", c.containers.list(all=True, filters=flt), {"force": True, "v": True}),
+        ("containers", labelled(c, flt), {"force": True, "v": True}),
         ("networks", c.networks.list(filters=flt), {}),
         ("volumes", c.volumes.list(filters=flt), {"force": True}),
     ]

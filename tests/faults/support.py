@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from imagetest.core.constants import REPO_ROOT
-from imagetest.engine.dockerutil import leftovers
+from imagetest.engine.dockerutil import labelled, leftovers
 
 NOTHING_LEFT = {"containers": [], "networks": [], "volumes": []}
 RUN_ID = re.compile(r"\bIMAGETEST_RUN=(\S+)")
@@ -184,7 +184,7 @@ def runs_started_under(client: docker.DockerClient, runs_dir: Path) -> set[str]:
     """Run ids of the containers whose stack a test started with ``runs_dir`` as its runs
     directory (its compose override lives there). A test that says "nothing left behind"
     looks at these, not at the whole engine: another clone's stack may share the engine."""
-    found = client.containers.list(all=True, filters={"label": "io.imagetest.run"})
+    found = labelled(client, {"label": "io.imagetest.run"})
     return {
         c.labels["io.imagetest.run"]
         for c in found
