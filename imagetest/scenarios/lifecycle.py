@@ -70,14 +70,13 @@ def wait_until(ctx: RunContext, when: dict[str, Any], within: float) -> str:
     profile = ctx.need_profile()
     watch = ctx.alive(f"waiting for {key}")
     connect = pipeline.connector(ctx.need_state())
-    conn: psycopg.Connection[Any] = bounded.call(connect, Bound(30.0, watch), "connecting (db)")
+    bound = Bound(wait.QUERY_SECONDS, watch)
+    conn: psycopg.Connection[Any] = bounded.call(connect, bound, wait.DB_CONNECT)
     deadline = time.monotonic() + within
     seen = "no SyncJobs yet"
     try:
         while time.monotonic() < deadline:
-            counts = bounded.call(
-                lambda: wait.status_counts(conn, profile), Bound(30.0, watch), "a SyncJob query"
-            )
+            counts = bounded.call(lambda: wait.status_counts(conn, profile), bound, wait.DB_QUERY)
             seen = wait.describe(counts)
             if holds(key, want, counts):
                 return seen
