@@ -35,12 +35,17 @@ def lifecycle_step(kind: str, arg: dict[str, Any]) -> Stage:
     def run(ctx: RunContext) -> None:
         state, config = ctx.need_state(), ctx.config
         container = dockerutil.service_container(dockerutil.client(), state.run_id, service)
+        frozen = None
         if arg.get("when"):
             within = float(arg.get("within") or config.timeout)
-            seen = wait_until(ctx, dict(arg["when"]), within)
+            # A kill or stop lands while the condition holds: the container is frozen, the
+            # condition read again, and signalled frozen (a parse job can end between a look
+            # and a signal).
+            frozen = container if kind in ("kill", "stop") else None
+            seen = wait_until(ctx, dict(arg["when"]), within, frozen)
             log.info("%s %s: condition %s held (%s)", kind, service, arg["when"], seen)
         started = time.monotonic()
-        act(kind, container, grace)
+        act(kind, container, grace, frozen is not None)
         ctx.watch = None  # the stack changed on purpose: later stages watch it as it is now
         if kind in ("start", "restart"):
             wait_serving(container, config.bring_up_timeout)
@@ -49,8 +54,13 @@ def lifecycle_step(kind: str, arg: dict[str, Any]) -> Stage:
     return run
 
 
-def act(kind: str, container: Container, grace: float) -> None:
+def act(kind: str, container: Container, grace: float, frozen: bool = False) -> None:
     if kind == "stop":
+        if frozen:  # the stop signal is taken frozen: it reaches the worker before it runs on
+            container.kill(signal=container.attrs["Config"].get("StopSignal") or "SIGTERM")
+            container.reload()  # the engine thaws a container it signals; some versions
+            if container.status == "paused":
+                container.unpause()
         container.stop(timeout=int(grace))
     elif kind == "kill":
         container.kill()
@@ -63,9 +73,13 @@ def act(kind: str, container: Container, grace: float) -> None:
         container.start()
 
 
-def wait_until(ctx: RunContext, when: dict[str, Any], within: float) -> str:
+def wait_until(
+    ctx: RunContext, when: dict[str, Any], within: float, frozen: Container | None = None
+) -> str:
     """Poll the SyncJobs until ``when`` holds; what was seen then. HarnessError if it never
-    does within ``within`` seconds (the scenario's timing does not hold on this image)."""
+    does within ``within`` seconds (the scenario's timing does not hold on this image).
+    With ``frozen``, that container is paused when the condition is seen and stays paused
+    only if it still holds then; otherwise it runs on and the polling goes on."""
     key, want = next(iter(when.items()))
     profile = ctx.need_profile()
     watch = ctx.alive(f"waiting for {key}")
@@ -74,16 +88,36 @@ def wait_until(ctx: RunContext, when: dict[str, Any], within: float) -> str:
     conn: psycopg.Connection[Any] = bounded.call(connect, bound, wait.DB_CONNECT)
     deadline = time.monotonic() + within
     seen = "no SyncJobs yet"
+
+    def read() -> Any:
+        return bounded.call(lambda: wait.status_counts(conn, profile), bound, wait.DB_QUERY)
+
     try:
         while time.monotonic() < deadline:
-            counts = bounded.call(lambda: wait.status_counts(conn, profile), bound, wait.DB_QUERY)
+            counts = read()
             seen = wait.describe(counts)
-            if holds(key, want, counts):
+            held = holds(key, want, counts)
+            if held and frozen is not None:
+                held = still_holds(frozen, read, key, want)
+            if held:
                 return seen
             time.sleep(POLL)
     finally:
         conn.close()
     raise HarnessError(f"{key}: {want} never held within {within:.0f} s (last seen: {seen})")
+
+
+def still_holds(container: Container, read: Any, key: str, want: Any) -> bool:
+    """Pause the container and look again: True leaves it paused with the condition true."""
+    container.pause()
+    try:
+        if holds(key, want, read()):
+            return True
+    except BaseException:
+        container.unpause()
+        raise
+    container.unpause()
+    return False
 
 
 def holds(key: str, want: Any, counts: Any) -> bool:
