@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import docker.errors
 import psycopg
 from docker.models.containers import Container
 
@@ -58,9 +59,7 @@ def act(kind: str, container: Container, grace: float, frozen: bool = False) -> 
     if kind == "stop":
         if frozen:  # the stop signal is taken frozen: it reaches the worker before it runs on
             container.kill(signal=container.attrs["Config"].get("StopSignal") or "SIGTERM")
-            container.reload()  # the engine thaws a container it signals; some versions
-            if container.status == "paused":
-                container.unpause()
+            thaw(container)
         container.stop(timeout=int(grace))
     elif kind == "kill":
         container.kill()
@@ -107,6 +106,16 @@ def wait_until(
     raise HarnessError(f"{key}: {want} never held within {within:.0f} s (last seen: {seen})")
 
 
+def thaw(container: Container) -> None:
+    """Unpause; the engine may have thawed it already (it does for a signal it delivers)."""
+    try:
+        container.unpause()
+    except docker.errors.APIError:
+        container.reload()
+        if container.status == "paused":
+            raise
+
+
 def still_holds(container: Container, read: Any, key: str, want: Any) -> bool:
     """Pause the container and look again: True leaves it paused with the condition true."""
     container.pause()
@@ -114,9 +123,9 @@ def still_holds(container: Container, read: Any, key: str, want: Any) -> bool:
         if holds(key, want, read()):
             return True
     except BaseException:
-        container.unpause()
+        thaw(container)
         raise
-    container.unpause()
+    thaw(container)
     return False
 
 
