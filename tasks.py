@@ -396,6 +396,7 @@ def scenarios(
     timeout: str | None = None,
     offline: bool = False,
     verbose: bool = False,
+    context: str | None = None,
     worker_of: str | None = None,
 ) -> None:
     """Regression scenarios (scenarios/*.yaml), each from a fresh or reset stack; one summary."""

@@ -134,8 +134,9 @@ class Config:
     context: str | None = option(
         None,
         "build a dashboard image from this directory instead of the reference (history, "
-        "bisect: a clone of automation-reports or a bundle of it)",
-        "build history bisect upgrade",
+        "bisect, upgrade: a clone of automation-reports or a bundle of it); scenarios: where "
+        "a scenario's upgrade_from ref is built",
+        "build history bisect upgrade scenarios",
     )
     dockerfile: str | None = option(
         None, "Dockerfile for --context (default <context>/Dockerfile)", "build"

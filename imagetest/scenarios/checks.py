@@ -234,9 +234,13 @@ def _describe(arg: Any) -> str:
 
 
 def snapshot(conn: Conn, profile: Profile) -> dict[str, set[int]]:
-    """The AAP ids of every mapped entity, per entity."""
+    """The AAP ids of every mapped entity, per entity. A row without one (AAP deleted it:
+    the dashboard numbers those below zero itself, and a migration may renumber them) is
+    followed by the counts and row checks instead."""
     out = {}
     for entity, spec in profile.need_content().entities.items():
-        query = sql.SQL("SELECT {} FROM {}").format(_id(spec.aap_id), _id(profile.table(entity)))
+        query = sql.SQL("SELECT {} FROM {} WHERE {} > 0").format(
+            _id(spec.aap_id), _id(profile.table(entity)), _id(spec.aap_id)
+        )
         out[entity] = {int(r[0]) for r in _rows(conn, query)}
     return out

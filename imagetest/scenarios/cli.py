@@ -24,6 +24,7 @@ def run_scenarios(ctx: Any, flags: dict[str, Any], make_config: Callable[..., Co
         s for s in load_all(only=only or None)
         if not s.aap_versions or config.aap_version in s.aap_versions
     ]  # fmt: skip
+    chosen = startable(chosen, config, named=bool(only))
     if not chosen:
         raise HarnessError(f"no scenario runs on AAP {config.aap_version}; see scenarios/")
     if flags.get("worker_of"):
@@ -42,6 +43,21 @@ def run_scenarios(ctx: Any, flags: dict[str, Any], make_config: Callable[..., Co
             f"scenario(s) failed: {', '.join(failed)}; see {root / 'summary.json'}",
             exit_code=summary["exit_code"],
         )
+
+
+def startable(chosen: list[Any], config: Config, *, named: bool) -> list[Any]:
+    """Without --context a scenario that starts on an upstream ref cannot run: one named
+    with --only is an error, one of the whole set is left out (and said so)."""
+    if config.context:
+        return chosen
+    for scenario in (s for s in chosen if s.upgrade_from):
+        if named:
+            raise OptionError(
+                f"scenario {scenario.name} starts on ref {scenario.upgrade_from} of "
+                "automation-reports: give --context (a clone or bundle of it)"
+            )
+        print(f"left out: {scenario.name} (starts on ref {scenario.upgrade_from}; give --context)")
+    return [s for s in chosen if not s.upgrade_from]
 
 
 def _work_for(chosen: list[Any], config: Config, root: Path) -> None:

@@ -21,7 +21,8 @@ from imagetest.model.results import PROBLEM_FACTS, Problem
 
 SCENARIOS_DIR = REPO_ROOT / "scenarios"
 TOP_KEYS = (
-    "name", "guards", "fixed_in", "description", "aap_versions", "steps", "known_failures",
+    "name", "guards", "fixed_in", "upgrade_from", "description", "aap_versions", "steps",
+    "known_failures",
 )  # fmt: skip
 # step -> what its argument may be ("none": a bare word)
 STEP_KINDS = {
@@ -116,6 +117,9 @@ class Scenario:
     # The upstream commit that fixed what this scenario guards: it must fail on the commit's
     # parent and pass on the commit (`invoke history --fixes`).
     fixed_in: str = ""
+    # A ref of the upstream repository (--context) the stack starts on; its `upgrade` step
+    # then moves it to the image under test (an upgrade from an older release's data).
+    upgrade_from: str = ""
 
     def known_failure(self, profile: str) -> KnownFailure | None:
         return self.known_failures.get(profile)
@@ -246,7 +250,18 @@ def load_scenario(path: Path) -> Scenario:
         aap_versions=versions,
         known_failures=_known_failures(data.get("known_failures"), path),
         fixed_in=_commit(data.get("fixed_in"), path),
+        upgrade_from=_upgrade_from(data, path),
     )
+
+
+def _upgrade_from(data: dict[str, Any], path: Path) -> str:
+    ref = str(data.get("upgrade_from") or "").strip()
+    steps = data.get("steps") or []
+    if ref and not any(isinstance(s, dict) and "upgrade" in s for s in steps):
+        raise _bad(path, "upgrade_from", "needs an `upgrade` step (to the image under test)")
+    if ref.startswith("-") or any(c.isspace() for c in ref):
+        raise _bad(path, "upgrade_from", "must be a commit, branch or tag")
+    return ref
 
 
 def _commit(value: Any, path: Path) -> str:

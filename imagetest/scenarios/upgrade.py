@@ -4,23 +4,48 @@ image's migrations once, start the new web and task), and the `migrations` check
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from typing import Any
 
 from imagetest.core.bounded import Bound
-from imagetest.core.errors import HarnessError
+from imagetest.core.config import Config
+from imagetest.core.errors import HarnessError, OptionError
 from imagetest.core.log import get_logger
 from imagetest.engine import dockerutil
-from imagetest.images import registry
+from imagetest.images import imageselect, registry
 from imagetest.model.runstate import RunState, write_private
 from imagetest.run.pipeline import RunContext, Stage
+from imagetest.scenarios.model import Scenario
 from imagetest.stages import bringup, stack
 
 log = get_logger("upgrade")
 ROLES = ("web", "task")
 STOP_GRACE = 10  # seconds the installer gives web and task to stop (podman's default)
 IMAGE_VARIABLE = "DASHBOARD_IMAGE"
+
+
+def build_ref(config: Config, ref: str) -> str:
+    """The image of ``ref`` of --context, built with the public-base recipe (cached)."""
+    log.info("building %s of %s", ref, config.context)
+    wanted = dataclasses.replace(config, ref=ref, public_base=True, image=None)
+    return imageselect.build_dashboard(wanted)
+
+
+def start_config(scenario: Scenario, config: Config) -> Config:
+    """A scenario's run options: one with ``upgrade_from`` starts on that ref's image and
+    upgrades to the image under test."""
+    if not scenario.upgrade_from:
+        return config
+    if not config.context:
+        raise OptionError(
+            f"scenario {scenario.name} starts on ref {scenario.upgrade_from} of "
+            "automation-reports: give --context (a clone or bundle of it)"
+        )
+    target = config.image or imageselect.reference_image(config, dockerutil.client())
+    start = build_ref(config, scenario.upgrade_from)
+    return dataclasses.replace(config, image=start, upgrade_to=target)
 
 
 def target_image(ctx: RunContext, arg: dict[str, Any]) -> str:

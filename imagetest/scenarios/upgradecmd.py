@@ -20,6 +20,7 @@ from imagetest.model.runstate import new_run_id
 from imagetest.scenarios.model import load_all
 from imagetest.scenarios.report import render
 from imagetest.scenarios.runner import run_all
+from imagetest.scenarios.upgrade import build_ref
 
 log = get_logger("upgrade")
 UPGRADE_SCENARIO = "upgrade-keeps-data"
@@ -42,12 +43,6 @@ def images_of(config: Config) -> tuple[str, str]:
         )
     target = config.image or imageselect.reference_image(config, dockerutil.client())
     return config.from_image, target
-
-
-def build_ref(config: Config, ref: str) -> str:
-    log.info("building %s of %s", ref, config.context)
-    wanted = dataclasses.replace(config, ref=ref, public_base=True, image=None)
-    return imageselect.build_dashboard(wanted)
 
 
 def check_two_images(client: docker.DockerClient, config: Config, a: str, b: str) -> None:

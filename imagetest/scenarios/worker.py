@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from imagetest.core.config import Config
+from imagetest.core.errors import HarnessError
 from imagetest.core.log import get_logger
 from imagetest.core.signals import interrupts_deferred, teardown_hint
 from imagetest.model.results import (
@@ -28,7 +29,7 @@ from imagetest.model.results import (
 from imagetest.model.runstate import Runs, new_run_id
 from imagetest.run import pipeline
 from imagetest.run.pipeline import RunContext, Stage
-from imagetest.scenarios import reset
+from imagetest.scenarios import reset, upgrade
 from imagetest.scenarios.model import Scenario
 from imagetest.scenarios.report import judge, junit, profile_name
 from imagetest.scenarios.steps import Progress, stages
@@ -148,6 +149,19 @@ def run_one(scenario: Scenario, config: Config, keeper: Keeper) -> ScenarioResul
     return done
 
 
+def not_started(scenario: Scenario, root: Path, exc: HarnessError) -> ScenarioResult:
+    log.error("scenario %s not started: %s", scenario.name, exc)
+    done = dataclasses.replace(
+        ScenarioResult.missing(scenario.name, exc.exit_code),
+        guards=scenario.guards,
+        error=f"not started: {exc}",
+    )
+    folder = root / scenario.name
+    folder.mkdir(parents=True, exist_ok=True)
+    write_json(folder / SCENARIO_RESULT_NAME, done.to_json())
+    return done
+
+
 def run_worker(claim: Claim, config: Config, root: Path) -> list[ScenarioResult]:
     """Every scenario ``claim`` hands out, each into root/NAME/; stops at an interrupt."""
     keeper = Keeper(claim, config)
@@ -156,6 +170,14 @@ def run_worker(claim: Claim, config: Config, root: Path) -> list[ScenarioResult]
         scenario = claim()
         while scenario is not None:
             one = dataclasses.replace(config, artifacts=str(root / scenario.name))
+            try:
+                one = upgrade.start_config(scenario, one)
+            except HarnessError as exc:  # its start image: a row that says why, the set goes on
+                results.append(not_started(scenario, root, exc))
+                scenario = keeper.next if keeper.run_id else claim()
+                continue
+            if scenario.upgrade_from:
+                keeper.release()  # the kept stack runs the image under test, not the start
             results.append(run_one(scenario, one, keeper))
             if results[-1].run_exit_code == pipeline.EXIT_INTERRUPTED:
                 break

@@ -29,14 +29,14 @@ RUN_TIMEOUT = 900
 # scenario -> (bug put back, words the failure must contain)
 BUGS = {
     "rename-recreate-249": ("template-by-name", "unique constraint (cluster, name, organization)"),
-    "null-started-235": ("null-started-hang", "timed out after 45 s"),
+    "null-started-235": ("null-started-hang", "timed out after 30 s"),
     "shared-hosts-244": ("host-check-then-create", "clusters_host_unique"),
     "failed-job-215": ("drop-failed-jobs", "Job 8: expected one row, found 0"),
     "no-launched-by-83": ("require-launched-by", "launched_by has no id"),
     "resync-no-duplicates-156": ("resync-duplicates", "clusters_jobhost_unique"),
     "token-expiry-136": ("no-token-refresh", "answered 401"),
     "transient-faults-jobs-list": ("errors-as-empty", "Job: expected 4 rows, found 0"),
-    "aap-down-during-sync": ("retry-when-down", "timed out after 60 s"),
+    "aap-down-during-sync": ("retry-when-down", "timed out after 40 s"),
     "refresh-refused-mid-sync": ("errors-as-empty", "rows synced before are gone"),
     "task-killed-while-parsing": ("no-requeue", "is still active"),
     "task-killed-during-sync": ("no-requeue", "is still active"),
@@ -49,12 +49,15 @@ NO_BUG = {"plain-test-image"}
 # image, which test_upstream_runs_every_scenario_with_its_findings requires to fail as recorded
 # (a put-back bug for a restart races the restart: the worker may not touch the database then).
 FAILS_ON_UPSTREAM = {"services-restarted"}
+# Upgrades from an older upstream release (upgrade_from): proven on the upstream's real code,
+# on the fix's parent and on the fix (tests/upstream/test_history_e2e.py).
+PROVEN_BY_HISTORY = {s.name for s in load_all() if s.upgrade_from}
 # Bugs switched on together, their scenarios on one stack reset between them. A group's bugs
 # each touch only what their own scenario does (a recreated template, a null start, a failed
 # job, no launcher, AAP down, an expired token), so each scenario still fails with its own
 # bug's words. resync-duplicates changes every re-sync and host-check-then-create the parse
 # batching of every sync: each runs alone. The two halves of the first kind balance the two
-# long waits (45 s and 60 s) that the hang and down bugs run into.
+# long waits (30 s and 40 s) that the hang and down bugs run into.
 BUG_GROUPS = (
     ("null-started-235", "rename-recreate-249", "no-launched-by-83"),
     ("aap-down-during-sync", "failed-job-215", "token-expiry-136"),
@@ -96,7 +99,9 @@ def bug_profile(tmp_path: Path, bugs: list[str], env: dict[str, str] | None = No
 
 def test_every_scenario_has_a_bug_to_catch() -> None:
     names = {s.name for s in load_all()}
-    assert names - NO_BUG - FAILS_ON_UPSTREAM == set(BUGS), "a new scenario needs its bug here"
+    others = NO_BUG | FAILS_ON_UPSTREAM | PROVEN_BY_HISTORY
+    assert names - others == set(BUGS), "a new scenario needs its bug here"
+    assert all(s.fixed_in for s in load_all(only=sorted(PROVEN_BY_HISTORY)))
     assert all(s.known_failure("upstream") for s in load_all(only=sorted(FAILS_ON_UPSTREAM)))
     grouped = [name for group in BUG_GROUPS for name in group]
     assert sorted(grouped) == sorted(BUGS), "each scenario with a bug in exactly one group"
@@ -173,7 +178,9 @@ UPSTREAM_PARTS = 3
 
 
 def upstream_part(index: int) -> list[str]:
-    return sorted(s.name for s in load_all())[index::UPSTREAM_PARTS]
+    """Every scenario that starts on the image under test (the upgrades from an older
+    release start on that release: their proofs build it)."""
+    return sorted(s.name for s in load_all() if not s.upgrade_from)[index::UPSTREAM_PARTS]
 
 
 @pytest.mark.stack(weight=100)
@@ -199,4 +206,5 @@ def test_upstream_runs_every_scenario_with_its_findings(
 
 def test_upstream_parts_cover_every_scenario() -> None:
     parts = [upstream_part(i) for i in range(UPSTREAM_PARTS)]
-    assert sorted(n for part in parts for n in part) == sorted(s.name for s in load_all())
+    covered = sorted(n for part in parts for n in part) + sorted(PROVEN_BY_HISTORY)
+    assert sorted(covered) == sorted(s.name for s in load_all())

@@ -77,6 +77,11 @@ def test_only_unknown_name_is_one_line() -> None:
             },
             "known_failures.upstream.problem must map some of check, entity",
         ),
+        ({"name": "s", "steps": ["seed"], "upgrade_from": "abc1234"}, "needs an `upgrade` step"),
+        (
+            {"name": "s", "steps": ["seed", {"upgrade": {}}], "upgrade_from": "--all"},
+            "upgrade_from must be a commit, branch or tag",
+        ),
     ],
 )
 def test_bad_scenarios_named(tmp_path: Path, data: dict, words: str) -> None:
@@ -210,3 +215,22 @@ def test_fixed_in_must_be_a_commit_id(tmp_path: Path) -> None:
     path.write_text("name: s\nguards: g\nfixed_in: main\nsteps: [seed]\n")
     with pytest.raises(OptionError, match="fixed_in must be a commit id"):
         load_scenario(path)
+
+
+def test_a_scenario_starting_on_an_upstream_ref_needs_the_context(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Without --context, the whole set leaves it out (and says so); named, it is an error."""
+    from imagetest.scenarios.cli import startable
+
+    chosen = load_all()
+    starts = [s for s in chosen if s.upgrade_from]
+    assert starts, "a shipped scenario starts on an upstream ref"
+    config = resolve_config(env={})
+    left = startable(chosen, config, named=False)
+    assert {s.name for s in left} == {s.name for s in chosen} - {s.name for s in starts}
+    assert f"left out: {starts[0].name}" in capsys.readouterr().out
+    with pytest.raises(OptionError, match="give --context"):
+        startable(starts, config, named=True)
+    with_context = resolve_config({"context": str(tmp_path)}, env={})
+    assert startable(chosen, with_context, named=True) == chosen

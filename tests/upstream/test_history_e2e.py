@@ -47,6 +47,30 @@ def test_rename_recreate_fails_before_249s_fix_and_passes_on_it(
     assert [c["status"] for c in fix["cells"]["rename-recreate-249"]] == ["passed"]
 
 
+def test_migration_fails_before_196s_fix_and_passes_on_it(
+    upstream_bundle: Path, tmp_path: Path
+) -> None:
+    """An upgrade from before #156 (9824fe9, hosts AAP deleted stored under -1) to #196's
+    parent fails at migrate; to #196 it keeps every row and syncs on."""
+    name = "upgrade-deleted-hosts-196"
+    argv = [
+        sys.executable, "-m", "invoke", "history", "--context", str(upstream_bundle),
+        "--fixes", "--scenario", name, "--runs", "1", "--jobs", "2", "--no-frontend",
+        "--artifacts", str(tmp_path),
+    ]  # fmt: skip
+    with exclusive("upstream-build"):
+        result = subprocess.run(
+            argv, cwd=REPO_ROOT, env=dict(os.environ), capture_output=True, text=True,
+            timeout=RUN_TIMEOUT, check=False,
+        )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    refs = {r["ref"]: r for r in json.loads((tmp_path / "fixes.json").read_text())["refs"]}
+    parent, fix = refs["c664382^"]["cells"][name], refs["c664382"]["cells"][name]
+    assert [c["status"] for c in parent] == ["failed"]
+    assert "migrations failed" in parent[0]["note"] and "IntegrityError" in parent[0]["note"]
+    assert [c["status"] for c in fix] == ["passed"]
+
+
 def test_sigterm_to_history_stops_its_scenario_run_and_keeps_what_finished(
     docker_client: docker.DockerClient, upstream_bundle: Path, tmp_path: Path
 ) -> None:
