@@ -91,6 +91,7 @@ class RunContext:
     indicators: dict[str, Any] = field(default_factory=dict)
     watch: ContainerWatch | None = None
     interrupted: bool = False  # set before diagnostics and teardown run
+    syncs_run: int = 0  # sync stages run so far (a scenario may sync again later)
 
     def need_watch(self) -> ContainerWatch:
         """The stack's containers as they are now; later checks compare against this."""
@@ -232,12 +233,17 @@ def stage_sync(ctx: RunContext) -> None:
     state, profile, config = ctx.need_state(), ctx.need_profile(), ctx.config
     alive = ctx.alive("sync")  # the containers as the stage starts
     access = ctx.access or seed.load_access(state.access_file)
+    earlier = 0
+    if ctx.syncs_run:  # again, later in a scenario: the image has rotated the last pair
+        access = seed.fresh_access(state, config)
+        earlier = wait.finished_syncs(connector(state), profile, Bound(config.timeout, alive))
+    ctx.syncs_run += 1
 
     def await_first_sync() -> None:
         wait.wait_for_syncs(
             connector(state),
             profile,
-            syncs=1,
+            syncs=earlier + 1,
             timeout=config.timeout,
             poll_interval=config.poll_interval,
             stage="sync",

@@ -106,14 +106,21 @@ def wait_until(
     raise HarnessError(f"{key}: {want} never held within {within:.0f} s (last seen: {seen})")
 
 
-def thaw(container: Container) -> None:
-    """Unpause; the engine may have thawed it already (it does for a signal it delivers)."""
-    try:
-        container.unpause()
-    except docker.errors.APIError:
+def thaw(container: Container, within: float = 5.0) -> None:
+    """Unpause. The engine thaws a container it signals, and its state may still read
+    paused for a moment after (its unpause then fails): look again until it runs."""
+    deadline = time.monotonic() + within
+    while True:
         container.reload()
-        if container.status == "paused":
-            raise
+        if container.status != "paused":
+            return
+        try:
+            container.unpause()
+            return
+        except docker.errors.APIError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def still_holds(container: Container, read: Any, key: str, want: Any) -> bool:

@@ -51,6 +51,17 @@ def describe(counts: Counter[tuple[str, str]]) -> str:
     return ", ".join(f"{t}/{s}: {n}" for (t, s), n in sorted(counts.items()))
 
 
+def finished_syncs(connect: Connect, profile: Profile, bound: Bound) -> int:
+    """How many sync SyncJobs have succeeded so far."""
+    success = set(profile.syncjob.statuses["success"])
+    conn = bounded.call(connect, bound, DB_CONNECT)
+    try:
+        counts = bounded.call(lambda: status_counts(conn, profile), bound, DB_QUERY)
+    finally:
+        conn.close()
+    return sum(n for (t, s), n in counts.items() if t == "sync" and s in success)
+
+
 def wait_for_syncs(
     connect: Connect,
     profile: Profile,
