@@ -9,6 +9,15 @@ wait_db() {
 
 case "${1:-web}" in
     web)
+        case ",${DASHBOARD_TEST_BUGS:-}," in
+            *,stale-pidfile,*)  # test bug: a pid file the start writes and no stop removes
+                if [ -e /tmp/dashboard-web.pid ]; then
+                    echo "web is already running (pid $(cat /tmp/dashboard-web.pid))" >&2
+                    exit 1
+                fi
+                echo $$ >/tmp/dashboard-web.pid
+                ;;
+        esac
         wait_db
         python manage.py migrate --noinput
         exec gunicorn django_config.wsgi:application \

@@ -99,6 +99,10 @@ class ContainerWatch:
         names = ", ".join(sorted(w.service for w in self.watched)) or "none"
         log.info("watching containers %s (a death ends the stage at once)", names)
 
+    def ignore(self, service: str) -> None:
+        """Stop watching ``service`` (a step restarts it on purpose meanwhile)."""
+        self.watched = [w for w in self.watched if w.service != service]
+
     def check(self, stage: str | None = None) -> None:
         """Raise ContainerDied for the first container that is no longer as it was."""
         for container in self.dead_on_arrival:

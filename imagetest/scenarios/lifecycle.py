@@ -4,7 +4,9 @@ operator or the kernel's OOM killer would, while the dashboard works."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import docker.errors
@@ -46,13 +48,39 @@ def lifecycle_step(kind: str, arg: dict[str, Any]) -> Stage:
             seen = wait_until(ctx, dict(arg["when"]), within, frozen)
             log.info("%s %s: condition %s held (%s)", kind, service, arg["when"], seen)
         started = time.monotonic()
-        act(kind, container, grace, frozen is not None)
+        if arg.get("during") == "sync":
+            act_during_sync(ctx, service, lambda: act(kind, container, grace))
+        else:
+            act(kind, container, grace, frozen is not None)
         ctx.watch = None  # the stack changed on purpose: later stages watch it as it is now
         if kind in ("start", "restart"):
             wait_serving(container, config.bring_up_timeout)
         log.info("%s %s done (%.1f s)", kind, service, time.monotonic() - started)
 
     return run
+
+
+def act_during_sync(ctx: RunContext, service: str, action: Callable[[], None]) -> None:
+    """The action in a thread while the profile's sync steps (setclusters first) run here,
+    watching every container but ``service``; an error of either fails the step."""
+    ctx.watch = None
+    ctx.need_watch().ignore(service)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            action()
+        except BaseException as exc:  # handed to the step's thread below
+            errors.append(exc)
+
+    worker = threading.Thread(target=run, name=f"{service}-lifecycle", daemon=True)
+    worker.start()
+    try:
+        pipeline.stage_sync(ctx)
+    finally:
+        worker.join()
+    if errors:
+        raise errors[0]
 
 
 def act(kind: str, container: Container, grace: float, frozen: bool = False) -> None:

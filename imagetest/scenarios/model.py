@@ -44,7 +44,7 @@ STEP_KINDS = {
     "migrations": "none",  # every migration of the image the stack runs is applied
 }
 LIFECYCLE = ("stop", "kill", "start", "restart")
-LIFECYCLE_KEYS = ("service", "when", "within", "graceful", "grace")
+LIFECYCLE_KEYS = ("service", "when", "within", "graceful", "grace", "during")
 LIFECYCLE_SERVICES = ("web", "task", "db", "redis", "aap")
 # conditions a lifecycle step waits for: parse jobs running, a sync running
 WHEN_KEYS = ("parse_running", "sync_running")
@@ -177,6 +177,8 @@ def _lifecycle(kind: str, arg: dict[str, Any], where: str, path: Path) -> None:
         isinstance(when, dict) and len(when) == 1 and next(iter(when)) in WHEN_KEYS
     ):
         raise _bad(path, where, f"({kind}) when: needs one of {', '.join(WHEN_KEYS)}")
+    if arg.get("during") not in (None, "sync") or (arg.get("during") and when is not None):
+        raise _bad(path, where, f"({kind}) during: can only be sync, without when:")
 
 
 def _aap(arg: dict[str, Any], where: str, path: Path) -> None:

@@ -42,6 +42,7 @@ BUGS = {
     "task-killed-during-sync": ("no-requeue", "is still active"),
     "task-stopped-while-parsing": ("no-requeue,stop-abandons-job", "is still active"),
     "upgrade-keeps-data": ("upgrade-drops-jobs", "rows synced before are gone"),
+    "web-restarted-during-setclusters": ("stale-pidfile", "did not come back"),
 }
 # the baseline's own failure (a wrong count) is proven by tests/e2e/test_test_image.py
 NO_BUG = {"plain-test-image"}
@@ -61,7 +62,7 @@ PROVEN_BY_HISTORY = {s.name for s in load_all() if s.upgrade_from}
 BUG_GROUPS = (
     ("null-started-235", "rename-recreate-249", "no-launched-by-83"),
     ("aap-down-during-sync", "failed-job-215", "token-expiry-136"),
-    ("transient-faults-jobs-list", "refresh-refused-mid-sync"),
+    ("transient-faults-jobs-list", "refresh-refused-mid-sync", "web-restarted-during-setclusters"),
     ("resync-no-duplicates-156",),
     ("shared-hosts-244",),
     # a dead or stopped worker's jobs, and the infrastructure restarted under the worker

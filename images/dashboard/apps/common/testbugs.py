@@ -23,6 +23,8 @@ BUGS = {
     "no-requeue": "#235 jobs a dead worker left running stay running (no reset at start)",
     "stop-abandons-job": "#214 a stopped worker drops the job it runs instead of finishing it",
     "upgrade-drops-jobs": "a data migration run at an upgrade deletes rows older images wrote",
+    # switched on in entrypoint.sh (the web's start script), not in Python
+    "stale-pidfile": "the web's start refuses to run after a restart (its own stale pid file)",
 }
 
 
