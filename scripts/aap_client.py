@@ -25,6 +25,13 @@ MAX_PAGES = 1000
 T = TypeVar("T")
 
 
+# Methods that mean the same when sent twice, and the errors of a connection the server,
+# a load balancer or a proxy closed while the client kept it for reuse: such a request
+# goes once more, on a new connection.
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+CONNECTION_CLOSED = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+
+
 class SetupError(Exception):
     """A problem the user can act on; the message is one line naming problem and fix."""
 
@@ -104,10 +111,7 @@ class Api:
             basic_auth = False
         elif not basic_auth:
             kwargs["auth"] = None
-        try:
-            resp = self.client.request(method, path, **kwargs)
-        except httpx.HTTPError as exc:
-            raise SetupError(describe_transport_error(self.url, exc)) from None
+        resp = self._send(method, path, kwargs)
         if resp.status_code in expect:
             return resp
         where = f"{method} {resp.url.path}"
@@ -125,6 +129,18 @@ class Api:
             f"unexpected AAP response to {where}: HTTP {resp.status_code}{_detail(resp)}; "
             "check that --url points at AAP 2.4/2.5/2.6"
         )
+
+    def _send(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Response:
+        retry = method.upper() in IDEMPOTENT
+        while True:
+            try:
+                return self.client.request(method, path, **kwargs)
+            except CONNECTION_CLOSED as exc:
+                if not retry:
+                    raise SetupError(describe_transport_error(self.url, exc)) from None
+                retry = False  # once: a second reset is the server's answer
+            except httpx.HTTPError as exc:
+                raise SetupError(describe_transport_error(self.url, exc)) from None
 
     @staticmethod
     def body(resp: httpx.Response) -> Any:

@@ -391,3 +391,62 @@ def test_stale_refresh_token_gets_a_new_token(
             "/api/controller/v2/me/", headers={"Authorization": f"Bearer {after['access_token']}"}
         )
         assert me.status_code == 200
+
+
+@contextlib.contextmanager
+def resetting_server() -> Iterator[tuple[str, list[str]]]:
+    """Answers the first request of each connection (keep-alive) and resets the connection
+    at its second, as a proxy that closed an idle connection does; the requests it got."""
+    import socket
+    import struct
+
+    seen: list[str] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve(conn: socket.socket) -> None:
+        with conn:
+            first = conn.recv(65536).decode(errors="replace").split("\r\n", 1)[0]
+            seen.append(first)
+            body = b'{"ok": true}'
+            head = (
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n"
+            )
+            conn.sendall(head.encode() + body)
+            if conn.recv(65536):  # the reuse: reset instead of an answer (linger 0: RST)
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", seen
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+
+
+def test_a_reset_kept_alive_connection_is_retried_once_for_idempotent_requests() -> None:
+    from scripts.aap_client import Api, SetupError
+
+    with resetting_server() as (url, seen):
+        api = Api(url, "admin", "pw")
+        try:
+            assert api.call("GET", "/api/v2/ping/") == {"ok": True}
+            assert api.call("GET", "/api/v2/ping/") == {"ok": True}  # reset, then again
+            assert seen == ["GET /api/v2/ping/ HTTP/1.1"] * 2, seen
+            closed = r"not reachable \((ReadError|RemoteProtocolError)"
+            with pytest.raises(SetupError, match=closed):
+                api.call("POST", "/api/v2/organizations/", json_body={"name": "x"})
+        finally:
+            api.close()
