@@ -15,7 +15,10 @@ from typing import Any
 import docker
 import docker.errors
 
+from imagetest.core import owner
+
 RUN_LABEL = "io.imagetest.run"
+OWNER_LABEL = "io.imagetest.owner"  # the pytest process: a killed session's are reaped
 START_SECONDS = 60.0
 DB_USER = DB_NAME = "dashboard"
 PG_PORT, REDIS_PORT = 5432, 6379
@@ -44,6 +47,16 @@ class DataServices:
 
 
 @contextlib.contextmanager
+def reap_orphans(client: docker.DockerClient, run: str) -> None:
+    """Containers of ``run`` whose pytest process is gone (a session killed before its
+    fixtures' teardown, e.g. a CI job cancelled with SIGKILL) are removed."""
+    for container in client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run}"}):
+        left_by = container.labels.get(OWNER_LABEL, "")
+        if left_by and not owner.alive(left_by):
+            with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+                container.remove(force=True)
+
+
 def data_services(
     client: docker.DockerClient, tags: Mapping[str, str], run: str, name_prefix: str
 ) -> Iterator[DataServices]:
@@ -53,12 +66,13 @@ def data_services(
     """
     password = secrets.token_urlsafe(16)
     containers: list[Any] = []
+    reap_orphans(client, run)
 
     def start(image: str, port: int, role: str, **kwargs: Any) -> Any:
         container = client.containers.run(
             image,
             detach=True,
-            labels={RUN_LABEL: run},
+            labels={RUN_LABEL: run, OWNER_LABEL: owner.token()},
             name=f"{name_prefix}-{role}-{secrets.token_hex(4)}",
             ports={f"{port}/tcp": ("127.0.0.1", None)},
             **kwargs,
