@@ -14,7 +14,7 @@ from imagetest.core.config import Config, make_artifacts_dir
 from imagetest.core.errors import HarnessError, OptionError
 from imagetest.core.log import get_logger
 from imagetest.engine import dockerutil
-from imagetest.images import imageselect, registry
+from imagetest.images import gitsource, imageselect, registry, upstream
 from imagetest.model.results import OK_STATUSES, SUMMARY_NAME, write_json
 from imagetest.model.runstate import new_run_id
 from imagetest.scenarios.model import load_all
@@ -35,6 +35,7 @@ def images_of(config: Config) -> tuple[str, str]:
             )
         if config.from_ref == config.ref:
             raise OptionError(f"--from-ref and --ref are both {config.ref}; an upgrade needs two")
+        check_refs(config, [("--from-ref", config.from_ref), ("--ref", config.ref)])
         return build_ref(config, config.from_ref), build_ref(config, config.ref)
     if not config.from_image:
         raise OptionError(
@@ -43,6 +44,18 @@ def images_of(config: Config) -> tuple[str, str]:
         )
     target = config.image or imageselect.reference_image(config, dockerutil.client())
     return config.from_image, target
+
+
+def check_refs(config: Config, refs: list[tuple[str, str]]) -> None:
+    """Each ref exists in --context, before anything is built (the option named)."""
+    repo = gitsource.open_repo(Path(str(config.context)), upstream.CACHE_DIR)
+    for flag, ref in refs:
+        try:
+            gitsource.resolve(repo, ref)
+        except HarnessError:
+            raise OptionError(
+                f"{flag} {ref}: no such commit, branch or tag in {config.context}"
+            ) from None
 
 
 def check_two_images(client: docker.DockerClient, config: Config, a: str, b: str) -> None:
@@ -95,6 +108,7 @@ def run_chain(config: Config, root: Path) -> dict[str, Any]:
     refs = [r.strip() for r in str(config.chain).split(",") if r.strip()]
     if len(refs) < 2 or not config.context:
         raise OptionError("--chain needs two refs or more (A,B,...) and --context")
+    check_refs(config, [("--chain", ref) for ref in refs])
     images = {ref: build_ref(config, ref) for ref in refs}
     rows = []
     for n, (old, new) in enumerate(chain_steps(refs), 1):
