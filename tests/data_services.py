@@ -46,7 +46,6 @@ class DataServices:
         }
 
 
-@contextlib.contextmanager
 def reap_orphans(client: docker.DockerClient, run: str) -> None:
     """Containers of ``run`` whose pytest process is gone (a session killed before its
     fixtures' teardown, e.g. a CI job cancelled with SIGKILL) are removed."""
@@ -57,6 +56,7 @@ def reap_orphans(client: docker.DockerClient, run: str) -> None:
                 container.remove(force=True)
 
 
+@contextlib.contextmanager
 def data_services(
     client: docker.DockerClient, tags: Mapping[str, str], run: str, name_prefix: str
 ) -> Iterator[DataServices]:
