@@ -23,13 +23,17 @@ pytestmark = [pytest.mark.docker, pytest.mark.stack(weight=90)]
 RUN_TIMEOUT = 1500
 
 
-def test_rename_recreate_fails_before_249s_fix_and_passes_on_it(
+def test_fixes_fail_on_their_parents_and_pass_on_them(
     upstream_bundle: Path, tmp_path: Path
 ) -> None:
+    """Two proofs in one `history --fixes` (two refs at a time): #249 on a sync, and #196 on
+    an upgrade from before #156 (9824fe9, hosts AAP deleted stored under -1), whose parent
+    stops at migrate."""
+    upgrade = "upgrade-deleted-hosts-196"
     argv = [
         sys.executable, "-m", "invoke", "history", "--context", str(upstream_bundle),
-        "--fixes", "--scenario", "rename-recreate-249", "--runs", "1", "--jobs", "2",
-        "--no-frontend", "--artifacts", str(tmp_path),
+        "--fixes", "--scenario", "rename-recreate-249", "--scenario", upgrade,
+        "--runs", "1", "--jobs", "2", "--no-frontend", "--artifacts", str(tmp_path),
     ]  # fmt: skip
     with exclusive("upstream-build"):
         result = subprocess.run(
@@ -45,30 +49,11 @@ def test_rename_recreate_fails_before_249s_fix_and_passes_on_it(
     assert [c["status"] for c in parent["cells"]["rename-recreate-249"]] == ["failed"]
     assert "Failed to sync AAP Organizations" in parent["cells"]["rename-recreate-249"][0]["note"]
     assert [c["status"] for c in fix["cells"]["rename-recreate-249"]] == ["passed"]
-
-
-def test_migration_fails_before_196s_fix_and_passes_on_it(
-    upstream_bundle: Path, tmp_path: Path
-) -> None:
-    """An upgrade from before #156 (9824fe9, hosts AAP deleted stored under -1) to #196's
-    parent fails at migrate; to #196 it keeps every row and syncs on."""
-    name = "upgrade-deleted-hosts-196"
-    argv = [
-        sys.executable, "-m", "invoke", "history", "--context", str(upstream_bundle),
-        "--fixes", "--scenario", name, "--runs", "1", "--jobs", "2", "--no-frontend",
-        "--artifacts", str(tmp_path),
-    ]  # fmt: skip
-    with exclusive("upstream-build"):
-        result = subprocess.run(
-            argv, cwd=REPO_ROOT, env=dict(os.environ), capture_output=True, text=True,
-            timeout=RUN_TIMEOUT, check=False,
-        )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    refs = {r["ref"]: r for r in json.loads((tmp_path / "fixes.json").read_text())["refs"]}
-    parent, fix = refs["c664382^"]["cells"][name], refs["c664382"]["cells"][name]
-    assert [c["status"] for c in parent] == ["failed"]
-    assert "migrations failed" in parent[0]["note"] and "IntegrityError" in parent[0]["note"]
-    assert [c["status"] for c in fix] == ["passed"]
+    parent_196, fix_196 = refs["c664382^"]["cells"][upgrade], refs["c664382"]["cells"][upgrade]
+    assert [c["status"] for c in parent_196] == ["failed"]
+    assert "migrations failed" in parent_196[0]["note"]
+    assert "IntegrityError" in parent_196[0]["note"]
+    assert [c["status"] for c in fix_196] == ["passed"]
 
 
 def test_sigterm_to_history_stops_its_scenario_run_and_keeps_what_finished(
