@@ -19,13 +19,7 @@ from imagetest.engine.dockerutil import sweep
 from tests.faults.support import Streamed, runs_started_under
 from tests.locks import exclusive
 
-# One worker runs the module's tests one after another: they take turns on the build lock
-# anyway, and a second worker would only wait for it.
-pytestmark = [
-    pytest.mark.docker,
-    pytest.mark.stack(weight=90),
-    pytest.mark.xdist_group("upstream-history"),
-]
+pytestmark = [pytest.mark.docker, pytest.mark.stack(weight=90)]
 RUN_TIMEOUT = 1500
 
 
