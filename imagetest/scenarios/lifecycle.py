@@ -38,20 +38,19 @@ def lifecycle_step(kind: str, arg: dict[str, Any]) -> Stage:
     def run(ctx: RunContext) -> None:
         state, config = ctx.need_state(), ctx.config
         container = dockerutil.service_container(dockerutil.client(), state.run_id, service)
-        frozen = None
+        # A kill or stop lands while its condition holds: the container is frozen, the
+        # condition read again, and signalled frozen (a parse job can end between a look and
+        # a signal).
+        frozen = bool(arg.get("when")) and kind in ("kill", "stop")
         if arg.get("when"):
             within = float(arg.get("within") or config.timeout)
-            # A kill or stop lands while the condition holds: the container is frozen, the
-            # condition read again, and signalled frozen (a parse job can end between a look
-            # and a signal).
-            frozen = container if kind in ("kill", "stop") else None
-            seen = wait_until(ctx, dict(arg["when"]), within, frozen)
+            seen = wait_until(ctx, dict(arg["when"]), within, container if frozen else None)
             log.info("%s %s: condition %s held (%s)", kind, service, arg["when"], seen)
         started = time.monotonic()
         if arg.get("during") == "sync":
             act_during_sync(ctx, service, lambda: act(kind, container, grace))
         else:
-            act(kind, container, grace, frozen is not None)
+            act(kind, container, grace, frozen)
         ctx.watch = None  # the stack changed on purpose: later stages watch it as it is now
         if kind in ("start", "restart"):
             wait_serving(container, config.bring_up_timeout)
@@ -155,13 +154,13 @@ def still_holds(container: Container, read: Any, key: str, want: Any) -> bool:
     """Pause the container and look again: True leaves it paused with the condition true."""
     container.pause()
     try:
-        if holds(key, want, read()):
-            return True
+        held = holds(key, want, read())
     except BaseException:
         thaw(container)
         raise
-    thaw(container)
-    return False
+    if not held:
+        thaw(container)
+    return held
 
 
 def holds(key: str, want: Any, counts: Any) -> bool:
