@@ -13,6 +13,7 @@ from imagetest.run import stepsummary
 from imagetest.scenarios.model import load_all
 from imagetest.scenarios.report import render
 from imagetest.scenarios.runner import run_all
+from imagetest.scenarios.upgrade import needs_context
 from imagetest.scenarios.worker import file_claims, run_worker
 
 
@@ -52,10 +53,7 @@ def startable(chosen: list[Any], config: Config, *, named: bool) -> list[Any]:
         return chosen
     for scenario in (s for s in chosen if s.upgrade_from):
         if named:
-            raise OptionError(
-                f"scenario {scenario.name} starts on ref {scenario.upgrade_from} of "
-                "automation-reports: give --context (a clone or bundle of it)"
-            )
+            raise needs_context(scenario)
         print(f"left out: {scenario.name} (starts on ref {scenario.upgrade_from}; give --context)")
     return [s for s in chosen if not s.upgrade_from]
 

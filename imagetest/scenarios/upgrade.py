@@ -33,16 +33,20 @@ def build_ref(config: Config, ref: str) -> str:
     return imageselect.build_dashboard(wanted)
 
 
+def needs_context(scenario: Scenario) -> OptionError:
+    return OptionError(
+        f"scenario {scenario.name} starts on ref {scenario.upgrade_from} of "
+        "automation-reports: give --context (a clone or bundle of it)"
+    )
+
+
 def start_config(scenario: Scenario, config: Config) -> Config:
     """A scenario's run options: one with ``upgrade_from`` starts on that ref's image and
     upgrades to the image under test."""
     if not scenario.upgrade_from:
         return config
     if not config.context:
-        raise OptionError(
-            f"scenario {scenario.name} starts on ref {scenario.upgrade_from} of "
-            "automation-reports: give --context (a clone or bundle of it)"
-        )
+        raise needs_context(scenario)
     target = config.image or imageselect.reference_image(config, dockerutil.client())
     start = build_ref(config, scenario.upgrade_from)
     return dataclasses.replace(config, image=start, upgrade_to=target)

@@ -174,7 +174,7 @@ def run_worker(claim: Claim, config: Config, root: Path) -> list[ScenarioResult]
                 one = upgrade.start_config(scenario, one)
             except HarnessError as exc:  # its start image: a row that says why, the set goes on
                 results.append(not_started(scenario, root, exc))
-                scenario = keeper.next if keeper.run_id else claim()
+                scenario = claim()  # a kept stack waits for that one (keeper.next was this)
                 continue
             if scenario.upgrade_from:
                 keeper.release()  # the kept stack runs the image under test, not the start

@@ -64,3 +64,44 @@ def test_upgrade_bad_input_is_one_line(two_builds: str, args: list[str], cause: 
     message = error_line(result)
     assert cause in message and message.count("\n") <= 1, message
     assert_clean_message(result.stderr)
+
+
+@pytest.mark.parametrize(
+    ("args", "cause"),
+    [
+        (
+            ["--from-ref", "no-such-ref-x", "--ref", "HEAD", "--context", "."],
+            "--from-ref no-such-ref-x",
+        ),
+        (["--chain", "HEAD,no-such-ref-x", "--context", "."], "--chain no-such-ref-x"),
+    ],
+)
+def test_upgrade_names_the_ref_that_is_not_there(args: list[str], cause: str) -> None:
+    """Every ref is resolved before anything is built, and the one missing names its option."""
+    result = invoke("upgrade", *args, timeout=120)
+    assert result.returncode == EXIT_STAGE, result.stderr[-2000:]
+    message = error_line(result)
+    assert cause in message and "no such commit, branch or tag" in message, message
+    assert "building" not in result.stderr, result.stderr[-2000:]
+
+
+@pytest.mark.stack(weight=30)
+def test_a_start_ref_that_does_not_build_is_a_row_and_the_set_goes_on(
+    docker_client: docker.DockerClient, tmp_path: Path, private_runs_dir: Path
+) -> None:
+    """A scenario starting on an upstream ref missing from --context (here this repository)
+    after one that kept its stack for it: its row says why, the set ends, nothing left up."""
+    from tests.faults.support import runs_started_under
+
+    art = tmp_path / "art"
+    result = invoke(
+        "scenarios", "--only", "plain-test-image,upgrade-deleted-hosts-196", "--jobs", "1",
+        "--context", ".", "--artifacts", str(art), timeout=600,
+    )  # fmt: skip
+    assert result.returncode != 0, result.stdout[-2000:]
+    rows = {r["scenario"]: r for r in json.loads((art / "summary.json").read_text())["scenarios"]}
+    assert rows["plain-test-image"]["status"] == "passed", rows
+    started = rows["upgrade-deleted-hosts-196"]
+    assert started["status"] == "failed" and started["error"].startswith("not started:"), started
+    assert "9824fe9" in started["error"], started
+    assert not runs_started_under(docker_client, private_runs_dir), "a stack was left up"
