@@ -16,6 +16,8 @@ from imagetest.core.errors import HarnessError
 
 SPEC_FILE = Path(__file__).with_name("images.yaml")
 WHEEL_DIR = ".wheels"
+SDIST_DIR = ".sdists"
+SOURCES_DIR = ".sources"
 # Label keys written on every image the stage builds.
 LABEL_INPUTS = "io.imagetest.inputs"
 LABEL_NAME = "io.imagetest.image"
@@ -56,6 +58,12 @@ class ImageSpec:
     depends: tuple[str, ...] = ()
     build_args: dict[str, str] = field(default_factory=dict)
     requirements: str | None = None
+    # pins published only as source: downloaded as sdists and compiled in the image
+    sdists: str | None = None
+    # a set of source files copied into the context (imagetest.images.sources)
+    sources: str | None = None
+    # built only when asked for by name, never as part of "all images"
+    optional: bool = False
     env: str | None = None
     suite: str | None = None
     # `build --context DIR --dockerfile FILE`: a Dockerfile that may sit outside the context
@@ -72,6 +80,14 @@ class ImageSpec:
     @property
     def requirements_file(self) -> Path | None:
         return self.context / self.requirements if self.requirements else None
+
+    @property
+    def sdist_dir(self) -> Path:
+        return self.context / SDIST_DIR
+
+    @property
+    def sdist_file(self) -> Path | None:
+        return self.context / self.sdists if self.sdists else None
 
 
 @dataclass(frozen=True)
@@ -134,6 +150,9 @@ def load_image_list(path: Path = SPEC_FILE, root: Path = REPO_ROOT) -> ImageList
             depends=tuple(entry.get("depends") or ()),
             build_args=dict(entry.get("build_args") or {}),
             requirements=entry.get("requirements"),
+            sdists=entry.get("sdists"),
+            sources=entry.get("sources"),
+            optional=bool(entry.get("optional", False)),
             env=entry.get("env"),
             suite=entry.get("suite"),
         )
@@ -150,7 +169,7 @@ def load_image_list(path: Path = SPEC_FILE, root: Path = REPO_ROOT) -> ImageList
 def context_files(context: Path) -> list[str]:
     """Files docker would send for this context (honours .dockerignore), minus derived ones.
 
-    The wheelhouse is derived from the requirements file, which is hashed instead;
+    The wheelhouses are derived from the requirements files, which are hashed instead;
     Python bytecode is derived from the sources.
     """
     ignore = context / ".dockerignore"
@@ -163,7 +182,7 @@ def context_files(context: Path) -> list[str]:
         ]
     files = []
     for rel in exclude_paths(str(context), patterns):
-        if rel == WHEEL_DIR or rel.startswith(WHEEL_DIR + "/") or _derived(rel):
+        if rel.split("/")[0] in (WHEEL_DIR, SDIST_DIR) or _derived(rel):
             continue
         if (context / rel).is_file():
             files.append(rel)
@@ -173,7 +192,7 @@ def context_files(context: Path) -> list[str]:
 def _derived(rel: str) -> bool:
     """Bytecode written by in-process tests; it must not make an image look changed."""
     parts = rel.split("/")
-    if parts[0] == WHEEL_DIR + ".partial":  # a wheelhouse being downloaded right now
+    if parts[0] in (WHEEL_DIR + ".partial", SDIST_DIR + ".partial"):  # being downloaded now
         return True
     return "__pycache__" in parts or rel.endswith((".pyc", ".pyo"))
 

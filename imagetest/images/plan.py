@@ -16,7 +16,7 @@ import docker.errors
 from imagetest.core.config import Config
 from imagetest.core.constants import REPO_ROOT
 from imagetest.core.errors import HarnessError
-from imagetest.images import registry
+from imagetest.images import registry, sources
 from imagetest.images.build import (
     DEBOOTSTRAP_CACHE,
     DEFAULT_PULL_TIMEOUT,
@@ -80,7 +80,10 @@ class ImageStage:
     def ensure(self, names: Iterable[str] | None = None) -> dict[str, ImageResult]:
         """Resolve the named images (default: all buildable); independent ones in parallel."""
         explicit = names is not None
-        wanted = list(names) if names is not None else list(self.images.images)
+        if names is not None:
+            wanted = list(names)
+        else:
+            wanted = [n for n, spec in self.images.images.items() if not spec.optional]
         order = self.images.closure(wanted)
         pending = {spec.name: spec for spec in order}
         failures: list[BaseException] = []
@@ -215,4 +218,8 @@ class ImageStage:
         if req is not None:
             ensure_wheelhouse(req, spec.wheel_dir, self.images.wheel_platform, offline=self.offline)
             extra["wheel_platform"] = " ".join(self.images.wheel_platform.pip_args())
+        if spec.sdist_file is not None:
+            ensure_wheelhouse(spec.sdist_file, spec.sdist_dir, None, offline=self.offline)
+        if spec.sources:
+            sources.ensure_sources(spec.sources, spec.context)
         return hash_inputs(spec.context, extra)

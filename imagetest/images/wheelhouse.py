@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -57,10 +58,14 @@ def is_current(wheel_dir: Path, key: str) -> bool:
 
 
 def _binary_args(platform: WheelPlatform | None) -> list[str]:
-    """Wheels for `platform`; without one, source distributions (compiled in the image)."""
+    """Wheels for `platform`; without one, source distributions (compiled in the image).
+
+    The files are hashed, complete locks: nothing to resolve, and an image's pins may be
+    split between a wheel file and a source file.
+    """
     if platform is None:
-        return ["--no-binary=:all:", "--no-deps"]
-    return ["--only-binary=:all:", *platform.pip_args()]
+        return ["--no-deps"]
+    return ["--only-binary=:all:", "--no-deps", *platform.pip_args()]
 
 
 def pip_download_command(
@@ -75,11 +80,23 @@ def pip_download_command(
         "--no-input",
         "--require-hashes",
         *_binary_args(platform),
+        *_source_only(requirements, platform),
         "--dest",
         str(dest),
         "-r",
         str(requirements),
     ]
+
+
+def _source_only(requirements: Path, platform: WheelPlatform | None) -> list[str]:
+    """Sources for the file's own pins only: their build tools (pip prepares each sdist's
+    metadata in a fresh environment) may come as wheels, as some no longer build from source.
+    """
+    if platform is None:
+        names = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", requirements.read_text(), re.M)
+        if names:
+            return ["--no-binary=" + ",".join(names)]
+    return []
 
 
 @contextlib.contextmanager
