@@ -97,10 +97,13 @@ def build(
     public_base: bool = False,
     no_frontend: bool = False,
     ref: str | None = None,
+    aap: str | None = None,
+    awx_sources: str | None = None,
     offline: bool = False,
     verbose: bool = False,
 ) -> None:
-    """Build the reference dashboard and emulator images, or a dashboard from --context."""
+    """Build the reference dashboard and the stack's AAP (emulator, or AWX with --aap awx),
+    or a dashboard from --context."""
     from imagetest.images.imageselect import build_dashboard
 
     flags = {
@@ -110,6 +113,8 @@ def build(
         "public_base": public_base,
         "no_frontend": no_frontend,
         "ref": ref,
+        "aap": aap,
+        "awx_sources": awx_sources,
         "offline": offline,
     }
     _guard(
@@ -130,6 +135,8 @@ def up(
     aap_version: str | None = None,
     timeout: str | None = None,
     profile: str | None = None,
+    aap: str | None = None,
+    awx_sources: str | None = None,
     aap_url: str | None = None,
     aap_insecure: bool = False,
     offline: bool = False,
@@ -301,6 +308,8 @@ def test_image(
     expected: str | None = None,
     artifacts: str | None = None,
     profile: str | None = None,
+    aap: str | None = None,
+    awx_sources: str | None = None,
     aap_url: str | None = None,
     aap_username: str | None = None,
     aap_password: str | None = None,

@@ -7,6 +7,7 @@ Dependencies: the standard library and httpx.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -15,10 +16,18 @@ from urllib.parse import urlsplit
 import httpx
 
 GATEWAY = "/api/gateway/v1"
-TOKEN_URL = {"2.4": "/api/o/token/", "2.5": "/o/token/", "2.6": "/o/token/"}
-CONTROLLER_ROOT = {"2.4": "/api/v2", "2.5": "/api/controller/v2", "2.6": "/api/controller/v2"}
+# "awx": the open-source controller (AWX 24.x) that AAP 2.4's is built from; its API is 2.4's.
+AWX = "awx"
+TOKEN_URL = {"2.4": "/api/o/token/", "2.5": "/o/token/", "2.6": "/o/token/", AWX: "/api/o/token/"}
+CONTROLLER_ROOT = {
+    "2.4": "/api/v2",
+    "2.5": "/api/controller/v2",
+    "2.6": "/api/controller/v2",
+    AWX: "/api/v2",
+}
 GATEWAY_VERSIONS = ("2.5", "2.6")
 AWX_VERSION_PREFIX_24 = "4.5."
+AWX_RELEASE = re.compile(r"^(2[0-9]|[3-9][0-9])\.\d+\.\d+")  # AWX's own numbering: 24.6.1
 REQUEST_TIMEOUT = 30.0
 MAX_PAGES = 1000
 
@@ -223,7 +232,8 @@ class Deadline:
             delay = min(delay * 1.5, 1.0)
 
 
-def detect_version(api: Api) -> str:
+def detect_version(api: Api, *, awx: bool = False) -> str:
+    """The AAP version the server reports; "awx" for an AWX only when `awx` (--version awx)."""
     resp = api.request("GET", f"{GATEWAY}/ping/", expect=(200, 404), basic_auth=False)
     if resp.status_code == 200:
         ping = api.body(resp)
@@ -239,6 +249,12 @@ def detect_version(api: Api) -> str:
         raise SetupError(f"no AAP ping endpoint answers at {api.url}; check --url")
     ping = api.body(resp)
     version = str(ping.get("version") if isinstance(ping, dict) else None)
+    if AWX_RELEASE.match(version):
+        if awx:
+            return AWX
+        raise SetupError(
+            f"{api.url} runs AWX {version}, not AAP; pass --version awx to seed an AWX"
+        )
     if not version.startswith(AWX_VERSION_PREFIX_24):
         raise SetupError(
             f"AAP at {api.url} runs controller version {version!r}, not AAP 2.4 "

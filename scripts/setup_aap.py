@@ -64,6 +64,7 @@ from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from aap_client import (
+    AWX,
     CONTROLLER_ROOT,
     GATEWAY,
     GATEWAY_VERSIONS,
@@ -122,6 +123,7 @@ TEMPLATE_LABELS: tuple[tuple[str, str], ...] = (
 JOBS_PER_TEMPLATE = 2
 
 VERSION_ALIASES = {
+    "awx": AWX,
     "24": "2.4",
     "25": "2.5",
     "26": "2.6",
@@ -155,7 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password", help="AAP admin password (default: env AAP_PASSWORD)")
     p.add_argument(
         "--version",
-        help="expected AAP version: 24, 25, 26 (or 2.4, 2.5, 2.6); default: as detected",
+        help="expected AAP version: 24, 25, 26 (or 2.4, 2.5, 2.6), or awx for an AWX "
+        "controller (24.x, AAP 2.4's API); default: the AAP version detected",
     )
     p.add_argument(
         "--json-output",
@@ -233,7 +236,7 @@ def parse_args(argv: Sequence[str]) -> Options:
     if ns.version is not None:
         version = VERSION_ALIASES.get(ns.version.strip())
         if version is None:
-            raise SetupError(f"--version {ns.version!r} is not supported; use 24, 25 or 26")
+            raise SetupError(f"--version {ns.version!r} is not supported; use 24, 25, 26 or awx")
     if ns.timeout <= 0:
         raise SetupError("--timeout must be a positive number of seconds")
     output = Path(ns.json_output)
@@ -479,7 +482,7 @@ def run(opts: Options) -> Report:
     target = opts.target
     api = Api(target.url, opts.username, opts.password, verify=opts.verify)
     try:
-        version = detect_version(api)
+        version = detect_version(api, awx=opts.version == AWX)
         if opts.version is not None and opts.version != version:
             raise SetupError(
                 f"AAP at {api.url} is version {version}, not the requested {opts.version}; "
@@ -487,7 +490,8 @@ def run(opts: Options) -> Report:
             )
         report.version = version
         check_login(api, version)
-        print(f"{PROG}: AAP {version} at {api.url} as {opts.username}", flush=True)
+        product = "AWX" if version == AWX else f"AAP {version}"
+        print(f"{PROG}: {product} at {api.url} as {opts.username}", flush=True)
         setup_oauth(api, version, opts, report)
         if not opts.tokens_only:
             seed_objects(api, version, opts, deadline, report)

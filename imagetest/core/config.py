@@ -24,7 +24,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from imagetest.core.constants import AAP_VERSIONS, REPO_ROOT, expected_path, profile_path
+from imagetest.core.constants import (
+    AAP_AWX,
+    AAP_EMULATOR,
+    AAP_KINDS,
+    AAP_VERSIONS,
+    AWX_AAP_VERSION,
+    REPO_ROOT,
+    expected_path,
+    profile_path,
+)
 from imagetest.core.errors import OptionError
 
 ENV_PREFIX = "IMAGETEST_"
@@ -113,6 +122,18 @@ class Config:
         "reference",
         "schema profile of the image: reference, upstream or a YAML path",
         f"up sync wait validate {RUN_TASKS} upgrade",
+    )
+    aap: str = option(
+        AAP_EMULATOR,
+        "the stack's AAP: aapsim (the emulator, default) or awx (the real AWX 24.6.1 "
+        "controller, standing in for AAP 2.4; images/awx)",
+        "up test-image build",
+    )
+    awx_sources: str | None = option(
+        None,
+        "directory with AWX 24.6.1's sources for images/awx (default "
+        "../shared/aap-reference/real-awx beside the repository)",
+        "up test-image build",
     )
     aap_url: str | None = option(
         None, "use this AAP instead of the emulator (http(s)://host:port)", "up test-image"
@@ -215,10 +236,15 @@ class Config:
         """True when a real AAP (or an emulator outside the stack) is used."""
         return bool(self.aap_url)
 
+    @property
+    def real_awx(self) -> bool:
+        """True when the stack's AAP is the real AWX controller (--aap awx)."""
+        return self.aap == AAP_AWX
+
     def expected_path(self) -> Path:
         if self.expected:
             return Path(self.expected)
-        return expected_path(self.aap_version)
+        return expected_path(AAP_AWX if self.real_awx else self.aap_version)
 
     def artifacts_dir(self, name: str) -> Path:
         """--artifacts, or the default for a run id (``matrix-<id>``, ``scenarios-<id>``)."""
@@ -441,6 +467,8 @@ def resolve_config(
         sources[name] = source
         if raw is not None:
             values[name] = _converter(f)(raw, _parse_label(name, source))
+    if values.get("aap") == AAP_AWX and "aap_version" not in values:
+        values["aap_version"] = AWX_AAP_VERSION  # what AWX stands in for
     config = Config(**values, sources=sources)
     validate_config(config)
     return config
@@ -450,6 +478,17 @@ def validate_config(config: Config) -> None:
     if config.aap_version not in AAP_VERSIONS:
         raise OptionError(
             f"unknown AAP version {config.aap_version!r}; use one of {', '.join(AAP_VERSIONS)}"
+        )
+    if config.aap not in AAP_KINDS:
+        raise OptionError(f"unknown --aap {config.aap!r}; use one of {', '.join(AAP_KINDS)}")
+    if config.real_awx and config.external_aap:
+        raise OptionError(
+            "--aap awx runs AWX in the stack and --aap-url names an AAP outside it; pick one"
+        )
+    if config.real_awx and config.aap_version != AWX_AAP_VERSION:
+        raise OptionError(
+            f"--aap awx stands in for AAP {AWX_AAP_VERSION}; drop --aap-version "
+            f"{config.aap_version} (or use the emulator for it)"
         )
     if config.skip_seed and not config.external_aap:
         raise OptionError("--skip-seed needs --aap-url: the emulator starts empty every run")

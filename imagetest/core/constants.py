@@ -12,6 +12,12 @@ SCRIPTS_DIR = REPO_ROOT / "scripts"
 COMPOSE_DIR = REPO_ROOT / "compose"
 # The AAP versions the harness emulates and has expectations for; defined here only.
 AAP_VERSIONS = ("2.4", "2.5", "2.6")
+# What the stack's AAP is (--aap): the emulator, or the real AWX controller standing in for
+# the AAP version its API is (AWX 24.x is AAP 2.4's controller).
+AAP_EMULATOR = "aapsim"
+AAP_AWX = "awx"
+AAP_KINDS = (AAP_EMULATOR, AAP_AWX)
+AWX_AAP_VERSION = "2.4"
 # Every container, network and volume of a run carries it; its compose project is PREFIX+id.
 RUN_LABEL = "io.imagetest.run"
 # ... and the id of the clone (runs directory) that started it, and its owner process.

@@ -18,6 +18,8 @@ from imagetest.core.proc import child_env, run_bounded
 COMPOSE_DIR = REPO_ROOT / "compose"
 BASE_FILE = COMPOSE_DIR / "compose.yml"
 ENGINE25_FILE = COMPOSE_DIR / "compose.engine25.yml"
+# --aap awx: the stack's AAP is the real AWX controller (images/awx)
+AWX_FILE = COMPOSE_DIR / "compose.awx.yml"
 log = get_logger("compose")
 
 

@@ -19,6 +19,7 @@ log = get_logger("images")
 DASHBOARD = "dashboard"
 STACK_IMAGES = ("postgres", "redis")
 EMULATOR = "aapsim"
+AWX = "awx"
 CUSTOM_BUILD_TAG = "localhost/imagetest/dashboard:context"
 
 
@@ -34,7 +35,9 @@ class ResolvedImages:
 
 def needed_images(config: Config) -> list[str]:
     names = list(STACK_IMAGES)
-    if not config.external_aap:
+    if config.real_awx:
+        names.append(AWX)
+    elif not config.external_aap:
         names.append(EMULATOR)
     if not config.image:
         names.append(DASHBOARD)
@@ -73,9 +76,8 @@ def build_dashboard(config: Config) -> str:
         )
     client = dockerutil.client()  # after the options: a mistake is named before the engine
     if not config.context:
-        results = images.ensure_images(
-            [DASHBOARD, EMULATOR], config=config, client=client, out=log.info
-        )
+        aap = AWX if config.real_awx else EMULATOR
+        results = images.ensure_images([DASHBOARD, aap], config=config, client=client, out=log.info)
         for name, result in results.items():
             log.info("image %s: %s (%s)", name, result.tag, result.action)
         return results[DASHBOARD].tag

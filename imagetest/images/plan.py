@@ -221,5 +221,5 @@ class ImageStage:
         if spec.sdist_file is not None:
             ensure_wheelhouse(spec.sdist_file, spec.sdist_dir, None, offline=self.offline)
         if spec.sources:
-            sources.ensure_sources(spec.sources, spec.context)
+            sources.ensure_sources(spec.sources, spec.context, self.config)
         return hash_inputs(spec.context, extra)

@@ -5,13 +5,13 @@
 from __future__ import annotations
 
 import filecmp
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from imagetest.core.config import ENV_PREFIX, Config
 from imagetest.core.constants import REPO_ROOT
 from imagetest.core.errors import HarnessError
 from imagetest.images.imagespec import SOURCES_DIR, SPEC_FILE
@@ -20,13 +20,13 @@ from imagetest.images.imagespec import SOURCES_DIR, SPEC_FILE
 @dataclass(frozen=True)
 class SourceSet:
     name: str
-    env: str  # the variable naming the directory
+    option: str  # the option (imagetest.core.config) naming the directory
     default: str  # relative to the repository root
     files: tuple[str, ...]
     what: str
 
-    def directory(self) -> Path:
-        chosen = os.environ.get(self.env)
+    def directory(self, config: Config) -> Path:
+        chosen = getattr(config, self.option)
         return Path(chosen) if chosen else (REPO_ROOT / self.default).resolve()
 
 
@@ -35,19 +35,20 @@ def source_set(name: str, spec_file: Path = SPEC_FILE) -> SourceSet:
     if entry is None:
         raise HarnessError(f"{spec_file} names no source set {name!r}; add it under source_sets")
     return SourceSet(
-        name, entry["env"], entry["default"], tuple(entry["files"]), entry.get("what", name)
+        name, entry["option"], entry["default"], tuple(entry["files"]), entry.get("what", name)
     )
 
 
-def ensure_sources(name: str, context: Path) -> Path:
+def ensure_sources(name: str, context: Path, config: Config) -> Path:
     """Copy the set's files into context/.sources (only those that changed); its path."""
     wanted = source_set(name)
-    origin = wanted.directory()
+    origin = wanted.directory(config)
     missing = [f for f in wanted.files if not (origin / f).is_file()]
     if missing:
         raise HarnessError(
-            f"{wanted.what}: {', '.join(missing)} not in {origin}; set {wanted.env} to the "
-            f"directory that holds {', '.join(wanted.files)}",
+            f"{wanted.what}: {', '.join(missing)} not in {origin}; pass --"
+            f"{wanted.option.replace('_', '-')} (or set {ENV_PREFIX}{wanted.option.upper()}) "
+            f"to the directory that holds {', '.join(wanted.files)}",
         )
     target = context / SOURCES_DIR
     target.mkdir(exist_ok=True)

@@ -88,10 +88,12 @@ class StackSpec:
     aap_internal_url: str = ""  # as seen from the dashboard containers
     aap_username: str = "admin"
     aap_insecure: bool = False
+    aap: str = "aapsim"  # the --aap the stack came up with: aapsim or awx
 
     def options(self) -> dict[str, Any]:
         """The Config layer of this stack (Config.with_stack)."""
         return {
+            "aap": self.aap,
             "image": self.image or None,
             "aap_version": self.aap_version,
             "profile": self.profile,

@@ -10,15 +10,17 @@ from pathlib import Path
 from typing import Any
 
 from imagetest.core.config import Config
-from imagetest.core.constants import REPO_ROOT
+from imagetest.core.constants import AAP_AWX, REPO_ROOT
 from imagetest.core.errors import HarnessError
 from imagetest.core.log import get_logger
 from imagetest.core.masking import mask_text
 from imagetest.core.proc import child_env, run_bounded
+from imagetest.engine import dockerutil
 from imagetest.model.runstate import RunState, write_private
 from imagetest.stages.stack import admin_password
 
 SETUP_SCRIPT = REPO_ROOT / "scripts" / "setup_aap.py"
+AWX_CONTROLLER_MODE = "/opt/awx/bin/controller-mode"
 ACCESS_KEYS = ("client_id", "client_secret", "access_token")
 log = get_logger("seed")
 
@@ -45,7 +47,7 @@ def seed(
         "--username",
         state.stack.aap_username,
         "--version",
-        state.stack.aap_version,
+        AAP_AWX if state.stack.aap == AAP_AWX else state.stack.aap_version,
         "--json-output",
         str(state.access_file),
         "--timeout",
@@ -67,7 +69,19 @@ def seed(
         lines = [ln for ln in result.stderr.strip().splitlines() if ln.strip()]
         reason = mask_text(lines[-1] if lines else f"exit {result.returncode}", [password])
         raise HarnessError(f"setup_aap.py: {reason}")
+    if spec.aap == AAP_AWX:
+        present_as_controller(state)
     return load_access(state.access_file)
+
+
+def present_as_controller(state: RunState) -> None:
+    """AWX answers as AAP's controller from now on (images/awx/controller-mode): the
+    dashboard refuses a server whose product is AWX, by design."""
+    container = dockerutil.service_container(dockerutil.client(), state.run_id, "aap")
+    code, output = dockerutil.exec_run(container, [AWX_CONTROLLER_MODE, "on"])
+    if code != 0:
+        raise HarnessError(f"the AWX container's controller-mode failed (exit {code}): {output}")
+    log.info("AWX seeded; it now answers as AAP's automation controller (controller-mode on)")
 
 
 def load_access(path: Path) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from imagetest.core.constants import CLONE_LABEL, OWNER_LABEL, RUN_LABEL
 from imagetest.core.errors import HarnessError
 from imagetest.core.log import get_logger
 from imagetest.engine import dockerutil
-from imagetest.engine.compose import BASE_FILE, ENGINE25_FILE, Compose
+from imagetest.engine.compose import AWX_FILE, BASE_FILE, ENGINE25_FILE, Compose
 from imagetest.images.imageselect import ResolvedImages
 from imagetest.model.profile import Profile
 from imagetest.model.runstate import (
@@ -91,6 +91,7 @@ def describe(config: Config, ports: dict[str, int]) -> StackSpec:
         aap_internal_url=internal.rstrip("/"),
         aap_username=config.aap_username,
         aap_insecure=config.aap_insecure,
+        aap=config.aap,
     )
 
 
@@ -277,6 +278,8 @@ def up(
         state.compose_files = [str(BASE_FILE), str(ENGINE25_FILE)]
     else:
         state.compose_files = [str(BASE_FILE)]
+    if config.real_awx:
+        state.compose_files.append(str(AWX_FILE))
     password = secrets.token_urlsafe(16) if not config.external_aap else ""
     state.save()
     write_env_files(state, config, profile, password)

@@ -277,12 +277,15 @@ def test_wrong_version(
 
 
 @contextlib.contextmanager
-def not_aap_server(status: int, body: bytes, content_type: str) -> Iterator[str]:
-    """A plain HTTP server that answers every request the same way."""
+def not_aap_server(
+    status: int, body: bytes, content_type: str, only: str | None = None
+) -> Iterator[str]:
+    """A plain HTTP server that answers every request the same way (or only path `only`,
+    and 404 to the rest)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            self.send_response(status)
+            self.send_response(status if only in (None, self.path) else 404)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -313,6 +316,23 @@ def test_not_an_aap(tmp_path: Path) -> None:
     assert_one_line_error(outcome, "no AAP ping endpoint", "--url")
 
 
+AWX_PING = b'{"version": "24.6.1", "active_node": "awx"}'
+
+
+def test_an_awx_is_not_taken_for_an_aap(tmp_path: Path) -> None:
+    with not_aap_server(200, AWX_PING, "application/json", only="/api/v2/ping/") as url:
+        outcome = run_main(seed_args(url, "pw", "2.4", tmp_path / "a.json"))
+    assert_one_line_error(outcome, "runs AWX 24.6.1, not AAP", "--version awx")
+
+
+def test_an_aap_is_not_taken_for_an_awx(
+    aapsim_server: Callable[..., Any], tmp_path: Path
+) -> None:
+    url, password = aapsim_server("2.4")
+    outcome = run_main(seed_args(url, password, "awx", tmp_path / "a.json"))
+    assert_one_line_error(outcome, "is version 2.4", "not the requested awx")
+
+
 def test_server_error(tmp_path: Path) -> None:
     with not_aap_server(500, b'{"detail": "boom"}', "application/json") as url:
         outcome = run_main(seed_args(url, "pw", "2.6", tmp_path / "a.json"))
@@ -326,7 +346,7 @@ def test_server_error(tmp_path: Path) -> None:
         (["--password", "x"], "--url"),
         (["--url", "ftp://h:1", "--password", "x"], "scheme://host:port"),
         (["--url", "http://h:1/api", "--password", "x"], "drop path"),
-        (["--url", "http://h:1", "--password", "x", "--version", "27"], "24, 25 or 26"),
+        (["--url", "http://h:1", "--password", "x", "--version", "27"], "24, 25, 26 or awx"),
         (
             ["--url", "http://h:1", "--password", "x", "--json-output", "/nonexistent/a.json"],
             "writable",
