@@ -325,9 +325,7 @@ def test_an_awx_is_not_taken_for_an_aap(tmp_path: Path) -> None:
     assert_one_line_error(outcome, "runs AWX 24.6.1, not AAP", "--version awx")
 
 
-def test_an_aap_is_not_taken_for_an_awx(
-    aapsim_server: Callable[..., Any], tmp_path: Path
-) -> None:
+def test_an_aap_is_not_taken_for_an_awx(aapsim_server: Callable[..., Any], tmp_path: Path) -> None:
     url, password = aapsim_server("2.4")
     outcome = run_main(seed_args(url, password, "awx", tmp_path / "a.json"))
     assert_one_line_error(outcome, "is version 2.4", "not the requested awx")
