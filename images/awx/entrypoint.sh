@@ -13,5 +13,9 @@ if [ -z "$(psql_ -c "select 1 from pg_database where datname = '$AWX_DB_NAME'")"
     echo "awx: database $AWX_DB_NAME restored from the image's migrated dump"
 fi
 unset PGPASSWORD
+# AWX copies its environment into every job's job_env (shown by the API): no secret stays in it.
+(umask 077 && printf '%s' "$AWX_DB_PASSWORD" > /var/lib/awx/.db_password)
+unset AWX_DB_PASSWORD
 awx-manage update_password --username=admin --password="$AWX_ADMIN_PASSWORD" >/dev/null
+unset AWX_ADMIN_PASSWORD
 exec supervisord -n -c /etc/supervisor/awx.conf

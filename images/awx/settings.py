@@ -3,13 +3,21 @@ import os
 from pathlib import Path
 
 SECRET_KEY = Path("/etc/tower/SECRET_KEY").read_text().strip()
+# entrypoint.sh moves the password from the environment to this file: AWX copies its own
+# environment into every job's job_env, which the API shows.
+DB_PASSWORD_FILE = Path("/var/lib/awx/.db_password")
+DB_PASSWORD = (
+    DB_PASSWORD_FILE.read_text().strip()
+    if DB_PASSWORD_FILE.is_file()
+    else os.environ["AWX_DB_PASSWORD"]
+)
 DATABASES = {
     "default": {
         "ATOMIC_REQUESTS": True,
         "ENGINE": "awx.main.db.profiled_pg",
         "NAME": os.environ["AWX_DB_NAME"],
         "USER": os.environ["AWX_DB_USER"],
-        "PASSWORD": os.environ["AWX_DB_PASSWORD"],
+        "PASSWORD": DB_PASSWORD,
         "HOST": os.environ["AWX_DB_HOST"],
         "PORT": os.environ["AWX_DB_PORT"],
     }

@@ -97,13 +97,17 @@ def _list_routes(version: str, parents: dict[str, str]) -> list[tuple[str, objec
     out = []
     for prefix, routes in families:
         for route in routes:
-            if route.view.resource is None or route.view.kind == "detail":
+            if route.view.resource is None or route.view.kind in ("detail", "launch"):
                 continue
             path = route.pattern.pattern.strip("^$")
             parent = path.split("/", 1)[0]
             path = path.replace("(?P<id>[0-9]+)", parents.get(parent, "0"))
             out.append((prefix + path, route))
     return out
+
+
+# Keys an object renders with that AWX's OPTIONS leaves out (seen on AWX 24.6.1, tests/awx).
+UNLISTED = {"auth"}
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -126,7 +130,7 @@ def test_options_on_every_list_route_matches_what_the_route_does(
         # GET lists exactly the keys an object of this list renders with.
         rows = client.get(path).json()["results"]
         if rows:
-            assert set(actions["GET"]) == set(rows[0]), path
+            assert set(actions["GET"]) == set(rows[0]) - UNLISTED, path
         # POST is offered exactly where a POST can create (not on read-only lists, not on
         # gateway-owned resources behind the controller on 2.5/2.6).
         creatable = "POST" in route.methods and not (

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +52,11 @@ NOT_FOUND_HTML = (
 )
 SECRET_WORDS = ("token", "secret", "password", "code", "key")
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# AWX's own headers on every answer (seen on AWX 24.6.1, tests/awx): Django's Vary, the
+# request id and total time of its middleware. Vary of a DRF view adds Accept and Cookie.
+DJANGO_VARY = "Accept-Language, origin"
+VIEW_VARY = "Accept, Accept-Language, origin, Cookie"
+UNAUTHENTICATED_VIEWS = ("ping/",)  # no X-API-Product-Version even with credentials
 
 
 @dataclass(frozen=True)
@@ -147,6 +153,22 @@ class Emulator:
     def handle(
         self, method: str, path: str, raw_query: str, headers: dict[str, str], raw_body: bytes
     ) -> Response:
+        started = time.perf_counter()
+        response = self._handle(method, path, raw_query, headers, raw_body, started)
+        if not self.settings.gateway or path.startswith("/api/controller/"):
+            response.headers["X-API-Total-Time"] = f"{time.perf_counter() - started:.3f}s"
+            response.headers["X-API-Request-Id"] = uuid.uuid4().hex
+        return response
+
+    def _handle(
+        self,
+        method: str,
+        path: str,
+        raw_query: str,
+        headers: dict[str, str],
+        raw_body: bytes,
+        started: float,
+    ) -> Response:
         family, rest = self.find(path)
         if family is not None and family.name == "site" and match(family.routes, rest) is None:
             family = None  # /api/<anything else>: not an API root, the platform's own 404
@@ -154,17 +176,21 @@ class Emulator:
             if self.settings.gateway:
                 return Response(NOT_FOUND_HTML, 404, media_type="text/html; charset=utf-8")
             return _json(404, NOT_FOUND_JSON, {})
-        started = time.perf_counter()
+        django = family.name == "controller" or not self.settings.gateway  # AWX answers
+        if django and family.name == "controller" and not _served_as_is(family, rest):
+            # Django's own answers, before any view: no product headers
+            return self._no_view(path, rest, raw_query, family)
         out_headers = {"X-API-Product-Name": family.product}
-        if family.name == "controller":
+        if django:
             out_headers["X-API-Node"] = NODE
+            out_headers["Vary"] = VIEW_VARY
         try:
             reply = self._dispatch(
                 family, rest, method, path, raw_query, headers, raw_body, out_headers
             )
         except ApiError as err:
             reply = Reply(err.status, err.body, err.headers)
-        if family.name == "controller":
+        if django:
             out_headers["X-API-Time"] = f"{time.perf_counter() - started:.3f}s"
         out_headers.update(reply.headers)
         if method == "HEAD":
@@ -172,6 +198,17 @@ class Emulator:
             response.body = b""
             return response
         return _json(reply.status, reply.body, out_headers)
+
+    def _no_view(self, path: str, rest: str, raw_query: str, family: Family) -> Response:
+        """A path no view serves: APPEND_SLASH's redirect when the path with a slash has one
+        (any method, as AWX in production), else the 404 a real AAP 2.4 gives an unmatched URL
+        (JSON, no product header: API-FACTS 1.3; AWX without its UI answers Django's HTML)."""
+        vary = {"Vary": DJANGO_VARY}
+        if match(family.routes, rest + "/") is not None:
+            target = path + "/" + (f"?{raw_query}" if raw_query else "")
+            html = "text/html; charset=utf-8"
+            return Response(b"", 301, headers={**vary, "Location": target}, media_type=html)
+        return _json(404, NOT_FOUND_JSON, vary)
 
     def _dispatch(
         self,
@@ -190,15 +227,14 @@ class Emulator:
                 404, NOT_FOUND_JSON if family.name != "controller" else {"detail": "Not found."}
             )
         route, params = found
-        allowed = sorted(route.methods)
+        allowed = [m for m in ALL_METHODS if m in route.methods]  # AWX's order
+        out_headers["Allow"] = ", ".join([*allowed, "HEAD", "OPTIONS"])
         verb = "GET" if method == "HEAD" else method
         if verb == "OPTIONS" and route.public:
             return self._options(family, route, allowed)
         handler = route.methods.get(verb)
         if handler is None and verb != "OPTIONS":
-            raise ApiError(
-                405, {"detail": f'Method "{method}" not allowed.'}, {"Allow": ", ".join(allowed)}
-            )
+            raise ApiError(405, {"detail": f'Method "{method}" not allowed.'}, {})
         with self.state.lock:
             now = self.state.now()
             self.state.advance(now)
@@ -208,12 +244,24 @@ class Emulator:
                 user = authenticate(self.state, authorization, now)
                 if user is None:
                     raise unauthorized()
+            elif (
+                authorization
+                and (family.name != "oauth" or rest == "")
+                and (rest not in UNAUTHENTICATED_VIEWS)
+            ):
+                user = _optional_user(self.state, authorization, now)
+            if user is not None:
                 out_headers["X-API-Product-Version"] = AWX_VERSION[self.settings.aap_version]
             if verb == "OPTIONS":
                 return self._options(family, route, allowed)
             data, form = (None, {})
             if verb in ("POST", "PUT", "PATCH"):
-                data, form = _parse_body(raw_body, headers.get("content-type", ""))
+                try:
+                    data, form = _parse_body(raw_body, headers.get("content-type", ""))
+                except ApiError:
+                    # DRF's parse error escapes AWX's view before it stamps the version
+                    out_headers.pop("X-API-Product-Version", None)
+                    raise
             ctx = Ctx(
                 state=self.state,
                 r=Renderer(self.state, family.prefix if family.name != "oauth" else "/", now),
@@ -244,6 +292,19 @@ class Emulator:
         body = options(view, gateway, usable, filterable(resource) if resource else set(), extra)
         allow = ", ".join([*allowed, "HEAD", "OPTIONS"])
         return Reply(200, body, {"Allow": allow})
+
+
+def _served_as_is(family: Family, rest: str) -> bool:
+    """A view serves this path without Django's redirect: AWX's paths all end with a slash."""
+    return (rest == "" or rest.endswith("/")) and match(family.routes, rest) is not None
+
+
+def _optional_user(state: State, authorization: str, now: Any) -> Any:
+    """The caller of a public view, if its credentials are good; it is served either way."""
+    try:
+        return authenticate(state, authorization, now)
+    except ApiError:
+        return None
 
 
 class DroppedConnection(Exception):

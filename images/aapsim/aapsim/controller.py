@@ -45,35 +45,75 @@ def _gateway_owned(ctx: Ctx) -> None:
 # -- root, ping, me, users ----------------------------------------------------------------
 
 
+# AWX 24.6.1's version root, in its order (the real controller, tests/awx); the links whose
+# path is not the key's own name are in ROOT_PATHS.
+ROOT_NAMES = [
+    "ping",
+    "instances",
+    "instance_groups",
+    "receptor_addresses",
+    "config",
+    "settings",
+    "me",
+    "dashboard",
+    "organizations",
+    "users",
+    "execution_environments",
+    "projects",
+    "project_updates",
+    "teams",
+    "credentials",
+    "credential_types",
+    "credential_input_sources",
+    "applications",
+    "tokens",
+    "metrics",
+    "inventory",
+    "constructed_inventory",
+    "inventory_sources",
+    "inventory_updates",
+    "groups",
+    "hosts",
+    "host_metrics",
+    "host_metric_summary_monthly",
+    "job_templates",
+    "jobs",
+    "ad_hoc_commands",
+    "system_job_templates",
+    "system_jobs",
+    "schedules",
+    "roles",
+    "notification_templates",
+    "notifications",
+    "labels",
+    "unified_job_templates",
+    "unified_jobs",
+    "activity_stream",
+    "workflow_job_templates",
+    "workflow_jobs",
+    "workflow_approvals",
+    "workflow_job_template_nodes",
+    "workflow_job_nodes",
+    "mesh_visualizer",
+    "bulk",
+    "analytics",
+    "service_index",
+    "role_definitions",
+    "role_user_assignments",
+    "role_team_assignments",
+]
+ROOT_PATHS = {
+    "inventory": "inventories",
+    "constructed_inventory": "constructed_inventories",
+    "service_index": "service-index",
+}
+GATEWAY_OWNED = ("applications", "tokens")  # behind the gateway, its own
+
+
 def root(ctx: Ctx) -> Reply:
-    names = [
-        "ping",
-        "instances",
-        "instance_groups",
-        "config",
-        "me",
-        "organizations",
-        "users",
-        "projects",
-        "project_updates",
-        "teams",
-        "credentials",
-        "credential_types",
-        "inventory",
-        "hosts",
-        "job_templates",
-        "jobs",
-        "job_host_summaries",
-        "labels",
-        "execution_environments",
-        "unified_jobs",
-        "unified_job_templates",
-    ]
-    if not ctx.state.settings.gateway:
-        names += ["applications", "tokens"]
-    return ok(
-        {name: f"{ctx.prefix}{'inventories' if name == 'inventory' else name}/" for name in names}
-    )
+    gateway = ctx.state.settings.gateway
+    names = [n for n in ROOT_NAMES if not (gateway and n in GATEWAY_OWNED)]
+    return ok({name: f"{ctx.prefix}{ROOT_PATHS.get(name, name)}/" for name in names})
 
 
 def ping(ctx: Ctx) -> Reply:
@@ -145,13 +185,15 @@ def create_org(ctx: Ctx, resource: Resource = R.ORGANIZATION) -> Organization:
         ansible_id=s.new_ansible_id(),
         role_base=s.new_roles(ORG_ROLES),
         max_hosts=v.get("max_hosts", 0),
+        default_environment=v.get("default_environment"),
     )
     s.orgs[org.id] = org
     return org
 
 
 def organization_detail(ctx: Ctx, id: str) -> Reply:
-    return ok(ctx.r.org(get_or_404(ctx.state.orgs, id)))
+    org = get_or_404(ctx.state.orgs, id)
+    return ok(ctx.r.detail(ctx.r.org(org), "organizations", org.name, None))
 
 
 # -- labels -------------------------------------------------------------------------------
@@ -221,7 +263,9 @@ def create_project(ctx: Ctx) -> Project:
 
 
 def project_detail(ctx: Ctx, id: str) -> Reply:
-    return ok(ctx.r.project(get_or_404(ctx.state.projects, id)))
+    pr: Project = get_or_404(ctx.state.projects, id)
+    body = ctx.r.project(pr)
+    return ok(ctx.r.detail(body, "projects", pr.name, pr.organization, pr.default_environment))
 
 
 def project_update_launch(ctx: Ctx, id: str) -> Reply:

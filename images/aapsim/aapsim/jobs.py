@@ -10,6 +10,7 @@ from . import resources as R
 from .context import Ctx, Reply, created, no_content, ok
 from .controller import create_label, unified_job_or_404
 from .errors import ApiError, get_or_404, not_found
+from .launch import PROMPTS
 from .listing import jobs_fast_path, list_objects
 from .models import JobTemplate, UnifiedJob
 from .state import JT_ROLES
@@ -42,7 +43,13 @@ def save_job_template(ctx: Ctx, jt: JobTemplate | None, partial: bool = False) -
     s = ctx.state
     current = None
     if jt is not None:
-        current = {spec.name: getattr(jt, spec.name) for spec in R.JOB_TEMPLATE.writable}
+        current = {
+            spec.name: getattr(jt, spec.name)
+            if hasattr(jt, spec.name)
+            else jt.options.get(spec.name)
+            for spec in R.JOB_TEMPLATE.writable
+            if hasattr(jt, spec.name) or spec.name in jt.options
+        }
     body, v = ctx.read(R.JOB_TEMPLATE, partial=partial, current=current)
     if (
         v["inventory"] is None
@@ -85,7 +92,10 @@ def save_job_template(ctx: Ctx, jt: JobTemplate | None, partial: bool = False) -
         )
         s.job_templates[jt.id] = jt
     for name, value in v.items():
-        setattr(jt, name, value)
+        if hasattr(jt, name):
+            setattr(jt, name, value)
+        else:
+            jt.options[name] = value
     jt.organization = org
     jt.modified = ctx.now
     return jt
@@ -95,7 +105,10 @@ def job_template_detail(ctx: Ctx, id: str) -> Reply:
     jt: JobTemplate = get_or_404(ctx.state.job_templates, id)
     if ctx.method in ("PATCH", "PUT"):
         jt = save_job_template(ctx, jt, partial=ctx.method == "PATCH")
-    return ok(ctx.r.job_template(jt))
+    body = ctx.r.job_template(jt)
+    return ok(
+        ctx.r.detail(body, "job_templates", jt.name, jt.organization, jt.execution_environment)
+    )
 
 
 def job_template_labels(ctx: Ctx, id: str) -> Reply:
@@ -179,21 +192,50 @@ def job_template_launch(ctx: Ctx, id: str) -> Reply:
 
 
 def _launch_info(ctx: Ctx, jt: JobTemplate) -> dict[str, Any]:
+    """GET .../launch/ as AWX 24.6.1 answers it (keys in its order)."""
+    s = ctx.state
+    asks = {p: False for p in PROMPTS}
+    asks["inventory"], asks["variables"] = jt.ask_inventory_on_launch, jt.ask_variables_on_launch
     out: dict[str, Any] = {
         "can_start_without_user_input": jt.inventory is not None,
         "passwords_needed_to_start": [],
-        "ask_inventory_on_launch": jt.ask_inventory_on_launch,
-        "ask_variables_on_launch": jt.ask_variables_on_launch,
+        **{f"ask_{p}_on_launch": asked for p, asked in asks.items()},
         "survey_enabled": False,
         "variables_needed_to_start": [],
         "credential_needed_to_start": False,
         "inventory_needed_to_start": jt.inventory is None,
         "job_template_data": {"name": jt.name, "id": jt.id, "description": jt.description},
     }
-    defaults: dict[str, Any] = {"extra_vars": jt.extra_vars, "limit": jt.limit}
-    inv = ctx.state.inventories.get(jt.inventory) if jt.inventory else None
+    defaults: dict[str, Any] = {}
+    inv = s.inventories.get(jt.inventory) if jt.inventory else None
     if inv is not None:
         defaults["inventory"] = {"name": inv.name, "id": inv.id}
+    defaults.update({"limit": jt.limit, "scm_branch": ""})
+    labels = [s.labels[i] for i in jt.label_ids if i in s.labels]
+    if labels:  # AWX leaves out the lists a template has nothing in
+        defaults["labels"] = [{"id": lb.id, "name": lb.name} for lb in labels]
+    defaults.update(
+        {
+            "job_tags": "",
+            "skip_tags": "",
+            "extra_vars": jt.extra_vars,
+            "diff_mode": False,
+            "job_type": jt.job_type,
+            "verbosity": jt.verbosity,
+        }
+    )
+    credentials = [s.credentials[i] for i in jt.credential_ids if i in s.credentials]
+    if credentials:
+        defaults["credentials"] = [
+            {"id": c.id, "name": c.name, "credential_type": c.credential_type,
+             "passwords_needed": []}
+            for c in credentials
+        ]  # fmt: skip
+    ee = s.ees.get(jt.execution_environment) if jt.execution_environment else None
+    defaults["execution_environment"] = {"id": ee.id, "name": ee.name} if ee else {}
+    defaults.update(
+        {"forks": jt.forks, "job_slice_count": 1, "timeout": jt.timeout, "instance_groups": []}
+    )
     out["defaults"] = defaults
     return out
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .launch import LAUNCH_DESCRIPTION, LAUNCH_ROLES, launch_actions
 from .listing import MAX_PAGE_SIZE
 from .schema import NO_DEFAULT, Resource, Spec
 
@@ -40,7 +41,7 @@ class View:
     """What an OPTIONS answer describes: a route of one resource."""
 
     resource: Resource | None
-    kind: str = "list"  # list, detail, attach (sub-list that attaches by id), action
+    kind: str = "list"  # list, detail, attach (sub-list that attaches by id), action, launch
     title: str = ""  # DRF's view name, e.g. "Job Template List"
 
 
@@ -154,9 +155,14 @@ def options(
         acts = {k: v for k, v in acts.items() if k == "GET"} | attach_actions(methods)
     elif view.kind == "action":
         acts = {}
+    elif view.kind == "launch":
+        acts = launch_actions("POST" in methods)
     if acts:
         body["actions"] = acts
     body["types"] = [res.type]
+    if view.kind == "launch":
+        body["object_roles"] = list(LAUNCH_ROLES)
+        return body
     if view.kind in ("list", "attach"):
         if res.search_fields:
             body["search_fields"] = list(res.search_fields)
@@ -174,6 +180,8 @@ def _description(view: View) -> str:
     res = view.resource
     if res is None:
         return ""
+    if view.kind == "launch":
+        return LAUNCH_DESCRIPTION
     verbose = res.verbose
     plural = verbose[:-1] + "ies" if verbose.endswith("y") else verbose + "s"
     if view.kind in ("list", "attach"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -31,6 +32,7 @@ class Organization:
     role_base: int
     max_hosts: int = 0
     created_by: int = 1
+    default_environment: int | None = None
 
 
 @dataclass(slots=True)
@@ -154,6 +156,8 @@ class Host:
     enabled: bool = True
     variables: str = ""
     created_by: int = 1
+    # (job id, its summary id) of the jobs that ran on it, in the order they finished
+    runs: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -214,6 +218,9 @@ class JobTemplate:
     timeout: int = 0
     ask_inventory_on_launch: bool = False
     ask_variables_on_launch: bool = False
+    # fields a client may set that change nothing here (scm_branch, diff_mode, ask_*, ...);
+    # rendered as stored, else as AWX's defaults
+    options: dict[str, Any] = field(default_factory=dict)
     credential_ids: list[int] = field(default_factory=list)
     label_ids: list[int] = field(default_factory=list)
     job_ids: list[int] = field(default_factory=list)

@@ -74,7 +74,18 @@ ORGANIZATION = Resource(
     type="organization",
     model="Organization",
     verbose="organization",
-    writable=(name(), DESCRIPTION, Spec("max_hosts", "integer", min_value=0, default=0)),
+    writable=(
+        name(),
+        DESCRIPTION,
+        Spec("max_hosts", "integer", min_value=0, default=0),
+        Spec(
+            "default_environment",
+            "id",
+            nullable=True,
+            table="ees",
+            help_text="The default execution environment for jobs run by this organization.",
+        ),
+    ),
     read_only=(
         f"{BASE} {STAMPS} name:string description:string max_hosts:integer "
         "custom_virtualenv:string default_environment:id"
@@ -264,13 +275,39 @@ INSTANCE_GROUP = Resource(
         "percent_capacity_remaining:float jobs_running:integer max_concurrent_jobs:integer "
         "max_forks:integer jobs_total:integer instances:integer is_container_group:boolean "
         "credential:id policy_instance_percentage:integer policy_instance_minimum:integer "
-        "policy_instance_list:json pod_spec_override:string capacity_remaining:integer"
+        "policy_instance_list:json pod_spec_override:string"
     ),
     search_fields=("name",),
     object_roles=("admin_role", "use_role", "read_role"),
 )
 
 JOB_TYPES = (("run", "Run"), ("check", "Check"))
+# AWX's job template prompts, in its serializer's order (ask_<name>_on_launch)
+TEMPLATE_PROMPTS = (
+    "scm_branch",
+    "diff_mode",
+    "variables",
+    "limit",
+    "tags",
+    "skip_tags",
+    "job_type",
+    "verbosity",
+    "inventory",
+    "credential",
+    "execution_environment",
+    "labels",
+    "forks",
+    "job_slice_count",
+    "timeout",
+    "instance_groups",
+)
+WEBHOOK_SERVICES = (
+    ("", "---------"),
+    ("github", "GitHub"),
+    ("gitlab", "GitLab"),
+    ("bitbucket_dc", "BitBucket DataCenter"),
+)
+
 JOB_TEMPLATE = Resource(
     type="job_template",
     model="JobTemplate",
@@ -282,15 +319,28 @@ JOB_TEMPLATE = Resource(
         Spec("inventory", "id", nullable=True, table="inventories"),
         Spec("project", "id", required=True, table="projects"),
         Spec("playbook", "string", required=True, blank=False, max_length=1024),
+        Spec("scm_branch", "string", max_length=1024, default=""),
         Spec("forks", "integer", min_value=0, default=0),
         Spec("limit", "string", max_length=1024, default=""),
         Spec("verbosity", "integer", min_value=0, default=0),
         Spec("extra_vars", "json", default=""),
+        Spec("job_tags", "string", default=""),
+        Spec("force_handlers", "boolean", default=False),
+        Spec("skip_tags", "string", max_length=1024, default=""),
+        Spec("start_at_task", "string", max_length=1024, default=""),
         Spec("timeout", "integer", min_value=0, default=0),
+        Spec("use_fact_cache", "boolean", default=False),
         Spec("execution_environment", "id", nullable=True, table="ees"),
-        Spec("ask_variables_on_launch", "boolean", default=False),
-        Spec("ask_inventory_on_launch", "boolean", default=False),
+        Spec("host_config_key", "string", max_length=1024, default=""),
+        *(Spec(f"ask_{p}_on_launch", "boolean", default=False) for p in TEMPLATE_PROMPTS),
+        Spec("survey_enabled", "boolean", default=False),
+        Spec("become_enabled", "boolean", default=False),
+        Spec("diff_mode", "boolean", default=False),
         Spec("allow_simultaneous", "boolean", default=False),
+        Spec("job_slice_count", "integer", min_value=0, default=1),
+        Spec("webhook_service", "choice", choices=WEBHOOK_SERVICES, default=""),
+        Spec("webhook_credential", "id", nullable=True, table="credentials"),
+        Spec("prevent_instance_group_fallback", "boolean", default=False),
         Spec("opa_query_path", "string", max_length=128, default="", gateway_only=True),
     ),
     read_only=(
@@ -387,15 +437,16 @@ APPLICATION = Resource(
         Spec("client_type", "choice", required=True, choices=CLIENT_TYPES),
         Spec("authorization_grant_type", "choice", required=True, choices=GRANT_TYPES),
         Spec("redirect_uris", "string", nullable=True, max_length=4096, default=""),
-        Spec("app_url", "string", nullable=True, max_length=1024, default=""),
+        Spec("app_url", "string", nullable=True, max_length=1024, default="", gateway_only=True),
         Spec("skip_authorization", "boolean", default=False),
     ),
     read_only=(
         f"{BASE} {STAMPS} name:string description:string client_id:string "
         "client_secret:string client_type:choice redirect_uris:string "
-        "authorization_grant_type:choice skip_authorization:boolean organization:id "
-        "app_url:string user:id"
+        "authorization_grant_type:choice skip_authorization:boolean organization:id"
     ),
+    # the gateway's applications (DAB); AWX's serializer drops user and has no app_url
+    gateway_read_only="app_url:string user:id",
     search_fields=("name", "description"),
     related_search_fields=("organization__search", "user__search"),
 )
@@ -418,8 +469,9 @@ TOKEN = Resource(
     ),
     read_only=(
         f"{BASE} {STAMPS} description:string user:id token:string refresh_token:string "
-        "application:id expires:datetime scope:string last_used:datetime"
+        "application:id expires:datetime scope:string"
     ),
+    gateway_read_only="last_used:datetime",  # the gateway's tokens (DAB) only
     search_fields=("description",),
     related_search_fields=("user__search", "application__search"),
 )

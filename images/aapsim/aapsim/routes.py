@@ -107,7 +107,11 @@ def controller_routes(gateway: bool) -> list[Route]:
             View(R.LABEL, "attach", "Job Template Label List"),
             **_gp(j.job_template_labels),
         ),
-        _r("job_templates/{id}/launch/", act("Job Template Launch"), **_gp(j.job_template_launch)),
+        _r(
+            "job_templates/{id}/launch/",
+            View(R.JOB_TEMPLATE, "launch", "Job Template Launch"),
+            **_gp(j.job_template_launch),
+        ),
         _r(
             "job_templates/{id}/jobs/",
             lst(R.JOB, "Job Template Jobs List"),

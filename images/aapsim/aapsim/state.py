@@ -256,6 +256,8 @@ class State:
             )
             self.summaries[summary.id] = summary
             rows.append(summary)
+            if host is not None:
+                host.runs.append((job.id, summary.id))
         self.summaries_by_job[job.id] = rows
         bisect.insort(self.finished_index, (job.finished, job.id))
 

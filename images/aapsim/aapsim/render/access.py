@@ -45,7 +45,7 @@ class AccessRenderer(RendererBase):
         out.update(
             {
                 "created": fmt(u.created),
-                "modified": fmt(u.modified or u.created),
+                "modified": None,  # AWX's users (Django's own model) record none
                 "username": u.username,
                 "first_name": u.first_name,
                 "last_name": u.last_name,
@@ -56,6 +56,7 @@ class AccessRenderer(RendererBase):
                 "ldap_dn": "",
                 "last_login": None,
                 "external_account": None,
+                "auth": [],  # social-auth identities; none without an authenticator
             }
         )
         return out
@@ -76,7 +77,7 @@ class AccessRenderer(RendererBase):
         out.update(
             {
                 "created": fmt(u.created),
-                "modified": fmt(u.modified or u.created),
+                "modified": None,  # AWX's users (Django's own model) record none
                 "username": u.username,
                 "email": u.email,
                 "first_name": u.first_name,
@@ -134,7 +135,7 @@ class AccessRenderer(RendererBase):
                 "description": o.description,
                 "max_hosts": o.max_hosts,
                 "custom_virtualenv": None,
-                "default_environment": None,
+                "default_environment": o.default_environment,
             }
         )
         if self.gateway:

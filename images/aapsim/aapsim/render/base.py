@@ -198,6 +198,19 @@ class RendererBase:
             "allow_override": project.allow_override,
         }
 
+    def detail(
+        self, body: dict[str, Any], kind: str, name: str, org: int | None, ee: int | None = None
+    ) -> dict[str, Any]:
+        """What AWX adds to a detail view only: related.named_url (<name>[++<org name>]/)
+        and, for what runs in an execution environment, summary_fields.resolved_environment
+        (its own, else the global default, id 1)."""
+        owner = self.s.orgs.get(org) if org is not None else None
+        named = f"{name}++{owner.name}" if owner is not None else name
+        body["related"] = {"named_url": f"{self.p}{kind}/{named}/", **body["related"]}
+        if kind in ("projects", "job_templates"):
+            body["summary_fields"]["resolved_environment"] = self._ee_ref(ee or 1)
+        return body
+
     @_per_request
     def _ee_ref(self, ee_id: int | None) -> dict[str, Any] | None:
         ee = self.s.ees.get(ee_id) if ee_id is not None else None
@@ -293,12 +306,9 @@ def _slug(name: str) -> str:
 
 
 def _host_counts(rows: list[HostSummary]) -> dict[str, int]:
-    counts = {"ok": 0, "failures": 0, "changed": 0, "dark": 0, "skipped": 0}
+    """Hosts per final state; AWX lists only the states some host is in ({"ok": 1})."""
+    counts: dict[str, int] = {}
     for row in rows:
-        if row.failed:
-            counts["failures"] += 1
-        elif row.changed:
-            counts["changed"] += 1
-        else:
-            counts["ok"] += 1
+        state = "failures" if row.failed else "changed" if row.changed else "ok"
+        counts[state] = counts.get(state, 0) + 1
     return counts

@@ -119,12 +119,17 @@ class InventoryRenderer(RendererBase):
             ),
         )
         out["related"]["inventory"] = f"{self.p}inventories/{h.inventory}/"
+        last_job, last_summary = h.runs[-1] if h.runs else (None, None)
+        if last_job is not None:
+            out["related"]["last_job"] = f"{self.p}jobs/{last_job}/"
+            out["related"]["last_job_host_summary"] = f"{self.p}job_host_summaries/{last_summary}/"
         out["summary_fields"] = {
             "inventory": self._inventory_ref(h.inventory),
+            **self._host_last_job(last_job),
             **self._author_refs(h.created_by),
             "user_capabilities": {"edit": True, "delete": True},
             "groups": {"count": 0, "results": []},
-            "recent_jobs": [],
+            "recent_jobs": [self._recent_job(job_id) for job_id, _ in reversed(h.runs[-5:])],
         }
         out.update(
             {
@@ -138,12 +143,42 @@ class InventoryRenderer(RendererBase):
                 "variables": h.variables,
                 "has_active_failures": False,
                 "has_inventory_sources": False,
-                "last_job": None,
-                "last_job_host_summary": None,
+                "last_job": last_job,
+                "last_job_host_summary": last_summary,
                 "ansible_facts_modified": None,
             }
         )
         return out
+
+    def _host_last_job(self, job_id: int | None) -> dict[str, Any]:
+        """summary_fields.last_job of a host, as AWX gives it (only once a job ran on it)."""
+        if job_id is None:
+            return {}
+        job = self.s.unified_jobs[job_id]
+        template = self.s.job_templates.get(job.template_id)
+        status = job.status(self.now)
+        return {
+            "last_job": {
+                "id": job.id,
+                "name": job.name,
+                "description": job.description,
+                "finished": fmt(job.finished) if job.done else None,
+                "status": status,
+                "failed": status == "failed",
+                "job_template_id": job.template_id,
+                "job_template_name": template.name if template else job.name,
+            }
+        }
+
+    def _recent_job(self, job_id: int) -> dict[str, Any]:
+        job = self.s.unified_jobs[job_id]
+        return {
+            "id": job.id,
+            "name": job.name,
+            "type": "job",
+            "status": job.status(self.now),
+            "finished": fmt(job.finished) if job.done else None,
+        }
 
     def credential(self, c: Credential) -> dict[str, Any]:
         out = self._base("credential", "credentials", c.id)
@@ -235,7 +270,6 @@ class InventoryRenderer(RendererBase):
                 "policy_instance_minimum": 0,
                 "policy_instance_list": [],
                 "pod_spec_override": "",
-                "capacity_remaining": g.capacity,
             }
         )
         return out

@@ -55,10 +55,11 @@ class OauthRenderer(RendererBase):
                 "authorization_grant_type": a.authorization_grant_type,
                 "skip_authorization": a.skip_authorization,
                 "organization": a.organization,
-                "app_url": a.app_url,
-                "user": self.s.users[a.user_id].gateway_id if self.gateway else a.user_id,
             }
         )
+        if self.gateway:  # the gateway's applications (DAB); the controller's have neither
+            out["app_url"] = a.app_url
+            out["user"] = self.s.users[a.user_id].gateway_id
         return out
 
     def token(self, t: Token, secret: bool = False) -> dict[str, Any]:
@@ -96,9 +97,10 @@ class OauthRenderer(RendererBase):
                 "application": t.application_id,
                 "expires": fmt(t.expires),
                 "scope": t.scope,
-                "last_used": fmt(t.last_used),
             }
         )
+        if self.gateway:  # the gateway's tokens (DAB) record it; the controller's do not
+            out["last_used"] = fmt(t.last_used)
         return out
 
     # -- ping ----------------------------------------------------------------------------

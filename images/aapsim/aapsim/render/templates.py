@@ -23,6 +23,7 @@ class TemplatesRenderer(RendererBase):
     def job_template(self, jt: JobTemplate) -> dict[str, Any]:
         s = self.s
         now = self.now
+        opt = jt.options.get
         out = self._base("job_template", "job_templates", jt.id)
         related = self._author_links(jt.created_by)
         related["labels"] = f"{self.p}job_templates/{jt.id}/labels/"
@@ -111,41 +112,41 @@ class TemplatesRenderer(RendererBase):
                 "inventory": jt.inventory,
                 "project": jt.project,
                 "playbook": jt.playbook,
-                "scm_branch": "",
+                "scm_branch": opt("scm_branch", ""),
                 "forks": jt.forks,
                 "limit": jt.limit,
                 "verbosity": jt.verbosity,
                 "extra_vars": jt.extra_vars,
-                "job_tags": "",
-                "force_handlers": False,
-                "skip_tags": "",
-                "start_at_task": "",
+                "job_tags": opt("job_tags", ""),
+                "force_handlers": opt("force_handlers", False),
+                "skip_tags": opt("skip_tags", ""),
+                "start_at_task": opt("start_at_task", ""),
                 "timeout": jt.timeout,
-                "use_fact_cache": False,
+                "use_fact_cache": opt("use_fact_cache", False),
                 "organization": jt.organization,
                 "last_job_run": fmt(last.finished) if last else None,
                 "last_job_failed": bool(last and last.final_status == "failed"),
                 "next_job_run": None,
                 "status": status,
                 "execution_environment": jt.execution_environment,
-                "host_config_key": "",
+                "host_config_key": opt("host_config_key", ""),
             }
         )
         for name in ASK_FIELDS:
-            out[f"ask_{name}_on_launch"] = False
+            out[f"ask_{name}_on_launch"] = opt(f"ask_{name}_on_launch", False)
         out["ask_inventory_on_launch"] = jt.ask_inventory_on_launch
         out["ask_variables_on_launch"] = jt.ask_variables_on_launch
         out.update(
             {
-                "survey_enabled": False,
-                "become_enabled": False,
-                "diff_mode": False,
+                "survey_enabled": opt("survey_enabled", False),
+                "become_enabled": opt("become_enabled", False),
+                "diff_mode": opt("diff_mode", False),
                 "allow_simultaneous": jt.allow_simultaneous,
                 "custom_virtualenv": None,
-                "job_slice_count": 1,
-                "webhook_service": "",
-                "webhook_credential": None,
-                "prevent_instance_group_fallback": False,
+                "job_slice_count": opt("job_slice_count", 1),
+                "webhook_service": opt("webhook_service", ""),
+                "webhook_credential": opt("webhook_credential"),
+                "prevent_instance_group_fallback": opt("prevent_instance_group_fallback", False),
             }
         )
         if self.gateway:
