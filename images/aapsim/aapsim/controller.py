@@ -15,9 +15,11 @@ from .models import (
     Label,
     Organization,
     Project,
+    Team,
     UnifiedJob,
     User,
 )
+from .render.access import TEAM_ROLES
 from .resources import CREDENTIAL_KINDS
 from .schema import Resource
 from .state import ORG_ROLES
@@ -194,6 +196,41 @@ def create_org(ctx: Ctx, resource: Resource = R.ORGANIZATION) -> Organization:
 def organization_detail(ctx: Ctx, id: str) -> Reply:
     org = get_or_404(ctx.state.orgs, id)
     return ok(ctx.r.detail(ctx.r.org(org), "organizations", org.name, None))
+
+
+# -- teams --------------------------------------------------------------------------------
+
+
+def teams(ctx: Ctx) -> Reply:
+    if ctx.method == "POST":
+        _gateway_owned(ctx)
+        team = create_team(ctx)
+        return created(ctx.r.detail(ctx.r.team(team), "teams", team.name, team.organization))
+    return ok(list_objects(ctx.query, list(ctx.state.teams.values()), F.TEAM, ctx.r.team, R.TEAM))
+
+
+def create_team(ctx: Ctx) -> Team:
+    s = ctx.state
+    body, v = ctx.read(R.TEAM)
+    body.check()
+    if any(t.name == v["name"] and t.organization == v["organization"] for t in s.teams.values()):
+        raise duplicate("Team")
+    team = Team(
+        id=s.next_id("team"),
+        name=v["name"],
+        description=v["description"],
+        organization=v["organization"],
+        created=ctx.now,
+        role_base=s.new_roles(TEAM_ROLES),
+        created_by=ctx.user_id,
+    )
+    s.teams[team.id] = team
+    return team
+
+
+def team_detail(ctx: Ctx, id: str) -> Reply:
+    team: Team = get_or_404(ctx.state.teams, id)
+    return ok(ctx.r.detail(ctx.r.team(team), "teams", team.name, team.organization))
 
 
 # -- labels -------------------------------------------------------------------------------

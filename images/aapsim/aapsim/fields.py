@@ -73,6 +73,7 @@ USER = complete(
 GATEWAY_USER = {**USER, "id": Field("int", lambda u: u.gateway_id)}
 ORG = complete(with_desc(common()), R.ORGANIZATION, M.Organization)
 LABEL = complete({**common(), "organization": fk("organization")}, R.LABEL, M.Label)
+TEAM = complete(with_desc({**common(), "organization": fk("organization")}), R.TEAM, M.Team)
 PROJECT = complete(with_desc(common()), R.PROJECT, M.Project)
 INVENTORY = complete(with_desc(common()), R.INVENTORY, M.Inventory)
 HOST = complete(with_desc(common()), R.HOST, M.Host)
@@ -144,6 +145,7 @@ BY_RESOURCE: dict[int, Fields] = {
     id(R.ORGANIZATION): ORG,
     id(R.GATEWAY_ORGANIZATION): GATEWAY_ORG,
     id(R.LABEL): LABEL,
+    id(R.TEAM): TEAM,
     id(R.PROJECT): PROJECT,
     id(R.PROJECT_UPDATE): unified_job(EPOCH, R.PROJECT_UPDATE),
     id(R.INVENTORY): INVENTORY,

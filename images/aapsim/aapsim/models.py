@@ -36,6 +36,17 @@ class Organization:
 
 
 @dataclass(slots=True)
+class Team:
+    id: int
+    name: str
+    description: str
+    organization: int
+    created: datetime
+    role_base: int
+    created_by: int = 1
+
+
+@dataclass(slots=True)
 class Label:
     id: int
     name: str

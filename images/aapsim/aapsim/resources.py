@@ -111,6 +111,18 @@ ORGANIZATION = Resource(
     gateway_managed=True,
 )
 
+TEAM = Resource(
+    type="team",
+    model="Team",
+    verbose="team",
+    writable=(name(), DESCRIPTION, org()),
+    read_only=f"{BASE} {STAMPS} name:string description:string organization:id",
+    search_fields=("name", "description"),
+    related_search_fields=("organization__search", "created_by__search", "modified_by__search"),
+    object_roles=("admin_role", "member_role", "read_role"),
+    gateway_managed=True,
+)
+
 LABEL = Resource(
     type="label",
     model="Label",

@@ -62,6 +62,8 @@ def controller_routes(gateway: bool) -> list[Route]:
         _r("users/{id}/", det(R.USER), get=c.user_detail),
         _r("organizations/", lst(R.ORGANIZATION), **_gp(c.organizations)),
         _r("organizations/{id}/", det(R.ORGANIZATION), get=c.organization_detail),
+        _r("teams/", lst(R.TEAM), **_gp(c.teams)),
+        _r("teams/{id}/", det(R.TEAM), get=c.team_detail),
         _r("labels/", lst(R.LABEL), **_gp(c.labels)),
         _r("labels/{id}/", det(R.LABEL), get=c.label_detail),
         _r("projects/", lst(R.PROJECT), **_gp(c.projects)),

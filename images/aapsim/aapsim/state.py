@@ -29,6 +29,7 @@ from .models import (
     Label,
     Organization,
     Project,
+    Team,
     Token,
     UnifiedJob,
     User,
@@ -62,6 +63,7 @@ class State:
         self.users: dict[int, User] = {}
         self.orgs: dict[int, Organization] = {}
         self.labels: dict[int, Label] = {}
+        self.teams: dict[int, Team] = {}
         self.projects: dict[int, Project] = {}
         self.inventories: dict[int, Inventory] = {}
         self.hosts: dict[int, Host] = {}

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..models import (
     Organization,
+    Team,
     User,
 )
 from ..timeutil import fmt
@@ -15,6 +16,14 @@ from .base import (
     ORG_ROLE_NAMES,
     RendererBase,
 )
+
+# A team's object roles: key, name, description (AWX's Team model)
+TEAM_ROLE_TEXTS = (
+    ("admin_role", "Admin", "Can manage all aspects of the team"),
+    ("member_role", "Member", "User is a member of the team"),
+    ("read_role", "Read", "May view settings for the team"),
+)
+TEAM_ROLES = len(TEAM_ROLE_TEXTS)
 
 
 class AccessRenderer(RendererBase):
@@ -95,6 +104,45 @@ class AccessRenderer(RendererBase):
         return out
 
     # -- organizations -------------------------------------------------------------------
+
+    def team(self, t: Team) -> dict[str, Any]:
+        out = self._base("team", "teams", t.id)
+        out["related"] = {
+            **self._author_links(t.created_by),
+            **self._links(
+                "teams",
+                t.id,
+                (
+                    "projects",
+                    "users",
+                    "credentials",
+                    "roles",
+                    "object_roles",
+                    "activity_stream",
+                    "access_list",
+                ),
+            ),
+            "organization": f"{self.p}organizations/{t.organization}/",
+        }
+        out["summary_fields"] = {
+            "organization": self._org_ref(t.organization),
+            **self._author_refs(t.created_by),
+            "object_roles": {
+                key: {"description": text, "name": name, "id": t.role_base + i}
+                for i, (key, name, text) in enumerate(TEAM_ROLE_TEXTS)
+            },
+            "user_capabilities": {"edit": True, "delete": True},
+        }
+        out.update(
+            {
+                "created": fmt(t.created),
+                "modified": fmt(t.created),
+                "name": t.name,
+                "description": t.description,
+                "organization": t.organization,
+            }
+        )
+        return out
 
     def org(self, o: Organization) -> dict[str, Any]:
         s = self.s
