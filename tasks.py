@@ -15,7 +15,7 @@ from invoke import Context, Exit, task
 
 from imagetest.core.boundary import translate
 from imagetest.core.config import RUN_ID, Config, parse_count, resolve_config, task_help
-from imagetest.core.constants import AAP_VERSIONS, REPO_ROOT
+from imagetest.core.constants import AAP_AWX, AAP_VERSIONS, REPO_ROOT
 from imagetest.core.errors import EXIT_INTERRUPTED, EXIT_STAGE, HarnessError, OptionError
 from imagetest.core.log import get_logger, setup_logging
 from imagetest.core.signals import signals_as_interrupt
@@ -338,7 +338,8 @@ def test_image(
     auto_shortflags=False,
     help=task_help(
         "matrix",
-        aap_versions=f"comma-separated AAP versions (default {','.join(AAP_VERSIONS)})",
+        aap_versions=f"comma-separated AAP versions (default {','.join(AAP_VERSIONS)}); "
+        "awx adds a run on the real AWX controller (--aap awx)",
         jobs="runs at once (default 3)",
         scenarios="per version, run every regression scenario (invoke scenarios, "
         "plain-test-image among them) instead of test-image",
@@ -372,6 +373,11 @@ def matrix(
         config = _config(c, **flags)
         if config.only and not scenarios:
             raise OptionError("--only picks scenarios: give --scenarios too, or drop --only")
+        if scenarios and AAP_AWX in versions:
+            raise OptionError(
+                "--scenarios runs on the emulator (its faults and clock); drop awx from "
+                "--aap-versions or drop --scenarios"
+            )
         root = config.artifacts_dir(f"matrix-{new_run_id()}")
         code = run_matrix(
             versions, parse_count(jobs, "jobs"), root, cwd=REPO_ROOT, config=config,

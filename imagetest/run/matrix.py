@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from imagetest.core.config import Config
-from imagetest.core.constants import AAP_VERSIONS
+from imagetest.core.constants import AAP_AWX, AAP_VERSIONS
 from imagetest.core.errors import EXIT_INTERRUPTED, EXIT_MISMATCH, EXIT_OK, EXIT_STAGE, HarnessError
 from imagetest.core.log import get_logger
 from imagetest.core.proc import child_env
@@ -197,14 +197,18 @@ def prepare_images(runner: Runner, argv: list[str]) -> None:
         )
 
 
+# A matrix column: an AAP version the emulator plays, or "awx" (the real AWX, --aap awx).
+COLUMNS = (*AAP_VERSIONS, AAP_AWX)
+
+
 def _check_versions(versions: Sequence[str]) -> list[str]:
     chosen = list(dict.fromkeys(v.strip() for v in versions if v.strip()))
     if not chosen:
         raise HarnessError(f"no AAP version given: use --aap-versions {','.join(AAP_VERSIONS)}")
-    unknown = [v for v in chosen if v not in AAP_VERSIONS]
+    unknown = [v for v in chosen if v not in COLUMNS]
     if unknown:
         raise HarnessError(
-            f"unknown AAP version {', '.join(unknown)}: use some of {','.join(AAP_VERSIONS)}"
+            f"unknown AAP version {', '.join(unknown)}: use some of {','.join(COLUMNS)}"
         )
     return chosen
 
@@ -214,7 +218,8 @@ def run_dir(root: Path, version: str) -> Path:
 
 
 def _run_args(version: str, root: Path) -> list[str]:
-    return ["--aap-version", version, "--artifacts", str(run_dir(root, version))]
+    aap = ["--aap", AAP_AWX] if version == AAP_AWX else ["--aap-version", version]
+    return [*aap, "--artifacts", str(run_dir(root, version))]
 
 
 class Runner:

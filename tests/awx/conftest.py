@@ -69,5 +69,5 @@ def awx_pair(
         assert "VERDICT: PASS" in result.stdout
         yield Pair(seeded_emulator(aapsim_server, runs), kept_aap(runs))
     finally:
-        down = invoke(env, "down")
+        down = invoke(env, "teardown")
         assert down.returncode == 0, down.stderr[-2000:]

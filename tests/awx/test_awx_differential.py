@@ -44,3 +44,13 @@ def test_the_reference_dashboard_synced_from_the_real_controller(awx_pair: Pair)
     orgs = next(r for r in load_requests() if r.path.startswith("organizations/?page_size"))
     product = orgs.send(awx_pair.awx).headers["x-api-product-name"]
     assert product == "Red Hat Ansible Automation Platform"
+
+
+def test_no_secret_reaches_a_job_env(awx_pair: Pair) -> None:
+    """AWX copies its processes' environment into each job's job_env, which the API shows:
+    the image moves the database and admin passwords out of it before AWX starts."""
+    job = next(r for r in load_requests() if r.path == "jobs/4/").send(awx_pair.awx).json()
+    env = job["job_env"]
+    assert env, "the job ran without an environment"
+    assert not [key for key in env if "PASSWORD" in key or "SECRET" in key]
+    assert awx_pair.awx.password not in str(env)

@@ -175,3 +175,23 @@ def test_github_step_summary_is_the_runners_file(tmp_path: Path) -> None:
     assert github_step_summary({"GITHUB_STEP_SUMMARY": str(target)}) == target
     assert github_step_summary({"GITHUB_STEP_SUMMARY": ""}) is None
     assert github_step_summary({}) is None
+
+
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [
+        ({"aap": "tower"}, "unknown --aap 'tower'; use one of aapsim, awx"),
+        ({"aap": "awx", "aap_url": "https://aap:443"}, "pick one"),
+        ({"aap": "awx", "aap_version": "2.6"}, "stands in for AAP 2.4"),
+    ],
+)
+def test_aap_choice_is_checked(flags: dict[str, str], needle: str) -> None:
+    with pytest.raises(OptionError, match=needle):
+        resolve_config(flags, env={})
+
+
+def test_awx_stands_in_for_24_with_its_own_expected_counts() -> None:
+    config = resolve_config({"aap": "awx"}, env={})
+    assert config.aap_version == "2.4"
+    assert config.expected_path().name == "aap-awx.yaml"
+    assert config.expected_path().is_file()
