@@ -28,7 +28,7 @@ import docker
 import docker.errors
 
 from imagetest.images import DEBOOTSTRAP_CACHE, ImageResult, ensure_images
-from imagetest.images.imagespec import WHEEL_DIR, ImageList, load_image_list
+from imagetest.images.imagespec import SDIST_DIR, SOURCES_DIR, WHEEL_DIR, ImageList, load_image_list
 
 COLD_TARGET = 300.0
 WARM_TARGET = 10.0
@@ -37,7 +37,7 @@ BENCH_PREFIX = "localhost/imagetest-bench/"
 
 def buildable(images: ImageList, names: list[str] | None) -> list[str]:
     """Requested images whose Dockerfile exists (the others are reported, not built)."""
-    wanted = names or list(images.images)
+    wanted = names or [n for n, spec in images.images.items() if not spec.optional]
     out = []
     for name in wanted:
         spec = images[name]
@@ -54,7 +54,11 @@ def isolated_list(images: ImageList, workdir: Path) -> ImageList:
     for name, spec in images.images.items():
         context = workdir / name
         if spec.context.is_dir():
-            shutil.copytree(spec.context, context, ignore=shutil.ignore_patterns(WHEEL_DIR))
+            shutil.copytree(
+                spec.context,
+                context,
+                ignore=shutil.ignore_patterns(WHEEL_DIR, SDIST_DIR, SOURCES_DIR),
+            )
         else:
             context.mkdir(parents=True)
         tag = BENCH_PREFIX + spec.tag.removeprefix("localhost/imagetest/")
@@ -101,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
             remove_images(client, images)
             for spec in images.images.values():
                 shutil.rmtree(spec.wheel_dir, ignore_errors=True)
+                shutil.rmtree(spec.sdist_dir, ignore_errors=True)
             shutil.rmtree(DEBOOTSTRAP_CACHE, ignore_errors=True)
             deb_cache = DEBOOTSTRAP_CACHE
         else:
