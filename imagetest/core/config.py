@@ -548,15 +548,22 @@ def check_paths(config: Config) -> None:
             f"{option_label('profile', config.source('profile'))} {profile[:80]!r}: no such "
             f"profile; use reference, upstream or the path of a YAML file"
         )
-    wanted = {"expected": "file", "aap_access": "file", "context": "any", "dockerfile": "file"}
+    wanted = {
+        "expected": "file",
+        "aap_access": "file",
+        "context": "any",
+        "dockerfile": "file",
+        "awx_sources": "dir",
+    }
     for name, kind in wanted.items():
         value = getattr(config, name)
         if value is None:
             continue
         path = Path(value)
-        ok = path.is_file() if kind == "file" else path.exists()
-        if not ok:
-            what = "not a file" if path.exists() else "no such file or directory"
+        checks = {"file": path.is_file, "dir": path.is_dir, "any": path.exists}
+        if not checks[kind]():
+            what = f"not a {'file' if kind == 'file' else 'directory'}"
+            what = what if path.exists() else "no such file or directory"
             raise OptionError(f"{option_label(name, config.source(name))} {value[:80]!r}: {what}")
 
 

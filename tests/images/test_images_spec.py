@@ -57,7 +57,7 @@ def test_dependants_of_base_are_all_other_images() -> None:
     # base-trixie is a second root: the upstream recipe's base (imagetest/images/upstream.py)
     assert set(images.dependants("base")) == set(images.images) - {"base", "base-trixie"}
     assert images.dependants("base-trixie") == []
-    assert set(images.dependants("python")) == {"aapsim", "dashboard"}
+    assert set(images.dependants("python")) == {"aapsim", "dashboard", "awx"}
 
 
 def test_unknown_image_and_cycle_are_one_line_errors(tmp_path: Path) -> None:
