@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from imagetest.core.config import resolve_config
+from imagetest.core.config import env_names, option_fields, resolve_config
 from imagetest.core.errors import HarnessError
 from imagetest.run.matrix import run_matrix
 
@@ -158,6 +158,9 @@ def test_every_option_reaches_every_run(tmp_path: Path, monkeypatch: pytest.Monk
     """The resolved Config goes to each run (not a hand-picked few flags): --verbose too."""
 
     monkeypatch.setenv("FAKE_SLEEP", "0")
+    for field in option_fields():  # the runs resolve their environment: only ours reaches them
+        for name in env_names(field.name):
+            monkeypatch.delenv(name, raising=False)
     parent = resolve_config(
         {"verbose": True, "timeout": "77", "image": "img:7", "default_intervals": True},
         env={"IMAGETEST_BUILD_JOBS": "3"},
