@@ -14,7 +14,7 @@ from tests.awx.differential import compare, load_explained, load_requests
 pytestmark = [pytest.mark.docker, pytest.mark.stack(weight=90), pytest.mark.xdist_group("awx")]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def differences(awx_pair: Pair) -> list[str]:
     lines: list[str] = []
     for request in load_requests():

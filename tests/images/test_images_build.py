@@ -316,7 +316,7 @@ def test_cli_warm_call_prints_compose_variables_and_rejects_unknown_names(
     assert bad.returncode == 1
     assert bad.stderr.strip().splitlines() == [
         "error: unknown image 'mysql'; known images: "
-        "base, base-trixie, postgres, redis, python, aapsim, dashboard"
+        "base, base-trixie, postgres, redis, python, aapsim, dashboard, awx"
     ]
 
 
