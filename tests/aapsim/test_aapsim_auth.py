@@ -216,3 +216,44 @@ def test_delete_unknown_or_unauthenticated(make_client, version: str) -> None:
 def test_gateway_oauth_paths_are_absent_on_24(make_client) -> None:
     client = make_client("2.4")
     assert client.delete("/api/gateway/v1/applications/1/").status_code == 404
+
+
+def test_session_login_on_24_as_awxkit_does_it(make_client) -> None:
+    """GET /api/login/ sets the CSRF cookie; POST the form with it answers 302, the session
+    cookie and X-API-Session-Cookie-Name; the API then takes the cookie, with X-CSRFToken on
+    unsafe methods (AWX's LoggedLoginView and DRF's SessionAuthentication)."""
+    client = make_client("2.4")
+    client.auth = None
+    page = client.get("/api/login/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    csrf = client.cookies["csrftoken"]
+    form = {"username": "admin", "password": PASSWORD, "next": "/api/v2/me/"}
+    assert client.post("/api/login/", data=form).status_code == 403  # no CSRF token
+    bad = client.post(
+        "/api/login/", data={**form, "password": "wrong", "csrfmiddlewaretoken": csrf}
+    )
+    assert bad.status_code == 401 and "correct username and password" in bad.text
+    done = client.post(
+        "/api/login/", data=form, headers={"X-CSRFToken": csrf}, follow_redirects=False
+    )
+    assert done.status_code == 302 and done.headers["location"] == "/api/v2/me/"
+    assert done.headers["x-api-session-cookie-name"] == "awx_sessionid"
+    assert client.cookies["awx_sessionid"]
+    me = client.get("/api/v2/me/")
+    assert me.status_code == 200 and me.json()["results"][0]["username"] == "admin"
+    assert me.headers["x-api-product-version"]
+    refused = client.post("/api/v2/labels/", json={"name": "x", "organization": 1})
+    assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
+    made = client.post(
+        "/api/v2/labels/",
+        json={"name": "x", "organization": 1},
+        headers={"X-CSRFToken": client.cookies["csrftoken"]},
+    )
+    assert made.status_code == 201
+
+
+@pytest.mark.parametrize("version", ["2.5", "2.6"])
+def test_no_controller_session_login_behind_the_gateway(make_client, version: str) -> None:
+    client = make_client(version)
+    client.auth = None
+    assert client.get("/api/login/").status_code == 404

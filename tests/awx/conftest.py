@@ -57,9 +57,7 @@ def seeded_emulator(aapsim_server: Callable[..., Any], out: Path) -> Server:
     return Server(url, password)
 
 
-# Session-scoped: the suite's ordering interleaves other modules' tests on the worker, and a
-# module fixture would bring the AWX stack up again for each of this module's tests.
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def awx_pair(
     docker_client: Any, aapsim_server: Callable[..., Any], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Pair]:

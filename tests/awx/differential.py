@@ -46,7 +46,7 @@ class Request:
     client: str
     method: str
     path: str
-    body: str | None = None  # "{}" JSON, <malformed>, <anonymous>, <bad-token>
+    body: str | None = None  # "{}" JSON, <malformed>, <anonymous>, <bad-token>, <session>
 
     @property
     def label(self) -> str:
@@ -54,6 +54,8 @@ class Request:
 
     def send(self, server: Server) -> httpx.Response:
         url = server.url + (self.path if self.path.startswith("/") else f"/api/v2/{self.path}")
+        if self.body == "<session>":
+            return self._in_session(server, url)
         headers = {"Content-Type": "application/json"}
         auth: httpx.Auth | None = httpx.BasicAuth("admin", server.password)
         content = None
@@ -68,6 +70,17 @@ class Request:
         return httpx.request(
             self.method, url, headers=headers, auth=auth, content=content, timeout=60
         )
+
+    def _in_session(self, server: Server, url: str) -> httpx.Response:
+        """Log in as awxkit does on 2.4 (GET /api/login/ for the CSRF cookie, POST the form),
+        then send the request with the session cookie and the CSRF header."""
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            client.get("/api/login/")
+            csrf = client.cookies.get("csrftoken", "")
+            form = {"username": "admin", "password": server.password, "next": "/api/"}
+            client.post("/api/login/", data=form, headers={"X-CSRFToken": csrf})
+            headers = {"X-CSRFToken": client.cookies.get("csrftoken", "")}
+            return client.request(self.method, url, headers=headers)
 
 
 @dataclass(frozen=True)

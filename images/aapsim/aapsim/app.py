@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
 
+from . import session
 from .auth import authenticate, unauthorized
 from .context import Ctx, Reply
 from .control import ControlPlane, expire_tokens, is_control
@@ -57,6 +58,7 @@ ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 DJANGO_VARY = "Accept-Language, origin"
 VIEW_VARY = "Accept, Accept-Language, origin, Cookie"
 UNAUTHENTICATED_VIEWS = ("ping/",)  # no X-API-Product-Version even with credentials
+LOGIN_PATH = "/api/login/"  # 2.4's session login (session.py)
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,8 @@ class Emulator:
         raw_body: bytes,
         started: float,
     ) -> Response:
+        if path == LOGIN_PATH and not self.settings.gateway:
+            return session.login(self.state, method, headers, raw_body)
         family, rest = self.find(path)
         if family is not None and family.name == "site" and match(family.routes, rest) is None:
             family = None  # /api/<anything else>: not an API root, the platform's own 404
@@ -242,6 +246,8 @@ class Emulator:
             user = None
             if not route.public:
                 user = authenticate(self.state, authorization, now)
+                if user is None and not self.settings.gateway:
+                    user = session.session_user(self.state, headers, verb)
                 if user is None:
                     raise unauthorized()
             elif (

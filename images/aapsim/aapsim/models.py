@@ -19,6 +19,7 @@ class User:
     email: str = ""
     is_superuser: bool = False
     modified: datetime | None = None
+    last_login: datetime | None = None  # a session login's (Django's update_last_login)
 
 
 @dataclass(slots=True)

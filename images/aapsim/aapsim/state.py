@@ -78,6 +78,7 @@ class State:
         self.tokens: dict[int, Token] = {}
         self.token_index: dict[str, Token] = {}
         self.refresh_index: dict[str, Token] = {}
+        self.sessions: dict[str, int] = {}  # 2.4 session login: cookie value -> user id
         # Indexes that keep the job list fast at 100k jobs.
         self.job_ids: list[int] = []  # jobs (not project updates), ascending id
         self.finished_index: list[tuple[datetime, int]] = []  # completed jobs by (finished, id)

@@ -54,7 +54,8 @@ class AccessRenderer(RendererBase):
         out.update(
             {
                 "created": fmt(u.created),
-                "modified": None,  # AWX's users (Django's own model) record none
+                # Django's user has no modified: AWX shows its last (session) login there
+                "modified": fmt(u.last_login),
                 "username": u.username,
                 "first_name": u.first_name,
                 "last_name": u.last_name,
@@ -63,7 +64,7 @@ class AccessRenderer(RendererBase):
                 "is_system_auditor": False,
                 "password": ENCRYPTED,
                 "ldap_dn": "",
-                "last_login": None,
+                "last_login": fmt(u.last_login),
                 "external_account": None,
                 "auth": [],  # social-auth identities; none without an authenticator
             }
