@@ -17,6 +17,7 @@ import pytest
 
 from imagetest.core.constants import REPO_ROOT
 from tests.awx.differential import Server
+from tests.faults.support import invoke
 
 RUN_TIMEOUT = 900
 
@@ -25,18 +26,6 @@ RUN_TIMEOUT = 900
 class Pair:
     emulator: Server
     awx: Server
-
-
-def invoke(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT,
-        check=False,
-    )
 
 
 def kept_aap(runs: Path) -> Server:
@@ -62,12 +51,12 @@ def awx_pair(
     docker_client: Any, aapsim_server: Callable[..., Any], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Pair]:
     runs = tmp_path_factory.mktemp("awx-runs")
-    env = {**os.environ, "IMAGETEST_RUNS_DIR": str(runs)}
-    result = invoke(env, "test-image", "--aap", "awx", "--keep")
+    env = {"IMAGETEST_RUNS_DIR": str(runs)}
+    result = invoke("test-image", "--aap", "awx", "--keep", env=env, timeout=RUN_TIMEOUT)
     try:
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         assert "VERDICT: PASS" in result.stdout
         yield Pair(seeded_emulator(aapsim_server, runs), kept_aap(runs))
     finally:
-        down = invoke(env, "teardown")
+        down = invoke("teardown", env=env, timeout=RUN_TIMEOUT)
         assert down.returncode == 0, down.stderr[-2000:]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from tests.awx.conftest import invoke
+from tests.awx.conftest import RUN_TIMEOUT
+from tests.faults.support import invoke
 
 pytestmark = [pytest.mark.docker]
 
@@ -16,8 +16,8 @@ pytestmark = [pytest.mark.docker]
 @pytest.mark.stack(weight=70)
 def test_the_upstream_image_syncs_from_awx_with_exact_counts(upstream_image: str) -> None:
     result = invoke(
-        dict(os.environ),
         "test-image", "--aap", "awx", "--image", upstream_image, "--profile", "upstream",
+        timeout=RUN_TIMEOUT,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "VERDICT: PASS" in result.stdout
@@ -25,8 +25,7 @@ def test_the_upstream_image_syncs_from_awx_with_exact_counts(upstream_image: str
 
 
 def test_a_missing_awx_source_is_one_line_naming_the_option(tmp_path: Path) -> None:
-    env = {**os.environ, "IMAGETEST_AWX_SOURCES": str(tmp_path)}
-    result = invoke(env, "build", "--aap", "awx")
+    result = invoke("build", "--aap", "awx", env={"IMAGETEST_AWX_SOURCES": str(tmp_path)})
     assert result.returncode != 0
     lines = [ln for ln in result.stderr.splitlines() if "error" in ln.lower()]
     assert len(lines) == 1, result.stderr

@@ -87,24 +87,6 @@ ORG_RELATED = [
     "instance_groups",
     "galaxy_credentials",
 ]
-ASK_FIELDS = [
-    "scm_branch",
-    "diff_mode",
-    "variables",
-    "limit",
-    "tags",
-    "skip_tags",
-    "job_type",
-    "verbosity",
-    "inventory",
-    "credential",
-    "execution_environment",
-    "labels",
-    "forks",
-    "job_slice_count",
-    "timeout",
-    "instance_groups",
-]
 
 
 K = TypeVar("K", bound=Hashable)

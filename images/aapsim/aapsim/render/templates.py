@@ -7,9 +7,9 @@ from typing import Any
 from ..models import (
     JobTemplate,
 )
+from ..resources import TEMPLATE_PROMPTS
 from ..timeutil import fmt
 from .base import (
-    ASK_FIELDS,
     JT_ROLE_NAMES,
     RendererBase,
 )
@@ -132,7 +132,7 @@ class TemplatesRenderer(RendererBase):
                 "host_config_key": opt("host_config_key", ""),
             }
         )
-        for name in ASK_FIELDS:
+        for name in TEMPLATE_PROMPTS:
             out[f"ask_{name}_on_launch"] = opt(f"ask_{name}_on_launch", False)
         out["ask_inventory_on_launch"] = jt.ask_inventory_on_launch
         out["ask_variables_on_launch"] = jt.ask_variables_on_launch
