@@ -33,6 +33,14 @@ def decode_basic(value: str) -> tuple[str, str] | None:
     return user, password
 
 
+def check_password(state: State, username: str, password: str) -> User | None:
+    """The user with this username and password (Basic auth, the 2.4 session login)."""
+    for user in state.users.values():
+        if user.username == username and hmac.compare_digest(user.password, password):
+            return user
+    return None
+
+
 def authenticate(state: State, header: str, now: datetime) -> User | None:
     """The user behind an Authorization header; None when absent or not a known scheme."""
     if not header:
@@ -43,10 +51,10 @@ def authenticate(state: State, header: str, now: datetime) -> User | None:
         pair = decode_basic(value)
         if pair is None:
             raise unauthorized("Invalid basic header. Credentials not correctly base64 encoded.")
-        for user in state.users.values():
-            if user.username == pair[0] and hmac.compare_digest(user.password, pair[1]):
-                return user
-        raise unauthorized(BAD_PASSWORD)
+        user = check_password(state, *pair)
+        if user is None:
+            raise unauthorized(BAD_PASSWORD)
+        return user
     if scheme == "bearer":
         token = state.token_index.get(value.strip())
         if token is None or token.expires <= now:

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 
 from starlette.responses import Response
 
+from .auth import check_password
 from .errors import ApiError
 from .models import User
 from .state import State
@@ -73,7 +74,7 @@ def login(state: State, method: str, headers: dict[str, str], raw_body: bytes) -
     if not cookie or not hmac.compare_digest(cookie, sent):
         return Response(CSRF_FAILED, 403, headers={"Vary": VARY}, media_type=HTML)
     nxt = form.get("next") or DEFAULT_NEXT
-    user = _check(state, form.get("username", ""), form.get("password", ""))
+    user = check_password(state, form.get("username", ""), form.get("password", ""))
     if user is None:
         return _form_page(401, cookie, nxt, BAD_LOGIN)
     session = secrets.token_urlsafe(24)
@@ -87,13 +88,6 @@ def login(state: State, method: str, headers: dict[str, str], raw_body: bytes) -
     response.set_cookie(SESSION_COOKIE, session, path="/", httponly=True, samesite="lax")
     response.set_cookie("userLoggedIn", "true", path="/", samesite="lax")
     return response
-
-
-def _check(state: State, username: str, password: str) -> User | None:
-    for user in state.users.values():
-        if user.username == username and hmac.compare_digest(user.password, password):
-            return user
-    return None
 
 
 def session_user(state: State, headers: dict[str, str], method: str) -> User | None:
