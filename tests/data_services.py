@@ -49,7 +49,12 @@ class DataServices:
 def reap_orphans(client: docker.DockerClient, run: str) -> None:
     """Containers of ``run`` whose pytest process is gone (a session killed before its
     fixtures' teardown, e.g. a CI job cancelled with SIGKILL) are removed."""
-    for container in client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run}"}):
+    # ignore_removed: a container removed between the listing and its inspection (another
+    # fixture's teardown) is skipped, not a NotFound that fails the session fixture
+    found = client.containers.list(
+        all=True, ignore_removed=True, filters={"label": f"{RUN_LABEL}={run}"}
+    )
+    for container in found:
         left_by = container.labels.get(OWNER_LABEL, "")
         if left_by and not owner.alive(left_by):
             with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
