@@ -189,6 +189,7 @@ class ImageStage:
             return ImageResult(spec.name, spec.tag, "present", detail="inputs unchanged")
         why = "not built yet" if current is None else "inputs changed"
         self.out(f"[{spec.name}] building {spec.tag}: {why}" + (f"; {note}" if note else ""))
+        self._fetch_packages(spec)
         if spec.kind == "rootfs":
             build_rootfs_image(self.client, spec, inputs, self.out, cache=self.debootstrap_cache)
         else:
@@ -205,6 +206,16 @@ class ImageStage:
     def _build_args(self, spec: ImageSpec) -> dict[str, str]:
         return {arg: self.results[image].tag for arg, image in spec.build_args.items()}
 
+    def _fetch_packages(self, spec: ImageSpec) -> None:
+        """The wheels and sdists a build copies in. Only a build needs them: the hashed
+        requirements they are downloaded by, not the files, are the image's inputs, so an
+        image found current costs no download (a fresh clone beside warm images)."""
+        req = spec.requirements_file
+        if req is not None:
+            ensure_wheelhouse(req, spec.wheel_dir, self.images.wheel_platform, offline=self.offline)
+        if spec.sdist_file is not None:
+            ensure_wheelhouse(spec.sdist_file, spec.sdist_dir, None, offline=self.offline)
+
     def input_hash(self, spec: ImageSpec) -> str:
         """Hash of everything the image is made from."""
         extra: dict[str, str] = {"kind": spec.kind}
@@ -214,12 +225,8 @@ class ImageStage:
             tag = self.results[image].tag
             parent = _image(self.client, tag)
             extra[f"arg:{arg}"] = f"{tag}@{parent.id if parent else 'missing'}"
-        req = spec.requirements_file
-        if req is not None:
-            ensure_wheelhouse(req, spec.wheel_dir, self.images.wheel_platform, offline=self.offline)
+        if spec.requirements_file is not None:
             extra["wheel_platform"] = " ".join(self.images.wheel_platform.pip_args())
-        if spec.sdist_file is not None:
-            ensure_wheelhouse(spec.sdist_file, spec.sdist_dir, None, offline=self.offline)
         if spec.sources:
             sources.ensure_sources(spec.sources, spec.context, self.config)
         return hash_inputs(spec.context, extra)

@@ -28,7 +28,7 @@ import yaml
 
 from imagetest import images
 from imagetest.core.config import Config
-from imagetest.core.constants import REPO_ROOT
+from imagetest.core.constants import REPO_ROOT, USER_CACHE_DIR
 from imagetest.core.errors import HarnessError
 from imagetest.core.proc import child_env
 from imagetest.images import gitsource, registry, wheelpool
@@ -217,7 +217,8 @@ def build_frontend(checkout: Path, recipe: Recipe, out: Printer, *, enabled: boo
         out(f"[upstream] frontend: skipped ({spec['install'][0]} is not installed on this host)")
         return None
     key = frontend_key(checkout, spec)
-    built = CACHE_DIR / "frontend" / "dist" / key[:16]
+    # by its inputs' hash, in the user's cache: a fresh clone of the harness runs no npm
+    built = USER_CACHE_DIR / "frontend" / "dist" / key[:16]
     if (built / ".imagetest-key").is_file():
         out("[upstream] frontend: unchanged, using the cached build")
         return built
