@@ -134,11 +134,12 @@ def split_requirements(text: str, names: tuple[str, ...]) -> tuple[str, str]:
 
 
 def _pool(recipe: Recipe, binary: bool) -> Path:
-    """One pool of wheels per target platform (and one of sdists), shared by every ref."""
+    """One pool of wheels per target platform (and one of sdists), shared by every ref and
+    every clone (files are found by their sha256, so a shared pool cannot mix them up)."""
     if not binary:
-        return CACHE_DIR / "pool" / "sdist"
+        return USER_CACHE_DIR / "pool" / "sdist"
     key = hashlib.sha256("\0".join(recipe.wheel_platform.pip_args()).encode()).hexdigest()[:12]
-    return CACHE_DIR / "pool" / f"wheels-{key}"
+    return USER_CACHE_DIR / "pool" / f"wheels-{key}"
 
 
 def make_wheelhouse(
