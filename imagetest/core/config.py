@@ -581,6 +581,13 @@ def check_command(name: str, value: str | None, source: str) -> None:
         raise OptionError(f"{option_label(name, source)} is empty; give a command or drop it")
 
 
+def user_cache_dir(env: Mapping[str, str] | None = None) -> Path:
+    """What any clone may reuse (a built frontend, pooled wheels): the user's cache, where
+    pip's and npm's are (XDG_CACHE_HOME, else ~/.cache)."""
+    base = (os.environ if env is None else env).get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "imagetest"
+
+
 def github_step_summary(env: Mapping[str, str] | None = None) -> Path | None:
     """The job summary file a GitHub runner names (not an option: the runner sets it)."""
     value = (os.environ if env is None else env).get("GITHUB_STEP_SUMMARY")

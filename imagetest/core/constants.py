@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -11,8 +10,6 @@ PROFILES_DIR = EXPECTED_DIR / "profiles"
 SCENARIOS_DIR = REPO_ROOT / "scenarios"
 SCRIPTS_DIR = REPO_ROOT / "scripts"
 COMPOSE_DIR = REPO_ROOT / "compose"
-# What any clone may reuse (a built frontend): the user's cache, as pip's and npm's are
-USER_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "imagetest"
 # The AAP versions the harness emulates and has expectations for; defined here only.
 AAP_VERSIONS = ("2.4", "2.5", "2.6")
 # What the stack's AAP is (--aap): the emulator, or the real AWX controller standing in for

@@ -27,8 +27,8 @@ import docker
 import yaml
 
 from imagetest import images
-from imagetest.core.config import Config
-from imagetest.core.constants import REPO_ROOT, USER_CACHE_DIR
+from imagetest.core.config import Config, user_cache_dir
+from imagetest.core.constants import REPO_ROOT
 from imagetest.core.errors import HarnessError
 from imagetest.core.proc import child_env
 from imagetest.images import gitsource, registry, wheelpool
@@ -137,9 +137,9 @@ def _pool(recipe: Recipe, binary: bool) -> Path:
     """One pool of wheels per target platform (and one of sdists), shared by every ref and
     every clone (files are found by their sha256, so a shared pool cannot mix them up)."""
     if not binary:
-        return USER_CACHE_DIR / "pool" / "sdist"
+        return user_cache_dir() / "pool" / "sdist"
     key = hashlib.sha256("\0".join(recipe.wheel_platform.pip_args()).encode()).hexdigest()[:12]
-    return USER_CACHE_DIR / "pool" / f"wheels-{key}"
+    return user_cache_dir() / "pool" / f"wheels-{key}"
 
 
 def make_wheelhouse(
@@ -219,7 +219,7 @@ def build_frontend(checkout: Path, recipe: Recipe, out: Printer, *, enabled: boo
         return None
     key = frontend_key(checkout, spec)
     # by its inputs' hash, in the user's cache: a fresh clone of the harness runs no npm
-    built = USER_CACHE_DIR / "frontend" / "dist" / key[:16]
+    built = user_cache_dir() / "frontend" / "dist" / key[:16]
     if (built / ".imagetest-key").is_file():
         out("[upstream] frontend: unchanged, using the cached build")
         return built
