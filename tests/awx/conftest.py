@@ -1,6 +1,7 @@
-"""The real AWX 24.6.1 in a kept stack (`invoke test-image --aap awx --keep`, the reference
-dashboard synced from it with exact counts) beside the emulator at 2.4, both seeded by
-scripts/setup_aap.py."""
+"""The real AWX 24.6.1 in a kept stack (`invoke test-image --aap awx --keep` with the
+upstream image: the real ansible/automation-reports synced from it with exact counts) beside
+the emulator at 2.4, both seeded by scripts/setup_aap.py. The reference dashboard on AWX is
+the same command without --image (docs/testing.md); CI keeps the upstream's run."""
 
 from __future__ import annotations
 
@@ -48,14 +49,21 @@ def seeded_emulator(aapsim_server: Callable[..., Any], out: Path) -> Server:
 
 @pytest.fixture(scope="module")
 def awx_pair(
-    docker_client: Any, aapsim_server: Callable[..., Any], tmp_path_factory: pytest.TempPathFactory
+    docker_client: Any,
+    aapsim_server: Callable[..., Any],
+    upstream_image: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Pair]:
     runs = tmp_path_factory.mktemp("awx-runs")
     env = {"IMAGETEST_RUNS_DIR": str(runs)}
-    result = invoke("test-image", "--aap", "awx", "--keep", env=env, timeout=RUN_TIMEOUT)
+    result = invoke(
+        "test-image", "--aap", "awx", "--image", upstream_image, "--profile", "upstream",
+        "--keep", env=env, timeout=RUN_TIMEOUT,
+    )  # fmt: skip
     try:
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         assert "VERDICT: PASS" in result.stdout
+        assert "AAP ping: /api/v2/ping/ version 24.6.1" in result.stdout
         yield Pair(seeded_emulator(aapsim_server, runs), kept_aap(runs))
     finally:
         down = invoke("teardown", env=env, timeout=RUN_TIMEOUT)

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.stack(weight=100)]
 
 
 def test_the_emulator_answers_as_the_real_controller(awx_pair: Pair) -> None:
-    """The fixture's `test-image --aap awx` passed with exact counts (the reference dashboard
+    """The fixture's `test-image --aap awx` passed with exact counts (the upstream image
     synced from the real controller); then every request goes to both servers."""
     problems = differential_problems(awx_pair) + secret_problems(awx_pair.awx)
     problems += controller_problems(awx_pair.awx)
