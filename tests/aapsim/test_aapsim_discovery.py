@@ -97,7 +97,7 @@ def _list_routes(version: str, parents: dict[str, str]) -> list[tuple[str, objec
     out = []
     for prefix, routes in families:
         for route in routes:
-            if route.view.resource is None or route.view.kind in ("detail", "launch"):
+            if route.view.resource is None or route.view.kind in ("detail", "launch", "update"):
                 continue
             path = route.pattern.pattern.strip("^$")
             parent = path.split("/", 1)[0]

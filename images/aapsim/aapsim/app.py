@@ -59,6 +59,7 @@ DJANGO_VARY = "Accept-Language, origin"
 VIEW_VARY = "Accept, Accept-Language, origin, Cookie"
 UNAUTHENTICATED_VIEWS = ("ping/",)  # no X-API-Product-Version even with credentials
 LOGIN_PATH = "/api/login/"  # 2.4's session login (session.py)
+API_ROOT = "/api/"
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,8 @@ class Emulator:
     ) -> Response:
         started = time.perf_counter()
         response = self._handle(method, path, raw_query, headers, raw_body, started)
+        if path == API_ROOT and method in ("GET", "HEAD") and not self.settings.gateway:
+            session.ensure_csrf_cookie(response, headers)
         if not self.settings.gateway or path.startswith("/api/controller/"):
             response.headers["X-API-Total-Time"] = f"{time.perf_counter() - started:.3f}s"
             response.headers["X-API-Request-Id"] = uuid.uuid4().hex

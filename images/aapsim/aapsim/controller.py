@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from . import edit
 from . import fields as F
 from . import resources as R
 from .context import Ctx, Reply, created, ok
@@ -36,6 +40,31 @@ def unified_job_or_404(ctx: Ctx, obj_id: str, kind: str) -> UnifiedJob:
     if job is None or job.kind != kind:
         raise not_found()
     return job
+
+
+Clash = Callable[[dict[str, Any]], ApiError | None]
+
+
+def _write(ctx: Ctx, obj: Any, resource: Resource, clash: Clash) -> Reply | None:
+    """PUT, PATCH or DELETE of a detail view (edit.py); None: render the object. `clash`
+    is the error of new values that collide with another object's unique fields."""
+    if ctx.method == "DELETE":
+        return edit.delete(ctx, obj)
+    if ctx.method in ("PUT", "PATCH"):
+        values = edit.updated_values(ctx, obj, resource)
+        error = clash(values)
+        if error is not None:
+            raise error
+        edit.apply(ctx, obj, values)
+    return None
+
+
+def _unique(others: list[Any], keys: tuple[str, ...], error: ApiError) -> Clash:
+    def clash(values: dict[str, Any]) -> ApiError | None:
+        taken = any(all(getattr(o, k) == values[k] for k in keys) for o in others)
+        return error if taken else None
+
+    return clash
 
 
 def _gateway_owned(ctx: Ctx) -> None:
@@ -157,7 +186,11 @@ def create_user(ctx: Ctx, resource: Resource = R.USER) -> User:
 
 
 def user_detail(ctx: Ctx, id: str) -> Reply:
-    return ok(ctx.r.user(get_or_404(ctx.state.users, id)))
+    user: User = get_or_404(ctx.state.users, id)
+    others = [u for u in ctx.state.users.values() if u.id != user.id]
+    taken = ApiError(400, {"username": ["A user with that username already exists."]})
+    done = _write(ctx, user, R.USER, _unique(others, ("username",), taken))
+    return done or ok(ctx.r.user(user))
 
 
 # -- organizations ------------------------------------------------------------------------
@@ -194,8 +227,14 @@ def create_org(ctx: Ctx, resource: Resource = R.ORGANIZATION) -> Organization:
 
 
 def organization_detail(ctx: Ctx, id: str) -> Reply:
-    org = get_or_404(ctx.state.orgs, id)
-    return ok(ctx.r.detail(ctx.r.org(org), "organizations", org.name, None))
+    org: Organization = get_or_404(ctx.state.orgs, id)
+    others = [o for o in ctx.state.orgs.values() if o.id != org.id]
+    taken = ApiError(400, {"name": ["Organization with this Name already exists."]})
+    done = _write(ctx, org, R.ORGANIZATION, _unique(others, ("name",), taken))
+    return done or ok(ctx.r.detail(ctx.r.org(org), "organizations", org.name, None))
+
+
+IN_ORG = ("name", "organization")  # AWX's unique fields of teams, projects, inventories
 
 
 # -- teams --------------------------------------------------------------------------------
@@ -230,7 +269,9 @@ def create_team(ctx: Ctx) -> Team:
 
 def team_detail(ctx: Ctx, id: str) -> Reply:
     team: Team = get_or_404(ctx.state.teams, id)
-    return ok(ctx.r.detail(ctx.r.team(team), "teams", team.name, team.organization))
+    others = [t for t in ctx.state.teams.values() if t.id != team.id]
+    done = _write(ctx, team, R.TEAM, _unique(others, IN_ORG, duplicate("Team")))
+    return done or ok(ctx.r.detail(ctx.r.team(team), "teams", team.name, team.organization))
 
 
 # -- labels -------------------------------------------------------------------------------
@@ -301,6 +342,10 @@ def create_project(ctx: Ctx) -> Project:
 
 def project_detail(ctx: Ctx, id: str) -> Reply:
     pr: Project = get_or_404(ctx.state.projects, id)
+    others = [p for p in ctx.state.projects.values() if p.id != pr.id]
+    done = _write(ctx, pr, R.PROJECT, _unique(others, IN_ORG, duplicate("Project")))
+    if done:
+        return done
     body = ctx.r.project(pr)
     return ok(ctx.r.detail(body, "projects", pr.name, pr.organization, pr.default_environment))
 
@@ -367,7 +412,10 @@ def inventories(ctx: Ctx) -> Reply:
 
 
 def inventory_detail(ctx: Ctx, id: str) -> Reply:
-    return ok(ctx.r.inventory(get_or_404(ctx.state.inventories, id)))
+    inv: Inventory = get_or_404(ctx.state.inventories, id)
+    others = [i for i in ctx.state.inventories.values() if i.id != inv.id]
+    done = _write(ctx, inv, R.INVENTORY, _unique(others, IN_ORG, duplicate("Inventory")))
+    return done or ok(ctx.r.inventory(inv))
 
 
 def hosts(ctx: Ctx, id: str | None = None) -> Reply:
@@ -388,7 +436,11 @@ def hosts(ctx: Ctx, id: str | None = None) -> Reply:
 
 
 def host_detail(ctx: Ctx, id: str) -> Reply:
-    return ok(ctx.r.host(get_or_404(ctx.state.hosts, id)))
+    host: Host = get_or_404(ctx.state.hosts, id)
+    others = [h for h in ctx.state.hosts.values() if h.id != host.id]
+    clash = _unique(others, ("name", "inventory"), duplicate("Host", "Inventory"))
+    done = _write(ctx, host, R.HOST, clash)
+    return done or ok(ctx.r.host(host))
 
 
 # -- credentials, execution environments, instance groups --------------------------------
@@ -441,6 +493,12 @@ def execution_environments(ctx: Ctx) -> Reply:
 
 def execution_environment_detail(ctx: Ctx, id: str) -> Reply:
     return ok(ctx.r.ee(get_or_404(ctx.state.ees, id)))
+
+
+def workflow_job_templates(ctx: Ctx) -> Reply:
+    """No workflows here: an empty list that filters and pages as AWX's does."""
+    fields, resource = F.WORKFLOW_JOB_TEMPLATE, R.WORKFLOW_JOB_TEMPLATE
+    return ok(list_objects(ctx.query, [], fields, lambda o: {}, resource))
 
 
 def instance_groups(ctx: Ctx) -> Reply:

@@ -80,6 +80,7 @@ HOST = complete(with_desc(common()), R.HOST, M.Host)
 CREDENTIAL = complete(with_desc(common()), R.CREDENTIAL, M.Credential)
 EE = complete(with_desc(common()), R.EXECUTION_ENVIRONMENT, M.ExecutionEnvironment)
 INSTANCE_GROUP = complete(common(), R.INSTANCE_GROUP, M.InstanceGroup)
+WORKFLOW_JOB_TEMPLATE = with_desc({**common(), "organization": fk("organization")})
 JOB_TEMPLATE = complete(with_desc(common()), R.JOB_TEMPLATE, M.JobTemplate)
 APPLICATION = complete(
     {**with_desc(common()), "organization": fk("organization")}, R.APPLICATION, M.Application
@@ -154,6 +155,7 @@ BY_RESOURCE: dict[int, Fields] = {
     id(R.EXECUTION_ENVIRONMENT): EE,
     id(R.INSTANCE_GROUP): INSTANCE_GROUP,
     id(R.JOB_TEMPLATE): JOB_TEMPLATE,
+    id(R.WORKFLOW_JOB_TEMPLATE): WORKFLOW_JOB_TEMPLATE,
     id(R.JOB): unified_job(EPOCH),
     id(R.HOST_SUMMARY): HOST_SUMMARY,
     id(R.APPLICATION): APPLICATION,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from . import edit
 from . import fields as F
 from . import resources as R
 from .context import Ctx, Reply, created, no_content, ok
@@ -103,6 +104,8 @@ def save_job_template(ctx: Ctx, jt: JobTemplate | None, partial: bool = False) -
 
 def job_template_detail(ctx: Ctx, id: str) -> Reply:
     jt: JobTemplate = get_or_404(ctx.state.job_templates, id)
+    if ctx.method == "DELETE":
+        return edit.delete(ctx, jt)
     if ctx.method in ("PATCH", "PUT"):
         jt = save_job_template(ctx, jt, partial=ctx.method == "PATCH")
     body = ctx.r.job_template(jt)

@@ -34,6 +34,14 @@ COMMON_HELP = {
     "modified": "Timestamp when this {} was last modified.",
 }
 NOT_MODEL_FIELDS = {"url", "related", "summary_fields"}
+# awx/api/templates/api/project_update_view.md
+UPDATE_DESCRIPTION = (
+    "# Update Project\n\nMake a GET request to this resource to determine if the project can be "
+    "updated\nfrom its SCM source.  The response will include the following field:\n\n"
+    "* `can_update`: Flag indicating if this project can be updated (boolean,\n  read-only)\n\n"
+    "Make a POST request to this resource to update the project.  If the project\ncannot be "
+    "updated, a 405 status code will be returned."
+)
 
 
 @dataclass(frozen=True)
@@ -41,7 +49,8 @@ class View:
     """What an OPTIONS answer describes: a route of one resource."""
 
     resource: Resource | None
-    kind: str = "list"  # list, detail, attach (sub-list that attaches by id), action, launch
+    # list, detail, attach (sub-list that attaches by id), action, launch, update (project's)
+    kind: str = "list"
     title: str = ""  # DRF's view name, e.g. "Job Template List"
 
 
@@ -116,6 +125,17 @@ def actions(
     return out
 
 
+def update_actions(post: bool) -> dict[str, dict[str, Any]]:
+    """A project's update view (AWX's ProjectUpdateView): its serializer has one read-only
+    field, so POST, which drops read-only fields, is empty; awxkit still reads it."""
+    out: dict[str, dict[str, Any]] = {
+        "GET": {"can_update": {"type": "boolean", "label": "Can update"}}
+    }
+    if post:
+        out["POST"] = {}
+    return out
+
+
 def attach_actions(methods: list[str]) -> dict[str, dict[str, Any]]:
     """AWX's attach/detach sub-lists take only the id of the object to attach in POST."""
     if "POST" not in methods:
@@ -157,11 +177,15 @@ def options(
         acts = {}
     elif view.kind == "launch":
         acts = launch_actions("POST" in methods)
+    elif view.kind == "update":
+        acts = update_actions("POST" in methods)
     if acts:
         body["actions"] = acts
     body["types"] = [res.type]
     if view.kind == "launch":
         body["object_roles"] = list(LAUNCH_ROLES)
+        return body
+    if view.kind == "update":
         return body
     if view.kind in ("list", "attach"):
         if res.search_fields:
@@ -182,6 +206,8 @@ def _description(view: View) -> str:
         return ""
     if view.kind == "launch":
         return LAUNCH_DESCRIPTION
+    if view.kind == "update":
+        return UPDATE_DESCRIPTION
     verbose = res.verbose
     plural = verbose[:-1] + "ies" if verbose.endswith("y") else verbose + "s"
     if view.kind in ("list", "attach"):

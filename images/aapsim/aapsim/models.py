@@ -151,7 +151,7 @@ class Inventory:
     id: int
     name: str
     description: str
-    organization: int
+    organization: int | None
     created: datetime
     kind: str = ""
     variables: str = ""

@@ -293,6 +293,19 @@ INSTANCE_GROUP = Resource(
     object_roles=("admin_role", "use_role", "read_role"),
 )
 
+# Listed (always empty: the emulator runs no workflows) so that clients reading their
+# OPTIONS work: awxkit's role commands read object_roles of every kind that has roles.
+WORKFLOW_JOB_TEMPLATE = Resource(
+    type="workflow_job_template",
+    model="WorkflowJobTemplate",
+    verbose="workflow job template",
+    writable=(name(), DESCRIPTION, org(required=False)),
+    read_only=f"{BASE} {STAMPS} name:string description:string organization:id",
+    search_fields=("name", "description"),
+    related_search_fields=("organization__search", "created_by__search"),
+    object_roles=("admin_role", "execute_role", "read_role", "approval_role"),
+)
+
 JOB_TYPES = (("run", "Run"), ("check", "Check"))
 # AWX's job template prompts, in its serializer's order (ask_<name>_on_launch)
 TEMPLATE_PROMPTS = (

@@ -53,22 +53,31 @@ def _gp(handler: Handler) -> dict[str, Handler]:
     return {"get": handler, "post": handler}
 
 
+def _rud(handler: Handler) -> dict[str, Handler]:
+    """AWX's RetrieveUpdateDestroyAPIView: GET, PUT, PATCH, DELETE (edit.py)."""
+    return {"get": handler, "put": handler, "patch": handler, "delete": handler}
+
+
 def controller_routes(gateway: bool) -> list[Route]:
     routes = [
         _r("", act("Version 2"), public=True, get=c.root),
         _r("ping/", act("Ping"), public=True, get=c.ping),
         _r("me/", lst(R.USER, "Me"), get=c.me),
         _r("users/", lst(R.USER), **_gp(c.users)),
-        _r("users/{id}/", det(R.USER), get=c.user_detail),
+        _r("users/{id}/", det(R.USER), **_rud(c.user_detail)),
         _r("organizations/", lst(R.ORGANIZATION), **_gp(c.organizations)),
-        _r("organizations/{id}/", det(R.ORGANIZATION), get=c.organization_detail),
+        _r("organizations/{id}/", det(R.ORGANIZATION), **_rud(c.organization_detail)),
         _r("teams/", lst(R.TEAM), **_gp(c.teams)),
-        _r("teams/{id}/", det(R.TEAM), get=c.team_detail),
+        _r("teams/{id}/", det(R.TEAM), **_rud(c.team_detail)),
         _r("labels/", lst(R.LABEL), **_gp(c.labels)),
         _r("labels/{id}/", det(R.LABEL), get=c.label_detail),
         _r("projects/", lst(R.PROJECT), **_gp(c.projects)),
-        _r("projects/{id}/", det(R.PROJECT), get=c.project_detail),
-        _r("projects/{id}/update/", act("Project Update"), **_gp(c.project_update_launch)),
+        _r("projects/{id}/", det(R.PROJECT), **_rud(c.project_detail)),
+        _r(
+            "projects/{id}/update/",
+            View(R.PROJECT, "update", "Project Update"),
+            **_gp(c.project_update_launch),
+        ),
         _r("projects/{id}/playbooks/", act("Project Playbooks"), get=c.project_playbooks),
         _r(
             "projects/{id}/project_updates/",
@@ -78,10 +87,10 @@ def controller_routes(gateway: bool) -> list[Route]:
         _r("project_updates/", lst(R.PROJECT_UPDATE), get=c.project_updates),
         _r("project_updates/{id}/", det(R.PROJECT_UPDATE), get=c.project_update_detail),
         _r("inventories/", lst(R.INVENTORY), **_gp(c.inventories)),
-        _r("inventories/{id}/", det(R.INVENTORY), get=c.inventory_detail),
+        _r("inventories/{id}/", det(R.INVENTORY), **_rud(c.inventory_detail)),
         _r("inventories/{id}/hosts/", lst(R.HOST, "Inventory Hosts List"), **_gp(c.hosts)),
         _r("hosts/", lst(R.HOST), **_gp(c.hosts)),
-        _r("hosts/{id}/", det(R.HOST), get=c.host_detail),
+        _r("hosts/{id}/", det(R.HOST), **_rud(c.host_detail)),
         _r("credentials/", lst(R.CREDENTIAL), **_gp(c.credentials)),
         _r("credentials/{id}/", det(R.CREDENTIAL), get=c.credential_detail),
         _r(
@@ -100,9 +109,7 @@ def controller_routes(gateway: bool) -> list[Route]:
         _r(
             "job_templates/{id}/",
             det(R.JOB_TEMPLATE),
-            get=j.job_template_detail,
-            patch=j.job_template_detail,
-            put=j.job_template_detail,
+            **_rud(j.job_template_detail),
         ),
         _r(
             "job_templates/{id}/labels/",
@@ -118,6 +125,11 @@ def controller_routes(gateway: bool) -> list[Route]:
             "job_templates/{id}/jobs/",
             lst(R.JOB, "Job Template Jobs List"),
             get=j.job_template_jobs,
+        ),
+        _r(
+            "workflow_job_templates/",
+            lst(R.WORKFLOW_JOB_TEMPLATE),
+            get=c.workflow_job_templates,
         ),
         _r("jobs/", lst(R.JOB), get=j.jobs),
         _r("jobs/{id}/", det(R.JOB), get=j.job_detail),

@@ -101,3 +101,14 @@ def session_user(state: State, headers: dict[str, str], method: str) -> User | N
         if not token or not hmac.compare_digest(token, jar.get(CSRF_COOKIE, "")):
             raise ApiError(403, {"detail": "CSRF Failed: CSRF token missing or incorrect."})
     return state.users.get(user_id)
+
+
+def ensure_csrf_cookie(response: Response, headers: dict[str, str]) -> None:
+    """AWX's API root (`ApiRootView.get`, ensure_csrf_cookie) sets the CSRF cookie, keeping
+    the caller's: awxkit GETs /api/ for it before it posts its login form."""
+    response.set_cookie(
+        CSRF_COOKIE,
+        cookies(headers).get(CSRF_COOKIE) or secrets.token_urlsafe(32),
+        path="/",
+        samesite="lax",
+    )

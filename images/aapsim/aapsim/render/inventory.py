@@ -69,7 +69,8 @@ class InventoryRenderer(RendererBase):
                 "labels",
             ),
         )
-        out["related"]["organization"] = f"{self.p}organizations/{inv.organization}/"
+        if inv.organization is not None:
+            out["related"]["organization"] = f"{self.p}organizations/{inv.organization}/"
         out["summary_fields"] = {
             "organization": self._org_ref(inv.organization),
             **self._author_refs(inv.created_by),

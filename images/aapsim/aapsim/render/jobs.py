@@ -45,7 +45,8 @@ class JobsRenderer(RendererBase):
         related["labels"] = f"{p}jobs/{jid}/labels/"
         if j.inventory is not None:
             related["inventory"] = f"{p}inventories/{j.inventory}/"
-        related["project"] = f"{p}projects/{j.project}/"
+        if j.project is not None:
+            related["project"] = f"{p}projects/{j.project}/"
         if j.organization is not None:
             related["organization"] = f"{p}organizations/{j.organization}/"
         related["credentials"] = f"{p}jobs/{jid}/credentials/"

@@ -29,7 +29,8 @@ class TemplatesRenderer(RendererBase):
         related["labels"] = f"{self.p}job_templates/{jt.id}/labels/"
         if jt.inventory is not None:
             related["inventory"] = f"{self.p}inventories/{jt.inventory}/"
-        related["project"] = f"{self.p}projects/{jt.project}/"
+        if jt.project is not None:
+            related["project"] = f"{self.p}projects/{jt.project}/"
         if jt.organization is not None:
             related["organization"] = f"{self.p}organizations/{jt.organization}/"
         related["credentials"] = f"{self.p}job_templates/{jt.id}/credentials/"
