@@ -8,7 +8,7 @@ import sys
 import uvicorn
 
 from .app import create_app
-from .settings import parse_args
+from .settings import KEEP_ALIVE_SECONDS, parse_args
 
 
 def main() -> None:
@@ -21,7 +21,14 @@ def main() -> None:
         flush=True,
     )
     # Our own access log replaces uvicorn's (which would print query strings verbatim).
-    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, log_level="warning")
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+        log_level="warning",
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+    )
 
 
 if __name__ == "__main__":

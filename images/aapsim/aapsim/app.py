@@ -28,7 +28,7 @@ from .fields import filterable
 from .listing import Query
 from .metadata import options
 from .render import Renderer
-from .resources import JOB, JOB_DETAIL_EXTRA
+from .resources import JOB, JOB_DETAIL_EXTRA, PROJECT_UPDATE, PROJECT_UPDATE_DETAIL_EXTRA
 from .routes import (
     Route,
     controller_routes,
@@ -200,11 +200,13 @@ class Emulator:
         if django:
             out_headers["X-API-Time"] = f"{time.perf_counter() - started:.3f}s"
         out_headers.update(reply.headers)
-        if method == "HEAD":
+        if reply.media_type is not None:
+            response = Response(reply.body, reply.status, out_headers, reply.media_type)
+        else:
             response = _json(reply.status, reply.body, out_headers)
+        if method == "HEAD":
             response.body = b""
-            return response
-        return _json(reply.status, reply.body, out_headers)
+        return response
 
     def _no_view(self, path: str, rest: str, raw_query: str, family: Family) -> Response:
         """A path no view serves: APPEND_SLASH's redirect when the path with a slash has one
@@ -290,14 +292,15 @@ class Emulator:
             return handler(ctx, **params)
 
     def _options(self, family: Family, route: Route, allowed: list[str]) -> Reply:
-        """AWX's metadata for the route; POST/PUT only where this caller may write."""
+        """AWX's metadata for the route; POST/PUT where the route takes them. On 2.5/2.6 the
+        gateway's objects still show POST/PUT (AWX's metadata checks permissions, and its
+        immutablesharedfields refuses in the view, not there): edit.py says what is refused."""
         view = route.view
         gateway = self.settings.gateway
         usable = [m for m in allowed if m in ("GET", "POST", "PUT")]
         resource = view.resource
-        if resource is not None and resource.gateway_managed and family.name == "controller":
-            usable = [m for m in usable if not gateway or m == "GET"]
-        extra = JOB_DETAIL_EXTRA if resource is JOB and view.kind == "detail" else ""
+        details = {id(JOB): JOB_DETAIL_EXTRA, id(PROJECT_UPDATE): PROJECT_UPDATE_DETAIL_EXTRA}
+        extra = details.get(id(resource), "") if view.kind == "detail" else ""
         body = options(view, gateway, usable, filterable(resource) if resource else set(), extra)
         allow = ", ".join([*allowed, "HEAD", "OPTIONS"])
         return Reply(200, body, {"Allow": allow})

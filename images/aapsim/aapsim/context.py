@@ -71,6 +71,7 @@ class Reply:
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
+    media_type: str | None = None  # a text body (stdout/), not JSON
 
 
 def ok(body: Any) -> Reply:

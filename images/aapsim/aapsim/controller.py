@@ -385,7 +385,7 @@ def project_updates(ctx: Ctx, id: str | None = None) -> Reply:
 
 
 def project_update_detail(ctx: Ctx, id: str) -> Reply:
-    return ok(ctx.r.project_update(unified_job_or_404(ctx, id, "project_update")))
+    return ok(ctx.r.project_update(unified_job_or_404(ctx, id, "project_update"), detail=True))
 
 
 # -- inventories and hosts ----------------------------------------------------------------

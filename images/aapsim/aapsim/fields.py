@@ -140,6 +140,17 @@ HOST_SUMMARY = complete(
 )
 
 # Filter field names per resource, for OPTIONS' `filterable` (read without a request).
+JOB_EVENT = {
+    "id": Field("int", lambda e: e.id),
+    "counter": Field("int", lambda e: e.counter),
+    "event": Field("str", lambda e: e.event),
+    "start_line": Field("int", lambda e: e.start_line),
+    "end_line": Field("int", lambda e: e.end_line),
+    "host_name": Field("str", lambda e: e.host_name),
+    "failed": Field("bool", lambda e: e.failed),
+    "created": Field("datetime", lambda e: e.created),
+    "modified": Field("datetime", lambda e: e.created),
+}
 BY_RESOURCE: dict[int, Fields] = {
     id(R.USER): USER,
     id(R.GATEWAY_USER): GATEWAY_USER,
@@ -158,6 +169,8 @@ BY_RESOURCE: dict[int, Fields] = {
     id(R.WORKFLOW_JOB_TEMPLATE): WORKFLOW_JOB_TEMPLATE,
     id(R.JOB): unified_job(EPOCH),
     id(R.HOST_SUMMARY): HOST_SUMMARY,
+    id(R.JOB_EVENT): JOB_EVENT,
+    id(R.PROJECT_UPDATE_EVENT): JOB_EVENT,
     id(R.APPLICATION): APPLICATION,
     id(R.TOKEN): TOKEN,
 }

@@ -11,9 +11,11 @@ from . import resources as R
 from .context import Ctx, Reply, created, no_content, ok
 from .controller import create_label, unified_job_or_404
 from .errors import ApiError, get_or_404, not_found
+from .events import events_of, stdout_text
 from .launch import PROMPTS
 from .listing import jobs_fast_path, list_objects
 from .models import JobTemplate, UnifiedJob
+from .schema import Resource
 from .state import JT_ROLES
 from .validate import duplicate
 
@@ -285,6 +287,51 @@ def job_host_summaries(ctx: Ctx, id: str) -> Reply:
     job = _job(ctx, id)
     rows = ctx.state.summaries_by_job.get(job.id, [])
     return ok(list_objects(ctx.query, rows, F.HOST_SUMMARY, ctx.r.host_summary, R.HOST_SUMMARY))
+
+
+def job_events(ctx: Ctx, id: str) -> Reply:
+    return _events(ctx, _job(ctx, id), R.JOB_EVENT)
+
+
+def project_update_events(ctx: Ctx, id: str) -> Reply:
+    return _events(ctx, unified_job_or_404(ctx, id, "project_update"), R.PROJECT_UPDATE_EVENT)
+
+
+def _events(ctx: Ctx, job: UnifiedJob, resource: Resource) -> Reply:
+    rows = events_of(ctx.state, job)
+    return ok(list_objects(ctx.query, rows, F.JOB_EVENT, ctx.r.job_event, resource))
+
+
+def job_stdout(ctx: Ctx, id: str) -> Reply:
+    return _stdout(ctx, _job(ctx, id))
+
+
+def project_update_stdout(ctx: Ctx, id: str) -> Reply:
+    return _stdout(ctx, unified_job_or_404(ctx, id, "project_update"))
+
+
+# ?format= of AWX's UnifiedJobStdout: the text ones; json (the default for an API client)
+TEXT_FORMATS = {
+    "txt": "inline",
+    "ansi": "inline",
+    "txt_download": "attachment",
+    "ansi_download": "attachment",
+}
+
+
+def _stdout(ctx: Ctx, job: UnifiedJob) -> Reply:
+    text = stdout_text(events_of(ctx.state, job))
+    fmt = dict(ctx.query.params).get("format", "json")
+    if fmt in TEXT_FORMATS:
+        headers = {}
+        if TEXT_FORMATS[fmt] == "attachment":
+            kind = "job" if job.kind == "job" else "project"
+            headers["Content-Disposition"] = f'attachment; filename="{kind}_{job.id}.txt"'
+        return Reply(200, text, headers, media_type="text/plain; charset=utf-8")
+    if fmt != "json":
+        raise ApiError(404, {"detail": "Not found."})
+    lines = text.count("\r\n")
+    return ok({"range": {"start": 0, "end": lines, "absolute_end": lines}, "content": text})
 
 
 def host_summary_detail(ctx: Ctx, id: str) -> Reply:

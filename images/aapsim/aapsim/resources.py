@@ -431,6 +431,10 @@ JOB = Resource(
     polymorphic=True,
 )
 # A job's detail view adds these to the list keys (AWX's JobDetailSerializer).
+PROJECT_UPDATE_DETAIL_EXTRA = (
+    "job_args:string job_cwd:string job_env:json result_traceback:string "
+    "event_processing_finished:boolean host_status_counts:json playbook_counts:json"
+)
 JOB_DETAIL_EXTRA = (
     "job_args:string job_cwd:string job_env:json result_traceback:string "
     "event_processing_finished:boolean host_status_counts:json playbook_counts:json "
@@ -451,6 +455,29 @@ HOST_SUMMARY = Resource(
 
 CLIENT_TYPES = (("confidential", "Confidential"), ("public", "Public"))
 GRANT_TYPES = (("authorization-code", "Authorization code"), ("password", "Resource owner"))
+EVENT_KEYS = (
+    "event:choice counter:integer event_display:string event_data:json event_level:integer "
+    "failed:boolean changed:boolean uuid:string parent_uuid:string"
+)
+EVENT_LINES = (
+    "host_name:string playbook:string play:string task:string role:string stdout:string "
+    "start_line:integer end_line:integer verbosity:integer"
+)
+JOB_EVENT = Resource(
+    type="job_event",
+    model="JobEvent",
+    verbose="job event",
+    read_only=f"{BASE} {STAMPS} job:id {EVENT_KEYS} host:id {EVENT_LINES}",
+    search_fields=("stdout",),
+)
+PROJECT_UPDATE_EVENT = Resource(
+    type="project_update_event",
+    model="ProjectUpdateEvent",
+    verbose="project update event",
+    read_only=f"{BASE} {STAMPS} project_update:id {EVENT_KEYS} {EVENT_LINES}",
+    search_fields=("stdout",),
+)
+
 APPLICATION = Resource(
     type="o_auth2_application",
     model="OAuth2Application",

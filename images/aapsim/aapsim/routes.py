@@ -86,6 +86,16 @@ def controller_routes(gateway: bool) -> list[Route]:
         ),
         _r("project_updates/", lst(R.PROJECT_UPDATE), get=c.project_updates),
         _r("project_updates/{id}/", det(R.PROJECT_UPDATE), get=c.project_update_detail),
+        _r(
+            "project_updates/{id}/events/",
+            lst(R.PROJECT_UPDATE_EVENT, "Project Update Project Update Events List"),
+            get=j.project_update_events,
+        ),
+        _r(
+            "project_updates/{id}/stdout/",
+            act("Project Update Stdout"),
+            get=j.project_update_stdout,
+        ),
         _r("inventories/", lst(R.INVENTORY), **_gp(c.inventories)),
         _r("inventories/{id}/", det(R.INVENTORY), **_rud(c.inventory_detail)),
         _r("inventories/{id}/hosts/", lst(R.HOST, "Inventory Hosts List"), **_gp(c.hosts)),
@@ -140,6 +150,8 @@ def controller_routes(gateway: bool) -> list[Route]:
             get=j.job_host_summaries,
         ),
         _r("job_host_summaries/{id}/", det(R.HOST_SUMMARY), get=j.host_summary_detail),
+        _r("jobs/{id}/job_events/", lst(R.JOB_EVENT, "Job Job Events List"), get=j.job_events),
+        _r("jobs/{id}/stdout/", act("Job Stdout"), get=j.job_stdout),
     ]
     if not gateway:
         # AWX 4.5 still carries its own OAuth2 provider.

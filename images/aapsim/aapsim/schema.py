@@ -62,7 +62,9 @@ class Resource:
     related_search_fields: tuple[str, ...] = ()
     object_roles: tuple[str, ...] = ()
     polymorphic: bool = False  # a unified job/template: `type` is a real filter field
-    gateway_managed: bool = False  # on 2.5/2.6 the controller refuses to create these
+    # on 2.5/2.6 the controller refuses to create these (edit.py: and to delete them or
+    # change their shared fields)
+    gateway_managed: bool = False
     gateway_read_only: str = ""  # extra read-only fields on 2.5/2.6
     labels: Mapping[str, str] = field(default_factory=dict)  # label overrides
 

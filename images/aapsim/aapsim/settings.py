@@ -19,6 +19,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# How long an idle client connection stays open: AWX's nginx.conf sets keepalive_timeout 65;
+# uvicorn's default of 5 s closed connections under awxkit, which reuses one between polls.
+KEEP_ALIVE_SECONDS = 65
+
+
 @dataclass
 class Settings:
     aap_version: str = "2.6"

@@ -74,6 +74,7 @@ class State:
         self.unified_jobs: dict[int, UnifiedJob] = {}
         self.summaries: dict[int, HostSummary] = {}
         self.summaries_by_job: dict[int, list[HostSummary]] = {}
+        self.events_by_job: dict[int, list[Any]] = {}  # events.py, made when first asked
         self.applications: dict[int, Application] = {}
         self.tokens: dict[int, Token] = {}
         self.token_index: dict[str, Token] = {}

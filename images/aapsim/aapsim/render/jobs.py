@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..events import Event
 from ..models import (
     HostSummary,
     UnifiedJob,
@@ -14,6 +15,14 @@ from .base import (
     RendererBase,
     _host_counts,
 )
+
+# AWX's JobEvent.LEVEL_FOR_EVENT (awx/main/models/events.py EVENT_TYPES); host results 3
+EVENT_LEVELS = {
+    "playbook_on_start": 0,
+    "playbook_on_play_start": 1,
+    "playbook_on_stats": 1,
+    "playbook_on_task_start": 2,
+}
 
 
 class JobsRenderer(RendererBase):
@@ -164,6 +173,70 @@ class JobsRenderer(RendererBase):
                     "custom_virtualenv": None,
                 }
             )
+        return out
+
+    def job_event(self, e: Event) -> dict[str, Any]:
+        """AWX's JobEventSerializer / ProjectUpdateEventSerializer (events.py)."""
+        p = self.p
+        job = self.s.unified_jobs[e.job_id]
+        is_job = job.kind == "job"
+        kind, parent = (
+            ("job_event", "jobs") if is_job else ("project_update_event", "project_updates")
+        )
+        owner = "job" if is_job else "project_update"
+        related: dict[str, Any] = {owner: f"{p}{parent}/{job.id}/"}
+        summary: dict[str, Any] = {}
+        if is_job:
+            related["children"] = f"{p}job_events/{e.id}/children/"
+            host = self.s.hosts.get(e.host_id) if e.host_id is not None else None
+            if host is not None:
+                related["host"] = f"{p}hosts/{host.id}/"
+                summary["host"] = {
+                    "id": host.id,
+                    "name": host.name,
+                    "description": host.description,
+                }
+            summary["job"] = {
+                "id": job.id,
+                "name": job.name,
+                "status": job.status(self.now),
+                "failed": job.final_status == "failed",
+                "elapsed": job.elapsed(self.now),
+                "type": "job",
+            }
+            summary["role"] = {}
+        out: dict[str, Any] = {
+            "id": e.id,
+            "type": kind,
+            "url": f"{p}{kind}s/{e.id}/",
+            "related": related,
+            "summary_fields": summary,
+            "created": fmt(e.created),
+            "modified": fmt(e.created),
+            owner: job.id,
+            "event": e.event,
+            "counter": e.counter,
+            "event_display": e.display,
+            "event_data": {"playbook": e.playbook} | ({"host": e.host_name} if e.host_name else {}),
+            "event_level": EVENT_LEVELS.get(e.event, 3),
+            "failed": e.failed,
+            "changed": False,
+            "uuid": e.uuid,
+            "parent_uuid": e.parent_uuid,
+        }
+        if is_job:
+            out["host"] = e.host_id if e.host_id in self.s.hosts else None
+        out |= {
+            "host_name": e.host_name,
+            "playbook": e.playbook,
+            "play": e.play,
+            "task": e.task,
+            "role": "",
+            "stdout": e.stdout,
+            "start_line": e.start_line,
+            "end_line": e.end_line,
+            "verbosity": 0,
+        }
         return out
 
     def host_summary(self, h: HostSummary) -> dict[str, Any]:

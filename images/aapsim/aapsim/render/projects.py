@@ -120,7 +120,7 @@ class ProjectsRenderer(RendererBase):
         )
         return out
 
-    def project_update(self, u: UnifiedJob) -> dict[str, Any]:
+    def project_update(self, u: UnifiedJob, detail: bool = False) -> dict[str, Any]:
         now = self.now
         out = self._base("project_update", "project_updates", u.id)
         out["related"] = self._links(
@@ -168,4 +168,19 @@ class ProjectsRenderer(RendererBase):
                 "scm_revision": u.scm_revision if u.done else "",
             }
         )
+        if detail:  # AWX's ProjectUpdateDetailSerializer: what the list serializer leaves out
+            out.update(
+                {
+                    "job_args": "[]",
+                    "job_cwd": "/var/lib/awx/projects",
+                    "job_env": {},
+                    "result_traceback": "",
+                    "event_processing_finished": u.done,
+                    "host_status_counts": {"ok": 1} if u.done else {},
+                    "playbook_counts": {
+                        "play_count": 1 if u.done else 0,
+                        "task_count": 1 if u.done else 0,
+                    },
+                }
+            )
         return out
