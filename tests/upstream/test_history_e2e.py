@@ -19,7 +19,9 @@ from imagetest.engine.dockerutil import sweep
 from tests.faults.support import Streamed, runs_started_under
 from tests.locks import exclusive
 
-pytestmark = [pytest.mark.docker, pytest.mark.stack(weight=90)]
+# one worker: both build the same refs under the upstream-build lock; on two workers the
+# second waited out the first (80 s of a worker spent waiting)
+pytestmark = [pytest.mark.docker, pytest.mark.stack(weight=90), pytest.mark.xdist_group("history")]
 RUN_TIMEOUT = 1500
 
 

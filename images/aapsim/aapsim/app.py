@@ -201,7 +201,9 @@ class Emulator:
             out_headers["X-API-Time"] = f"{time.perf_counter() - started:.3f}s"
         out_headers.update(reply.headers)
         if reply.media_type is not None:
-            response = Response(reply.body, reply.status, out_headers, reply.media_type)
+            # as given: Starlette would add a charset to a bare text/plain
+            out_headers["Content-Type"] = reply.media_type
+            response = Response(reply.body, reply.status, out_headers)
         else:
             response = _json(reply.status, reply.body, out_headers)
         if method == "HEAD":

@@ -440,7 +440,12 @@ def host_detail(ctx: Ctx, id: str) -> Reply:
     others = [h for h in ctx.state.hosts.values() if h.id != host.id]
     clash = _unique(others, ("name", "inventory"), duplicate("Host", "Inventory"))
     done = _write(ctx, host, R.HOST, clash)
-    return done or ok(ctx.r.host(host))
+    if done:
+        return done
+    inv = ctx.state.inventories.get(host.inventory)
+    # AWX's named URL of a host: <host>++<inventory>++<organization>
+    name = f"{host.name}++{inv.name}" if inv else host.name
+    return ok(ctx.r.detail(ctx.r.host(host), "hosts", name, inv.organization if inv else None))
 
 
 # -- credentials, execution environments, instance groups --------------------------------

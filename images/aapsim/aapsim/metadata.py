@@ -186,6 +186,7 @@ def options(
         body["object_roles"] = list(LAUNCH_ROLES)
         return body
     if view.kind == "update":
+        body["object_roles"] = list(res.object_roles)
         return body
     if view.kind in ("list", "attach"):
         if res.search_fields:

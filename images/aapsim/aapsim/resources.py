@@ -180,8 +180,11 @@ PROJECT_UPDATE = Resource(
     model="ProjectUpdate",
     verbose="project update",
     read_only=(
-        f"{UNIFIED_JOB} launched_by:object work_unit_id:string project:id job_type:choice "
-        "job_tags:string scm_revision:string"
+        f"{UNIFIED_JOB} launched_by:object work_unit_id:string local_path:choice "
+        "scm_type:choice scm_url:string scm_branch:string scm_refspec:string "
+        "scm_clean:boolean scm_track_submodules:boolean scm_delete_on_update:boolean "
+        "credential:id timeout:integer project:id job_type:choice job_tags:string "
+        "scm_revision:string"
     ),
     search_fields=("name", "description"),
     related_search_fields=("project__search", "created_by__search"),
@@ -300,7 +303,16 @@ WORKFLOW_JOB_TEMPLATE = Resource(
     model="WorkflowJobTemplate",
     verbose="workflow job template",
     writable=(name(), DESCRIPTION, org(required=False)),
-    read_only=f"{BASE} {STAMPS} name:string description:string organization:id",
+    read_only=(
+        f"{BASE} {STAMPS} name:string description:string last_job_run:datetime "
+        "last_job_failed:boolean next_job_run:datetime status:choice extra_vars:string "
+        "organization:id survey_enabled:boolean allow_simultaneous:boolean "
+        "ask_variables_on_launch:boolean inventory:id limit:string scm_branch:string "
+        "ask_inventory_on_launch:boolean ask_scm_branch_on_launch:boolean "
+        "ask_limit_on_launch:boolean webhook_service:choice webhook_credential:id "
+        "ask_labels_on_launch:boolean ask_skip_tags_on_launch:boolean "
+        "ask_tags_on_launch:boolean skip_tags:string job_tags:string"
+    ),
     search_fields=("name", "description"),
     related_search_fields=("organization__search", "created_by__search"),
     object_roles=("admin_role", "execute_role", "read_role", "approval_role"),
@@ -457,7 +469,7 @@ CLIENT_TYPES = (("confidential", "Confidential"), ("public", "Public"))
 GRANT_TYPES = (("authorization-code", "Authorization code"), ("password", "Resource owner"))
 EVENT_KEYS = (
     "event:choice counter:integer event_display:string event_data:json event_level:integer "
-    "failed:boolean changed:boolean uuid:string parent_uuid:string"
+    "failed:boolean changed:boolean uuid:string"
 )
 EVENT_LINES = (
     "host_name:string playbook:string play:string task:string role:string stdout:string "
@@ -467,7 +479,7 @@ JOB_EVENT = Resource(
     type="job_event",
     model="JobEvent",
     verbose="job event",
-    read_only=f"{BASE} {STAMPS} job:id {EVENT_KEYS} host:id {EVENT_LINES}",
+    read_only=f"{BASE} {STAMPS} job:id {EVENT_KEYS} parent_uuid:string host:id {EVENT_LINES}",
     search_fields=("stdout",),
 )
 PROJECT_UPDATE_EVENT = Resource(

@@ -117,16 +117,24 @@ class InventoryRenderer(RendererBase):
                 "smart_inventories",
                 "ad_hoc_commands",
                 "ad_hoc_command_events",
+                "ansible_facts",
             ),
         )
+        out["related"] = {**self._author_links(h.created_by), **out["related"]}
         out["related"]["inventory"] = f"{self.p}inventories/{h.inventory}/"
         last_job, last_summary = h.runs[-1] if h.runs else (None, None)
         if last_job is not None:
             out["related"]["last_job"] = f"{self.p}jobs/{last_job}/"
             out["related"]["last_job_host_summary"] = f"{self.p}job_host_summaries/{last_summary}/"
+        summary_ref = self.s.summaries.get(last_summary) if last_summary is not None else None
         out["summary_fields"] = {
             "inventory": self._inventory_ref(h.inventory),
             **self._host_last_job(last_job),
+            **(
+                {"last_job_host_summary": {"id": summary_ref.id, "failed": summary_ref.failed}}
+                if summary_ref is not None
+                else {}
+            ),
             **self._author_refs(h.created_by),
             "user_capabilities": {"edit": True, "delete": True},
             "groups": {"count": 0, "results": []},

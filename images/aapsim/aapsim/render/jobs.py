@@ -222,8 +222,9 @@ class JobsRenderer(RendererBase):
             "failed": e.failed,
             "changed": False,
             "uuid": e.uuid,
-            "parent_uuid": e.parent_uuid,
         }
+        if is_job:  # ProjectUpdateEventSerializer has no parent_uuid
+            out["parent_uuid"] = e.parent_uuid
         if is_job:
             out["host"] = e.host_id if e.host_id in self.s.hosts else None
         out |= {

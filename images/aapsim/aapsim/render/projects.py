@@ -120,6 +120,22 @@ class ProjectsRenderer(RendererBase):
         )
         return out
 
+    @staticmethod
+    def _scm_options(pr: Project | None) -> dict[str, Any]:
+        """AWX's ProjectOptionsSerializer fields, which a project update copies."""
+        return {
+            "local_path": pr.local_path if pr else "",
+            "scm_type": pr.scm_type if pr else "",
+            "scm_url": pr.scm_url if pr else "",
+            "scm_branch": pr.scm_branch if pr else "",
+            "scm_refspec": "",
+            "scm_clean": False,
+            "scm_track_submodules": False,
+            "scm_delete_on_update": False,
+            "credential": pr.credential if pr else None,
+            "timeout": pr.timeout if pr else 0,
+        }
+
     def project_update(self, u: UnifiedJob, detail: bool = False) -> dict[str, Any]:
         now = self.now
         out = self._base("project_update", "project_updates", u.id)
@@ -128,9 +144,13 @@ class ProjectsRenderer(RendererBase):
             u.id,
             ("stdout", "cancel", "notifications", "scm_inventory_updates", "events"),
         )
+        if u.launched_by is not None:
+            out["related"]["created_by"] = f"{self.p}users/{u.launched_by}/"
         out["related"]["project"] = f"{self.p}projects/{u.template_id}/"
         out["related"]["unified_job_template"] = f"{self.p}projects/{u.template_id}/"
+        out["related"]["execution_environment"] = f"{self.p}execution_environments/1/"
         summary: dict[str, Any] = {}
+        self._put_summary(summary, "execution_environment", self._ee_ref(1))
         self._put_summary(summary, "organization", self._org_ref(u.organization))
         self._put_summary(summary, "project", self._project_ref(u.template_id))
         summary["unified_job_template"] = {
@@ -140,6 +160,8 @@ class ProjectsRenderer(RendererBase):
             "unified_job_type": "project_update",
         }
         self._put_summary(summary, "created_by", self._user_ref(u.launched_by))
+        # the control plane's queue runs project updates (a fresh install's controlplane, id 2)
+        summary["instance_group"] = {"id": 2, "name": "controlplane", "is_container_group": False}
         summary["user_capabilities"] = {"delete": True, "start": True}
         out["summary_fields"] = summary
         status = u.status(now)
@@ -162,6 +184,7 @@ class ProjectsRenderer(RendererBase):
                 "execution_node": NODE if u.started_at(now) else "",
                 "launched_by": self._launched_by(u),
                 "work_unit_id": u.work_unit_id,
+                **self._scm_options(self.s.projects.get(u.template_id)),
                 "project": u.template_id,
                 "job_type": "check",
                 "job_tags": "update_git,install_roles",
@@ -176,7 +199,7 @@ class ProjectsRenderer(RendererBase):
                     "job_env": {},
                     "result_traceback": "",
                     "event_processing_finished": u.done,
-                    "host_status_counts": {"ok": 1} if u.done else {},
+                    "host_status_counts": {"changed": 1} if u.done else {},
                     "playbook_counts": {
                         "play_count": 1 if u.done else 0,
                         "task_count": 1 if u.done else 0,
