@@ -12,7 +12,7 @@ import pytest
 from tests.awx.conftest import Pair, Server
 from tests.awx.differential import compare, load_explained, load_requests
 
-pytestmark = [pytest.mark.docker, pytest.mark.stack(weight=100)]
+pytestmark = [pytest.mark.docker, pytest.mark.stack(weight=110)]
 
 
 def test_the_emulator_answers_as_the_real_controller(awx_pair: Pair) -> None:

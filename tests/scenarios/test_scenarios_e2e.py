@@ -5,45 +5,29 @@ scenario; the upstream image runs them all, green only through its recorded find
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import docker
 import pytest
-import yaml
 
-from imagetest.core.constants import PROFILES_DIR, REPO_ROOT
 from imagetest.scenarios.model import load_all
 from tests.faults.support import runs_started_under
+from tests.scenarios.support import (
+    BugGroup,
+    load_bugs,
+    load_groups,
+    prove_group,
+    run_scenarios,
+    scenario_results,
+)
 
 pytestmark = [
     pytest.mark.docker,
     pytest.mark.stack,
     pytest.mark.usefixtures("private_runs_dir"),
 ]
-RUN_TIMEOUT = 900
-# scenario -> (bug put back, words the failure must contain)
-BUGS = {
-    "rename-recreate-249": ("template-by-name", "unique constraint (cluster, name, organization)"),
-    "null-started-235": ("null-started-hang", "timed out after 30 s"),
-    "shared-hosts-244": ("host-check-then-create", "clusters_host_unique"),
-    "failed-job-215": ("drop-failed-jobs", "Job 8: expected one row, found 0"),
-    "no-launched-by-83": ("require-launched-by", "launched_by has no id"),
-    "resync-no-duplicates-156": ("resync-duplicates", "clusters_jobhost_unique"),
-    "token-expiry-136": ("no-token-refresh", "answered 401"),
-    "transient-faults-jobs-list": ("errors-as-empty", "Job: expected 4 rows, found 0"),
-    "aap-down-during-sync": ("retry-when-down", "timed out after 40 s"),
-    "refresh-refused-mid-sync": ("errors-as-empty", "rows synced before are gone"),
-    "task-killed-while-parsing": ("no-requeue", "is still active"),
-    "task-killed-during-sync": ("no-requeue", "is still active"),
-    "task-stopped-while-parsing": ("no-requeue,stop-abandons-job", "is still active"),
-    "upgrade-keeps-data": ("upgrade-drops-jobs", "rows synced before are gone"),
-    "web-restarted-during-setclusters": ("stale-pidfile", "did not come back"),
-}
+BUGS = load_bugs()
+GROUPS = load_groups()
 # the baseline's own failure (a wrong count) is proven by tests/e2e/test_test_image.py
 NO_BUG = {"plain-test-image"}
 # Proven able to fail on the upstream's real code instead: a known failure of the upstream
@@ -53,65 +37,19 @@ FAILS_ON_UPSTREAM = {"services-restarted"}
 # Upgrades from an older upstream release (upgrade_from): proven on the upstream's real code,
 # on the fix's parent and on the fix (tests/upstream/test_history_e2e.py).
 PROVEN_BY_HISTORY = {s.name for s in load_all() if s.upgrade_from}
-# Bugs switched on together, their scenarios on one stack reset between them. A group's bugs
-# each touch only what their own scenario does (a recreated template, a null start, a failed
-# job, no launcher, AAP down, an expired token), so each scenario still fails with its own
-# bug's words. resync-duplicates changes every re-sync and host-check-then-create the parse
-# batching of every sync: each runs alone. The two halves of the first kind balance the two
-# long waits (30 s and 40 s) that the hang and down bugs run into.
-BUG_GROUPS = (
-    ("null-started-235", "rename-recreate-249", "no-launched-by-83"),
-    ("aap-down-during-sync", "failed-job-215", "token-expiry-136"),
-    ("transient-faults-jobs-list", "refresh-refused-mid-sync", "web-restarted-during-setclusters"),
-    ("resync-no-duplicates-156",),
-    ("shared-hosts-244",),
-    # a dead or stopped worker's jobs, and the infrastructure restarted under the worker
-    ("task-killed-while-parsing", "task-killed-during-sync", "task-stopped-while-parsing"),
-    ("upgrade-keeps-data",),
-)
-
-
-def run_scenarios(artifacts: Path, *args: str) -> tuple[int, str, dict[str, Any]]:
-    argv = [sys.executable, "-m", "invoke", "scenarios", "--artifacts", str(artifacts), *args]
-    result = subprocess.run(
-        argv, cwd=REPO_ROOT, env=dict(os.environ), capture_output=True, text=True,
-        timeout=RUN_TIMEOUT, check=False,
-    )  # fmt: skip
-    summary = artifacts / "summary.json"
-    assert summary.is_file(), f"no summary.json; output:\n{(result.stdout + result.stderr)[-3000:]}"
-    return result.returncode, result.stdout + result.stderr, json.loads(summary.read_text())
-
-
-# A group's extra dashboard settings: parse jobs one at a time, so that a kill or a stop
-# placed "while parsing" lands inside a parse (200 in one batch end in a few tenths of a second).
-GROUP_ENV = {"task-killed-while-parsing": {"DISPATCHER_PARSE_BATCH": "1"}}
-
-
-def bug_profile(tmp_path: Path, bugs: list[str], env: dict[str, str] | None = None) -> Path:
-    """The reference profile with bugs switched on in the dashboard's environment."""
-    data = yaml.safe_load((PROFILES_DIR / "reference.yaml").read_text())
-    data["name"] = f"reference-bugs-{len(bugs)}"
-    data["image"]["env"]["DASHBOARD_TEST_BUGS"] = ",".join(bugs)
-    data["image"]["env"].update(env or {})
-    path = tmp_path / f"reference-bugs-{bugs[0]}.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
 
 
 def test_every_scenario_has_a_bug_to_catch() -> None:
     names = {s.name for s in load_all()}
     others = NO_BUG | FAILS_ON_UPSTREAM | PROVEN_BY_HISTORY
-    assert names - others == set(BUGS), "a new scenario needs its bug here"
+    assert names - others == set(BUGS), "a new scenario needs its bug in bug_proofs.yaml"
     assert all(s.fixed_in for s in load_all(only=sorted(PROVEN_BY_HISTORY)))
     assert all(s.known_failure("upstream") for s in load_all(only=sorted(FAILS_ON_UPSTREAM)))
-    grouped = [name for group in BUG_GROUPS for name in group]
+    grouped = [name for group in GROUPS for name in group.scenarios]
     assert sorted(grouped) == sorted(BUGS), "each scenario with a bug in exactly one group"
-
-
-def scenario_results(root: Path) -> dict[str, dict[str, Any]]:
-    """Each scenario's scenario.json (phases, checks, run id) under a set's artifacts."""
-    found = (json.loads(p.read_text()) for p in root.glob("*/**/scenario.json"))
-    return {r["scenario"]: r for r in found}
+    # moving a proof out of CI is a decision: this list says which ones are benchmarks
+    benched = {name for group in GROUPS if not group.ci for name in group.scenarios}
+    assert benched == {"task-killed-during-sync", "task-stopped-while-parsing"}
 
 
 # Every scenario passes on the reference image: benchmarks/bench_scenarios.py (docs/testing.md).
@@ -147,30 +85,16 @@ def test_reference_passes_on_one_stack_reset_between_scenarios(
     assert not runs_started_under(docker_client, private_runs_dir), "the stack was left up"
 
 
-@pytest.mark.stack(weight=60)
-@pytest.mark.parametrize("group", BUG_GROUPS, ids=lambda group: group[0])
-def test_each_scenario_fails_with_its_bug_put_back(
-    docker_client: docker.DockerClient, tmp_path: Path, group: tuple[str, ...]
-) -> None:
+@pytest.mark.parametrize(
+    "group",
+    [pytest.param(g, marks=pytest.mark.stack(weight=g.seconds), id=g.name) for g in GROUPS if g.ci],
+)
+def test_each_scenario_fails_with_its_bug_put_back(tmp_path: Path, group: BugGroup) -> None:
     """The group's scenarios, their bugs switched on, one after another on one reset stack:
-    each fails, with its own bug's words."""
-    profile = bug_profile(tmp_path, [BUGS[name][0] for name in group], GROUP_ENV.get(group[0]))
-    code, output, summary = run_scenarios(
-        tmp_path / "set", "--only", ",".join(group), "--profile", str(profile), "--jobs", "1"
-    )
-    found = {r["scenario"]: r for r in summary["scenarios"]}
-    assert set(found) == set(group), output[-3000:]
-    assert code != 0, output[-3000:]
-    problems = []
-    for scenario in group:
-        words, result = BUGS[scenario][1], found[scenario]
-        if result["status"] != "failed":
-            problems.append(f"{scenario}: passed with its bug ({result['status']})")
-        elif words not in result["error"]:
-            problems.append(f"{scenario}: failed, but not with {words!r}: {result['error']}")
+    each fails, with its own bug's words. Groups marked ci: false are
+    benchmarks/bench_bug_proofs.py."""
+    problems = prove_group(tmp_path, group)
     assert not problems, "\n".join(problems)
-    later = [scenario_results(tmp_path / "set")[name] for name in group]
-    assert sum(r["phases"][2]["name"] == "reset" for r in later) == len(group) - 1
 
 
 # The upstream image in CI: its recorded findings (each must fail as recorded) and the plain
@@ -188,8 +112,17 @@ def upstream_part(index: int) -> list[str]:
     return upstream_ci_set()[index::UPSTREAM_PARTS]
 
 
-@pytest.mark.stack(weight=100)
-@pytest.mark.parametrize("part", range(UPSTREAM_PARTS))
+# seconds of each part in CI (stack(weight=): the suite starts the longest first)
+PART_SECONDS = (130, 85)
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        pytest.param(i, marks=pytest.mark.stack(weight=PART_SECONDS[i]))
+        for i in range(UPSTREAM_PARTS)
+    ],
+)
 def test_upstream_fails_its_findings_as_recorded(
     upstream_image: str, tmp_path: Path, part: int
 ) -> None:

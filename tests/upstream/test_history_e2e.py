@@ -21,7 +21,7 @@ from tests.locks import exclusive
 
 # one worker: both build the same refs under the upstream-build lock; on two workers the
 # second waited out the first (80 s of a worker spent waiting)
-pytestmark = [pytest.mark.docker, pytest.mark.stack(weight=90), pytest.mark.xdist_group("history")]
+pytestmark = [pytest.mark.docker, pytest.mark.stack(weight=110), pytest.mark.xdist_group("history")]
 RUN_TIMEOUT = 1500
 
 

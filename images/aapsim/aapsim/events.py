@@ -65,8 +65,8 @@ class Event:
 
 def events_of(state: State, job: UnifiedJob) -> list[Event]:
     """The job's events once it finished (none before: the emulator streams nothing)."""
-    if not job.done:
-        return []
+    if not job.done or (job.final_status == "canceled" and job.hide_started):
+        return []  # running (nothing streamed yet) or canceled before it ran
     cached = state.events_by_job.get(job.id)
     if cached is None:
         cached = _make(state, job)

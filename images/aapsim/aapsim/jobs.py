@@ -336,5 +336,43 @@ def _stdout(ctx: Ctx, job: UnifiedJob) -> Reply:
     return ok({"range": {"start": 0, "end": lines, "absolute_end": lines}, "content": text})
 
 
+def job_cancel(ctx: Ctx, id: str) -> Reply:
+    return _cancel(ctx, _job(ctx, id))
+
+
+def project_update_cancel(ctx: Ctx, id: str) -> Reply:
+    return _cancel(ctx, unified_job_or_404(ctx, id, "project_update"))
+
+
+def _cancel(ctx: Ctx, job: UnifiedJob) -> Reply:
+    """AWX's GenericCancelView: GET can_cancel; POST 202 with no body, or 405 once it is over."""
+    can_cancel = not job.done and ctx.now < job.finished
+    if ctx.method == "GET":
+        return ok({"can_cancel": can_cancel})
+    if not ctx.state.cancel(job, ctx.now):
+        raise ApiError(405, {"detail": 'Method "POST" not allowed.'})
+    return Reply(202, None)
+
+
+def job_relaunch(ctx: Ctx, id: str) -> Reply:
+    """AWX's JobRelaunch: GET what a relaunch needs; POST a copy of the job (201), refused
+    when its project or inventory is gone, as JobRelaunchSerializer.validate refuses it."""
+    s = ctx.state
+    job = _job(ctx, id)
+    if ctx.method == "GET":
+        summaries = s.summaries_by_job.get(job.id, [])
+        counts: Any = {"all": len(summaries), "failed": sum(r.failed for r in summaries)}
+        if not job.done:
+            counts = "Relaunch by host status not available until job finishes running."
+        return ok({"passwords_needed_to_start": [], "retry_counts": counts})
+    if job.project is None or job.project not in s.projects:
+        raise ApiError(400, {"errors": ["Job Template Project is missing or undefined."]})
+    if job.inventory is None or job.inventory not in s.inventories:
+        raise ApiError(400, {"errors": ["Job Template Inventory is missing or undefined."]})
+    new = s.relaunch(job, ctx.user_id, ctx.now)
+    body = ctx.r.job(new)
+    return Reply(201, {**body, "job": new.id}, {"Location": body["url"]})
+
+
 def host_summary_detail(ctx: Ctx, id: str) -> Reply:
     return ok(ctx.r.host_summary(get_or_404(ctx.state.summaries, id)))

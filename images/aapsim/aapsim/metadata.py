@@ -34,7 +34,7 @@ COMMON_HELP = {
     "modified": "Timestamp when this {} was last modified.",
 }
 NOT_MODEL_FIELDS = {"url", "related", "summary_fields"}
-# awx/api/templates/api/project_update_view.md
+# awx/api/templates/api/<view>.md (the update's whole, the others' first paragraph)
 UPDATE_DESCRIPTION = (
     "# Update Project\n\nMake a GET request to this resource to determine if the project can be "
     "updated\nfrom its SCM source.  The response will include the following field:\n\n"
@@ -42,6 +42,13 @@ UPDATE_DESCRIPTION = (
     "Make a POST request to this resource to update the project.  If the project\ncannot be "
     "updated, a 405 status code will be returned."
 )
+FORM_DESCRIPTIONS = {
+    "update": UPDATE_DESCRIPTION,
+    "cancel": "# Cancel a Job\nMake a POST request to this resource to cancel a pending or running "
+    "job.  The\nresponse status code will be 202 if successful, or 405 if the job cannot be\n"
+    "canceled.",
+    "relaunch": "Relaunch a Job:\n\nMake a POST request to this resource to launch a job.",
+}
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,8 @@ class View:
     """What an OPTIONS answer describes: a route of one resource."""
 
     resource: Resource | None
-    # list, detail, attach (sub-list that attaches by id), action, launch, update (project's)
+    # list, detail, attach (sub-list that attaches by id), action, launch; update (a
+    # project's), cancel, relaunch: FORM_VIEWS
     kind: str = "list"
     title: str = ""  # DRF's view name, e.g. "Job Template List"
 
@@ -125,15 +133,48 @@ def actions(
     return out
 
 
-def update_actions(post: bool) -> dict[str, dict[str, Any]]:
-    """A project's update view (AWX's ProjectUpdateView): its serializer has one read-only
-    field, so POST, which drops read-only fields, is empty; awxkit still reads it."""
-    out: dict[str, dict[str, Any]] = {
-        "GET": {"can_update": {"type": "boolean", "label": "Can update"}}
-    }
+# Views with a serializer of their own (AWX's ProjectUpdateView, JobCancel, JobRelaunch):
+# (GET's read-only fields, POST's write-only ones). Read-only fields are dropped from POST,
+# so a view with none of its own answers POST {}; awxkit still reads it.
+FORM_VIEWS: dict[str, tuple[str, str]] = {
+    "update": ("can_update:boolean", ""),
+    "cancel": ("can_cancel:boolean", ""),
+    "relaunch": (
+        "passwords_needed_to_start:field retry_counts:field",
+        "hosts:choice credential_passwords:field",
+    ),
+}
+FORM_EXTRA: dict[str, dict[str, Any]] = {
+    "hosts": {
+        "default": "all",
+        "choices": [
+            ["all", "No change to job limit"],
+            ["failed", "All failed and unreachable hosts"],
+        ],
+    },
+    "credential_passwords": {"required": True},
+}
+
+
+def form_actions(kind: str, post: bool) -> dict[str, dict[str, Any]]:
+    get, write = FORM_VIEWS[kind]
+    out: dict[str, dict[str, Any]] = {"GET": _form_fields(get, write=False)}
     if post:
-        out["POST"] = {}
+        out["POST"] = _form_fields(write, write=True)
     return out
+
+
+def _form_fields(spec: str, write: bool) -> dict[str, dict[str, Any]]:
+    fields: dict[str, dict[str, Any]] = {}
+    for item in spec.split():
+        name, kind = item.split(":")
+        label = name.replace("_", " ").capitalize()
+        info: dict[str, Any] = {"type": kind, "label": label}
+        if write:
+            info = {"type": kind, "required": False, "label": label, "write_only": True}
+            info.update(FORM_EXTRA.get(name, {}))
+        fields[name] = info
+    return fields
 
 
 def attach_actions(methods: list[str]) -> dict[str, dict[str, Any]]:
@@ -177,16 +218,17 @@ def options(
         acts = {}
     elif view.kind == "launch":
         acts = launch_actions("POST" in methods)
-    elif view.kind == "update":
-        acts = update_actions("POST" in methods)
+    elif view.kind in FORM_VIEWS:
+        acts = form_actions(view.kind, "POST" in methods)
     if acts:
         body["actions"] = acts
     body["types"] = [res.type]
     if view.kind == "launch":
         body["object_roles"] = list(LAUNCH_ROLES)
         return body
-    if view.kind == "update":
-        body["object_roles"] = list(res.object_roles)
+    if view.kind in FORM_VIEWS:
+        if view.kind == "update":
+            body["object_roles"] = list(res.object_roles)
         return body
     if view.kind in ("list", "attach"):
         if res.search_fields:
@@ -207,8 +249,8 @@ def _description(view: View) -> str:
         return ""
     if view.kind == "launch":
         return LAUNCH_DESCRIPTION
-    if view.kind == "update":
-        return UPDATE_DESCRIPTION
+    if view.kind in FORM_DESCRIPTIONS:
+        return FORM_DESCRIPTIONS[view.kind]
     verbose = res.verbose
     plural = verbose[:-1] + "ies" if verbose.endswith("y") else verbose + "s"
     if view.kind in ("list", "attach"):

@@ -118,6 +118,7 @@ class UnifiedJob:
     # Set only through the control surface: states the public API cannot create.
     hide_started: bool = False  # AAP answered `started: null` for a finished job
     edited: datetime | None = None  # a later change bumps `modified`
+    canceled_on: datetime | None = None  # POST .../cancel/ (state.cancel)
 
     def status(self, now: datetime) -> str:
         if now < self.started:

@@ -96,6 +96,11 @@ def controller_routes(gateway: bool) -> list[Route]:
             act("Project Update Stdout"),
             get=j.project_update_stdout,
         ),
+        _r(
+            "project_updates/{id}/cancel/",
+            View(R.PROJECT_UPDATE, "cancel", "Project Update Cancel"),
+            **_gp(j.project_update_cancel),
+        ),
         _r("inventories/", lst(R.INVENTORY), **_gp(c.inventories)),
         _r("inventories/{id}/", det(R.INVENTORY), **_rud(c.inventory_detail)),
         _r("inventories/{id}/hosts/", lst(R.HOST, "Inventory Hosts List"), **_gp(c.hosts)),
@@ -152,6 +157,8 @@ def controller_routes(gateway: bool) -> list[Route]:
         _r("job_host_summaries/{id}/", det(R.HOST_SUMMARY), get=j.host_summary_detail),
         _r("jobs/{id}/job_events/", lst(R.JOB_EVENT, "Job Job Events List"), get=j.job_events),
         _r("jobs/{id}/stdout/", act("Job Stdout"), get=j.job_stdout),
+        _r("jobs/{id}/cancel/", View(R.JOB, "cancel", "Job Cancel"), **_gp(j.job_cancel)),
+        _r("jobs/{id}/relaunch/", View(R.JOB, "relaunch", "Job Relaunch"), **_gp(j.job_relaunch)),
     ]
     if not gateway:
         # AWX 4.5 still carries its own OAuth2 provider.

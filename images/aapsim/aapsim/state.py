@@ -236,7 +236,9 @@ class State:
         queue = self._queue
         while queue and queue[0][0] <= now:
             _, job_id = heapq.heappop(queue)
-            self._complete(self.unified_jobs[job_id])
+            job = self.unified_jobs[job_id]
+            if not job.done:  # a canceled one completed when it was canceled
+                self._complete(job)
 
     def _complete(self, job: UnifiedJob) -> None:
         job.done = True
@@ -348,6 +350,52 @@ class State:
             timeout=jt.timeout,
         )
         jt.busy_until = max(jt.busy_until or finished, finished)
+        self._add_job(job)
+        heapq.heappush(self._queue, (job.finished, job.id))
+        return job
+
+    def cancel(self, job: UnifiedJob, now: datetime) -> bool:
+        """AWX's cancel of a pending or running job or update: it ends now, `canceled`, with
+        no host results (no recap ran). One canceled before it started keeps `started` null
+        and `elapsed` 0, as AWX's task manager leaves it. False when it is already over."""
+        if job.done or now >= job.finished:
+            return False
+        if now < job.started:
+            job.started = now  # the clock needs a start; the render hides it
+            job.hide_started = True
+        job.finished = now
+        job.canceled_on = now
+        job.final_status = "canceled"
+        job.host_ids = ()
+        self._complete(job)
+        return True
+
+    def relaunch(self, old: UnifiedJob, user_id: int, now: datetime) -> UnifiedJob:
+        """AWX's copy_unified_job: a new job with the old one's own fields (its template may
+        be gone), launched by this user, launch_type relaunch."""
+        started, finished = self._plan(now, None)
+        inventory = old.inventory
+        fields = {
+            name: getattr(old, name)
+            for name in ("name", "description", "project", "organization", "playbook",
+                         "execution_environment", "extra_vars", "job_type", "label_ids",
+                         "limit", "forks", "verbosity", "timeout", "allow_simultaneous")
+        }  # fmt: skip
+        job = UnifiedJob(
+            id=self.next_id("unified_job"),
+            kind="job",
+            template_id=old.template_id,
+            created=now,
+            started=started,
+            finished=finished,
+            launched_by=user_id,
+            launch_type="relaunch",
+            inventory=inventory,
+            host_ids=tuple(self.inventory_host_ids(inventory)) if inventory else (),
+            work_unit_id=self.unit_id(),
+            scm_revision=SCM_REVISION,
+            **fields,
+        )
         self._add_job(job)
         heapq.heappush(self._queue, (job.finished, job.id))
         return job

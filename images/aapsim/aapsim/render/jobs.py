@@ -119,7 +119,7 @@ class JobsRenderer(RendererBase):
                 "failed": status == "failed",
                 "started": fmt(started),
                 "finished": fmt(j.finished_at(now)),
-                "canceled_on": None,
+                "canceled_on": fmt(j.canceled_on),
                 "elapsed": j.elapsed(now),
                 "job_explanation": "",
                 "execution_node": NODE if started else "",

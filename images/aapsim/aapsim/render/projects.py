@@ -178,7 +178,7 @@ class ProjectsRenderer(RendererBase):
                 "failed": status == "failed",
                 "started": fmt(u.started_at(now)),
                 "finished": fmt(u.finished_at(now)),
-                "canceled_on": None,
+                "canceled_on": fmt(u.canceled_on),
                 "elapsed": u.elapsed(now),
                 "job_explanation": "",
                 "execution_node": NODE if u.started_at(now) else "",
