@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from aapsim.metadata import FORM_VIEWS
 from aapsim.resources import CREDENTIAL_KINDS
 from aapsim.routes import controller_routes, gateway_routes
 from aapsim.schema import NO_DEFAULT
@@ -99,7 +100,7 @@ def _list_routes(version: str, parents: dict[str, str]) -> list[tuple[str, objec
     out = []
     for prefix, routes in families:
         for route in routes:
-            if route.view.resource is None or route.view.kind in ("detail", "launch", "update"):
+            if route.view.resource is None or route.view.kind in ("detail", "launch", *FORM_VIEWS):
                 continue
             path = route.pattern.pattern.strip("^$")
             parent = path.split("/", 1)[0]
