@@ -81,7 +81,11 @@ def _parents(client, version: str) -> dict[str, str]:
     ).json()
     client.post(f"{oauth}tokens/", json={"application": app["id"], "scope": "read"})
     update = client.post(f"{api}projects/6/update/").json()
+    group = client.post(f"{api}groups/", json={"name": "g", "inventory": 1}).json()
+    client.post(f"{api}groups/{group['id']}/hosts/", json={"id": 1})
     return {
+        "groups": str(group["id"]),
+        "hosts": "1",
         "project_updates": str(update["id"]),
         "job_templates": "7",
         "jobs": str(job["id"]),

@@ -139,6 +139,10 @@ def test_the_awx_cli_works_as_on_aap(live_server, version: str) -> None:
     host = cli("hosts", "create", "--name", "cli-host", "--inventory", "cli-inv")
     assert host["summary_fields"]["inventory"]["id"] == inventory["id"]
     assert cli("hosts", "modify", str(host["id"]), "--enabled", "true")["enabled"] is True
+    group = cli("groups", "create", "--name", "cli-group", "--inventory", "cli-inv")
+    assert group["inventory"] == inventory["id"]
+    assert cli("groups", "modify", "cli-group", "--description", "d")["description"] == "d"
+    assert cli("groups", "list", "--inventory", str(inventory["id"]))["count"] == 1
     project = cli("projects", "create", "--name", "cli-project", "--organization", org,
                   "--scm_type", "git", "--scm_url", SAMPLES, "--wait")  # fmt: skip
     assert cli("projects", "get", "cli-project")["status"] == "successful"
@@ -163,6 +167,7 @@ def test_the_awx_cli_works_as_on_aap(live_server, version: str) -> None:
     cli("hosts", "delete", str(host["id"]))
     cli("inventory", "delete", "cli-inv")  # 202: AWX deletes inventories in the background
     assert cli("inventory", "list", "--name", "cli-inv")["count"] == 0
+    assert cli("groups", "list", "--name", "cli-group")["count"] == 0  # gone with it
     # the job outlives its template, host and inventory, as in AWX (null keys, name kept)
     kept = cli("jobs", "get", str(job["id"]))
     assert kept["job_template"] is None and kept["inventory"] is None

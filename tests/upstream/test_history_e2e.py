@@ -19,9 +19,11 @@ from imagetest.engine.dockerutil import sweep
 from tests.faults.support import Streamed, runs_started_under
 from tests.locks import exclusive
 
-# one worker: both build the same refs under the upstream-build lock; on two workers the
-# second waited out the first (80 s of a worker spent waiting)
-pytestmark = [pytest.mark.docker, pytest.mark.stack(weight=110), pytest.mark.xdist_group("history")]
+# One worker: both build the same refs under the upstream-build lock; on two workers the
+# second waited out the first (80 s of a worker spent waiting). Weighted below the tests
+# that take the upstream image (its fixture builds under that lock too): they start first
+# and pass the lock in a second each, instead of waiting out a history run (~160 s in CI).
+pytestmark = [pytest.mark.docker, pytest.mark.stack(weight=80), pytest.mark.xdist_group("history")]
 RUN_TIMEOUT = 1500
 
 

@@ -45,7 +45,7 @@ def unified_job_or_404(ctx: Ctx, obj_id: str, kind: str) -> UnifiedJob:
 Clash = Callable[[dict[str, Any]], ApiError | None]
 
 
-def _write(ctx: Ctx, obj: Any, resource: Resource, clash: Clash) -> Reply | None:
+def write_detail(ctx: Ctx, obj: Any, resource: Resource, clash: Clash) -> Reply | None:
     """PUT, PATCH or DELETE of a detail view (edit.py); None: render the object. `clash`
     is the error of new values that collide with another object's unique fields."""
     if ctx.method == "DELETE":
@@ -189,7 +189,7 @@ def user_detail(ctx: Ctx, id: str) -> Reply:
     user: User = get_or_404(ctx.state.users, id)
     others = [u for u in ctx.state.users.values() if u.id != user.id]
     taken = ApiError(400, {"username": ["A user with that username already exists."]})
-    done = _write(ctx, user, R.USER, _unique(others, ("username",), taken))
+    done = write_detail(ctx, user, R.USER, _unique(others, ("username",), taken))
     return done or ok(ctx.r.user(user))
 
 
@@ -230,7 +230,7 @@ def organization_detail(ctx: Ctx, id: str) -> Reply:
     org: Organization = get_or_404(ctx.state.orgs, id)
     others = [o for o in ctx.state.orgs.values() if o.id != org.id]
     taken = ApiError(400, {"name": ["Organization with this Name already exists."]})
-    done = _write(ctx, org, R.ORGANIZATION, _unique(others, ("name",), taken))
+    done = write_detail(ctx, org, R.ORGANIZATION, _unique(others, ("name",), taken))
     return done or ok(ctx.r.detail(ctx.r.org(org), "organizations", org.name, None))
 
 
@@ -270,7 +270,7 @@ def create_team(ctx: Ctx) -> Team:
 def team_detail(ctx: Ctx, id: str) -> Reply:
     team: Team = get_or_404(ctx.state.teams, id)
     others = [t for t in ctx.state.teams.values() if t.id != team.id]
-    done = _write(ctx, team, R.TEAM, _unique(others, IN_ORG, duplicate("Team")))
+    done = write_detail(ctx, team, R.TEAM, _unique(others, IN_ORG, duplicate("Team")))
     return done or ok(ctx.r.detail(ctx.r.team(team), "teams", team.name, team.organization))
 
 
@@ -343,7 +343,7 @@ def create_project(ctx: Ctx) -> Project:
 def project_detail(ctx: Ctx, id: str) -> Reply:
     pr: Project = get_or_404(ctx.state.projects, id)
     others = [p for p in ctx.state.projects.values() if p.id != pr.id]
-    done = _write(ctx, pr, R.PROJECT, _unique(others, IN_ORG, duplicate("Project")))
+    done = write_detail(ctx, pr, R.PROJECT, _unique(others, IN_ORG, duplicate("Project")))
     if done:
         return done
     body = ctx.r.project(pr)
@@ -414,7 +414,7 @@ def inventories(ctx: Ctx) -> Reply:
 def inventory_detail(ctx: Ctx, id: str) -> Reply:
     inv: Inventory = get_or_404(ctx.state.inventories, id)
     others = [i for i in ctx.state.inventories.values() if i.id != inv.id]
-    done = _write(ctx, inv, R.INVENTORY, _unique(others, IN_ORG, duplicate("Inventory")))
+    done = write_detail(ctx, inv, R.INVENTORY, _unique(others, IN_ORG, duplicate("Inventory")))
     return done or ok(ctx.r.inventory(inv))
 
 
@@ -422,24 +422,31 @@ def hosts(ctx: Ctx, id: str | None = None) -> Reply:
     s = ctx.state
     inventory_id = get_or_404(s.inventories, id).id if id is not None else None
     if ctx.method == "POST":
-        nested = ("inventory",) if inventory_id is not None else ()
-        body, v = ctx.read(R.HOST, skip=nested)
-        body.check()
-        v["inventory"] = inventory_id if inventory_id is not None else v["inventory"]
-        if any(h.name == v["name"] and h.inventory == v["inventory"] for h in s.hosts.values()):
-            raise duplicate("Host", "Inventory")
-        host = Host(id=s.next_id("host"), created=ctx.now, created_by=ctx.user_id, **v)
-        s.hosts[host.id] = host
-        return created(ctx.r.host(host))
+        return created(ctx.r.host(create_host(ctx, inventory_id)))
     rows = [h for h in s.hosts.values() if inventory_id is None or h.inventory == inventory_id]
     return ok(list_objects(ctx.query, rows, F.HOST, ctx.r.host, R.HOST))
+
+
+def create_host(ctx: Ctx, inventory_id: int | None) -> Host:
+    """A host from the body; `inventory_id` when the list is nested under one (its body's
+    inventory is then ignored, as AWX injects the parent's)."""
+    s = ctx.state
+    nested = ("inventory",) if inventory_id is not None else ()
+    body, v = ctx.read(R.HOST, skip=nested)
+    body.check()
+    v["inventory"] = inventory_id if inventory_id is not None else v["inventory"]
+    if any(h.name == v["name"] and h.inventory == v["inventory"] for h in s.hosts.values()):
+        raise duplicate("Host", "Inventory")
+    host = Host(id=s.next_id("host"), created=ctx.now, created_by=ctx.user_id, **v)
+    s.hosts[host.id] = host
+    return host
 
 
 def host_detail(ctx: Ctx, id: str) -> Reply:
     host: Host = get_or_404(ctx.state.hosts, id)
     others = [h for h in ctx.state.hosts.values() if h.id != host.id]
     clash = _unique(others, ("name", "inventory"), duplicate("Host", "Inventory"))
-    done = _write(ctx, host, R.HOST, clash)
+    done = write_detail(ctx, host, R.HOST, clash)
     if done:
         return done
     inv = ctx.state.inventories.get(host.inventory)

@@ -3,8 +3,9 @@
 An update checks the body against the same field specs as a create; PATCH takes the fields
 it does not send from the object. A delete follows AWX's models' on_delete rules for what
 referred to the object (awx/main/models: a template's inventory and project SET_NULL, an
-inventory's hosts CASCADE, an organization's teams and labels CASCADE, its inventories and
-projects SET_NULL); an inventory is deleted in the background in AWX, so it answers 202.
+inventory's hosts and groups CASCADE, an organization's teams and labels CASCADE, its
+inventories and projects SET_NULL); an inventory is deleted in the background in AWX, so it
+answers 202.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from .context import Ctx, Reply, no_content
 from .errors import ApiError
-from .models import Host, Inventory, JobTemplate, Organization, Project, Team, User
+from .models import Group, Host, Inventory, JobTemplate, Organization, Project, Team, User
 from .schema import Resource
 from .state import State
 
@@ -64,6 +65,11 @@ def delete(ctx: Ctx, obj: Any) -> Reply:
     kind = type(obj)
     if kind is Host:
         del s.hosts[obj.id]
+        for group in s.groups.values():
+            if obj.id in group.host_ids:
+                group.host_ids.remove(obj.id)
+    elif kind is Group:
+        del s.groups[obj.id]
     elif kind is JobTemplate:
         del s.job_templates[obj.id]
     elif kind is Project:
@@ -83,6 +89,8 @@ def delete(ctx: Ctx, obj: Any) -> Reply:
 def _delete_inventory(s: State, inv: Inventory) -> None:
     for host in [h for h in s.hosts.values() if h.inventory == inv.id]:
         del s.hosts[host.id]
+    for group in [g for g in s.groups.values() if g.inventory == inv.id]:
+        del s.groups[group.id]
     for item in [*s.job_templates.values(), *s.unified_jobs.values()]:
         if item.inventory == inv.id:
             item.inventory = None

@@ -77,6 +77,7 @@ TEAM = complete(with_desc({**common(), "organization": fk("organization")}), R.T
 PROJECT = complete(with_desc(common()), R.PROJECT, M.Project)
 INVENTORY = complete(with_desc(common()), R.INVENTORY, M.Inventory)
 HOST = complete(with_desc(common()), R.HOST, M.Host)
+GROUP = complete(with_desc({**common(), "inventory": fk("inventory")}), R.GROUP, M.Group)
 CREDENTIAL = complete(with_desc(common()), R.CREDENTIAL, M.Credential)
 EE = complete(with_desc(common()), R.EXECUTION_ENVIRONMENT, M.ExecutionEnvironment)
 INSTANCE_GROUP = complete(common(), R.INSTANCE_GROUP, M.InstanceGroup)
@@ -162,6 +163,7 @@ BY_RESOURCE: dict[int, Fields] = {
     id(R.PROJECT_UPDATE): unified_job(EPOCH, R.PROJECT_UPDATE),
     id(R.INVENTORY): INVENTORY,
     id(R.HOST): HOST,
+    id(R.GROUP): GROUP,
     id(R.CREDENTIAL): CREDENTIAL,
     id(R.EXECUTION_ENVIRONMENT): EE,
     id(R.INSTANCE_GROUP): INSTANCE_GROUP,

@@ -56,7 +56,8 @@ class View:
     """What an OPTIONS answer describes: a route of one resource."""
 
     resource: Resource | None
-    # list, detail, attach (sub-list that attaches by id), action, launch; update (a
+    # list, detail, attach (sub-list that attaches by id), sublist (creates or attaches by
+    # id: AWX's SubListCreateAttachDetachAPIView), action, launch; update (a
     # project's), cancel, relaunch: FORM_VIEWS
     kind: str = "list"
     title: str = ""  # DRF's view name, e.g. "Job Template List"
@@ -214,6 +215,8 @@ def options(
     acts = actions(res, gateway, methods, filterable, extra_read_only)
     if view.kind == "attach":
         acts = {k: v for k, v in acts.items() if k == "GET"} | attach_actions(methods)
+    elif view.kind == "sublist" and "POST" in acts:  # creates, or attaches by id
+        acts["POST"] = {**attach_actions(methods)["POST"], **acts["POST"]}
     elif view.kind == "action":
         acts = {}
     elif view.kind == "launch":
@@ -230,14 +233,14 @@ def options(
         if view.kind == "update":
             body["object_roles"] = list(res.object_roles)
         return body
-    if view.kind in ("list", "attach"):
+    if view.kind in ("list", "attach", "sublist"):
         if res.search_fields:
             body["search_fields"] = list(res.search_fields)
         if res.related_search_fields:
             body["related_search_fields"] = list(res.related_search_fields)
     if res.object_roles:
         body["object_roles"] = list(res.object_roles)
-    if view.kind in ("list", "attach"):
+    if view.kind in ("list", "attach", "sublist"):
         body["max_page_size"] = MAX_PAGE_SIZE
     return body
 
@@ -253,7 +256,7 @@ def _description(view: View) -> str:
         return FORM_DESCRIPTIONS[view.kind]
     verbose = res.verbose
     plural = verbose[:-1] + "ies" if verbose.endswith("y") else verbose + "s"
-    if view.kind in ("list", "attach"):
+    if view.kind in ("list", "attach", "sublist"):
         return (
             f"# List {plural.title()}:\n\n"
             f"Make a GET request to this resource to retrieve the list of {plural}."

@@ -168,9 +168,23 @@ class Host:
     created: datetime
     enabled: bool = True
     variables: str = ""
+    instance_id: str = ""
     created_by: int = 1
     # (job id, its summary id) of the jobs that ran on it, in the order they finished
     runs: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Group:
+    id: int
+    name: str
+    description: str
+    inventory: int
+    created: datetime
+    variables: str = ""
+    created_by: int = 1
+    modified: datetime | None = None
+    host_ids: list[int] = field(default_factory=list)  # its hosts, in the order added
 
 
 @dataclass(slots=True)

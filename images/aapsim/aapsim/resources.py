@@ -223,6 +223,13 @@ HOST = Resource(
         DESCRIPTION,
         Spec("inventory", "id", required=True, table="inventories"),
         Spec("enabled", "boolean", default=True, help_text="Is this host online and available?"),
+        Spec(
+            "instance_id",
+            "string",
+            max_length=1024,
+            default="",
+            help_text="The value used by the remote inventory source to uniquely identify the host",
+        ),
         Spec("variables", "string", max_length=65536, default=""),
     ),
     read_only=(
@@ -233,6 +240,21 @@ HOST = Resource(
     ),
     search_fields=("name", "description"),
     related_search_fields=("inventory__search", "groups__search", "created_by__search"),
+)
+
+GROUP = Resource(
+    type="group",
+    model="Group",
+    verbose="group",
+    writable=(
+        name(),
+        DESCRIPTION,
+        Spec("inventory", "id", required=True, table="inventories"),
+        Spec("variables", "string", max_length=65536, default=""),
+    ),
+    read_only=f"{BASE} {STAMPS} name:string description:string inventory:id variables:string",
+    search_fields=("name", "description"),
+    related_search_fields=("inventory__search", "created_by__search", "modified_by__search"),
 )
 
 CREDENTIAL = Resource(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from . import controller as c
 from . import gateway as g
+from . import groups as gr
 from . import jobs as j
 from . import oauth as o
 from . import resources as R
@@ -105,6 +106,21 @@ def controller_routes(gateway: bool) -> list[Route]:
         _r("inventories/{id}/", det(R.INVENTORY), **_rud(c.inventory_detail)),
         _r("inventories/{id}/hosts/", lst(R.HOST, "Inventory Hosts List"), **_gp(c.hosts)),
         _r("hosts/", lst(R.HOST), **_gp(c.hosts)),
+        _r(
+            "inventories/{id}/groups/",
+            lst(R.GROUP, "Inventory Groups List"),
+            **_gp(gr.groups),
+        ),
+        _r("groups/", lst(R.GROUP), **_gp(gr.groups)),
+        _r("groups/{id}/", det(R.GROUP), **_rud(gr.group_detail)),
+        _r(
+            "groups/{id}/hosts/", View(R.HOST, "sublist", "Group Hosts List"), **_gp(gr.group_hosts)
+        ),
+        _r(
+            "hosts/{id}/groups/",
+            View(R.GROUP, "sublist", "Host Groups List"),
+            **_gp(gr.host_groups),
+        ),
         _r("hosts/{id}/", det(R.HOST), **_rud(c.host_detail)),
         _r("credentials/", lst(R.CREDENTIAL), **_gp(c.credentials)),
         _r("credentials/{id}/", det(R.CREDENTIAL), get=c.credential_detail),

@@ -21,6 +21,7 @@ from .models import (
     Application,
     Credential,
     ExecutionEnvironment,
+    Group,
     Host,
     HostSummary,
     InstanceGroup,
@@ -75,6 +76,7 @@ class State:
         self.summaries: dict[int, HostSummary] = {}
         self.summaries_by_job: dict[int, list[HostSummary]] = {}
         self.events_by_job: dict[int, list[Any]] = {}  # events.py, made when first asked
+        self.groups: dict[int, Group] = {}
         self.applications: dict[int, Application] = {}
         self.tokens: dict[int, Token] = {}
         self.token_index: dict[str, Token] = {}

@@ -158,7 +158,7 @@ class RendererBase:
             "has_active_failures": False,
             "total_hosts": len(self.s.inventory_host_ids(inv.id)),
             "hosts_with_active_failures": 0,
-            "total_groups": 0,
+            "total_groups": sum(g.inventory == inv.id for g in self.s.groups.values()),
             "has_inventory_sources": False,
             "total_inventory_sources": 0,
             "inventory_sources_with_failures": 0,

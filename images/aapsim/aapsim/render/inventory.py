@@ -7,6 +7,7 @@ from typing import Any
 from ..models import (
     Credential,
     ExecutionEnvironment,
+    Group,
     Host,
     InstanceGroup,
     Inventory,
@@ -91,7 +92,7 @@ class InventoryRenderer(RendererBase):
                 "has_active_failures": False,
                 "total_hosts": total,
                 "hosts_with_active_failures": 0,
-                "total_groups": 0,
+                "total_groups": sum(g.inventory == inv.id for g in self.s.groups.values()),
                 "has_inventory_sources": False,
                 "total_inventory_sources": 0,
                 "inventory_sources_with_failures": 0,
@@ -137,7 +138,7 @@ class InventoryRenderer(RendererBase):
             ),
             **self._author_refs(h.created_by),
             "user_capabilities": {"edit": True, "delete": True},
-            "groups": {"count": 0, "results": []},
+            "groups": self._host_groups(h.id),
             "recent_jobs": [self._recent_job(job_id) for job_id, _ in reversed(h.runs[-5:])],
         }
         out.update(
@@ -148,13 +149,60 @@ class InventoryRenderer(RendererBase):
                 "description": h.description,
                 "inventory": h.inventory,
                 "enabled": h.enabled,
-                "instance_id": "",
+                "instance_id": h.instance_id,
                 "variables": h.variables,
                 "has_active_failures": False,
                 "has_inventory_sources": False,
                 "last_job": last_job,
                 "last_job_host_summary": last_summary,
                 "ansible_facts_modified": None,
+            }
+        )
+        return out
+
+    def _host_groups(self, host_id: int) -> dict[str, Any]:
+        """AWX's summary of a host's groups: the count and the first five by id."""
+        mine = sorted(
+            (g for g in self.s.groups.values() if host_id in g.host_ids), key=lambda g: g.id
+        )
+        return {"count": len(mine), "results": [{"id": g.id, "name": g.name} for g in mine[:5]]}
+
+    def group(self, g: Group) -> dict[str, Any]:
+        """AWX's GroupSerializer."""
+        out = self._base("group", "groups", g.id)
+        out["related"] = {
+            **self._author_links(g.created_by),
+            **self._links(
+                "groups",
+                g.id,
+                (
+                    "variable_data",
+                    "hosts",
+                    "potential_children",
+                    "children",
+                    "all_hosts",
+                    "job_events",
+                    "job_host_summaries",
+                    "activity_stream",
+                    "inventory_sources",
+                    "ad_hoc_commands",
+                ),
+            ),
+            "inventory": f"{self.p}inventories/{g.inventory}/",
+        }
+        out["summary_fields"] = {
+            "inventory": self._inventory_ref(g.inventory),
+            **self._author_refs(g.created_by),
+            "user_capabilities": {"edit": True, "delete": True, "copy": True},
+        }
+        out.update(
+            {
+                "created": fmt(g.created),
+                "modified": fmt(g.modified or g.created),
+                "name": g.name,
+                "description": g.description,
+                "inventory": g.inventory,
+                "variables": g.variables,
             }
         )
         return out
