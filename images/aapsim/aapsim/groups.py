@@ -76,13 +76,7 @@ def group_hosts(ctx: Ctx, id: str) -> Reply:
             group.host_ids.append(host.id)
             return created(ctx.r.host(host))
         data = {"id": existing.id}
-    host = _by_id(s.hosts, data["id"])
-    if data.get("disassociate"):
-        if host.id in group.host_ids:
-            group.host_ids.remove(host.id)
-    elif host.id not in group.host_ids:
-        group.host_ids.append(host.id)
-    return no_content()
+    return _membership(group, _by_id(s.hosts, data["id"]), bool(data.get("disassociate")))
 
 
 def host_groups(ctx: Ctx, id: str) -> Reply:
@@ -105,8 +99,12 @@ def host_groups(ctx: Ctx, id: str) -> Reply:
         )  # fmt: skip
         s.groups[made.id] = made
         return created(_detail(ctx, made))
-    group = _by_id(s.groups, data["id"])
-    if data.get("disassociate"):
+    return _membership(_by_id(s.groups, data["id"]), host, bool(data.get("disassociate")))
+
+
+def _membership(group: Group, host: Host, detach: bool) -> Reply:
+    """Attach (idempotent) or detach one host: 204 either way, as AWX's sub-lists answer."""
+    if detach:
         if host.id in group.host_ids:
             group.host_ids.remove(host.id)
     elif host.id not in group.host_ids:
