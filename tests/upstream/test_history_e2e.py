@@ -17,13 +17,12 @@ from imagetest.core.constants import REPO_ROOT
 from imagetest.core.errors import EXIT_INTERRUPTED
 from imagetest.engine.dockerutil import sweep
 from tests.faults.support import Streamed, runs_started_under
-from tests.locks import exclusive
 
-# One worker: both build the same refs under the upstream-build lock; on two workers the
-# second waited out the first (80 s of a worker spent waiting). Weighted below the tests
-# that take the upstream image (its fixture builds under that lock too): they start first
-# and pass the lock in a second each, instead of waiting out a history run (~160 s in CI).
-pytestmark = [pytest.mark.docker, pytest.mark.stack(weight=80), pytest.mark.xdist_group("history")]
+# One worker: both build refs of the bundle, one test after the other. No build lock: a
+# build's context is its process's own (images/upstream.assemble_context) and the wheel pool
+# and frontend are locked where they are shared, so the upstream image's fixture on another
+# worker builds beside a history run instead of waiting it out (~60-160 s of CI when it did).
+pytestmark = [pytest.mark.docker, pytest.mark.stack(weight=110), pytest.mark.xdist_group("history")]
 RUN_TIMEOUT = 1500
 
 
@@ -39,11 +38,10 @@ def test_fixes_fail_on_their_parents_and_pass_on_them(
         "--fixes", "--scenario", "rename-recreate-249", "--scenario", upgrade,
         "--runs", "1", "--jobs", "2", "--no-frontend", "--artifacts", str(tmp_path),
     ]  # fmt: skip
-    with exclusive("upstream-build"):
-        result = subprocess.run(
-            argv, cwd=REPO_ROOT, env=dict(os.environ), capture_output=True, text=True,
-            timeout=RUN_TIMEOUT, check=False,
-        )  # fmt: skip
+    result = subprocess.run(
+        argv, cwd=REPO_ROOT, env=dict(os.environ), capture_output=True, text=True,
+        timeout=RUN_TIMEOUT, check=False,
+    )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     table = (tmp_path / "fixes.md").read_text()
     assert "| rename-recreate-249 | 4d5b2c1fdf" in table and "| yes |" in table
@@ -66,18 +64,16 @@ def test_sigterm_to_history_stops_its_scenario_run_and_keeps_what_finished(
     """SIGTERM to the parent alone (as a CI runner cancels a job): the child scenario run
     gets a Ctrl-C and tears its stack down; history exits 130 with its table written."""
     runs = tmp_path / "runs"
-    # the lock before the start: a run that waited for it could be over before the signal
-    with exclusive("upstream-build"):  # the builds of the test above: one at a time
-        run = Streamed(
-            "history", "--context", str(upstream_bundle), "--refs", "4d5b2c1",
-            "--no-frontend", "--artifacts", str(tmp_path / "art"),
-            env={"IMAGETEST_RUNS_DIR": str(runs)},
-        )  # fmt: skip
-        try:
-            run.wait_for(("-seed started", "-sync started"), 600)
-        except BaseException:
-            run.kill()
-            raise
+    run = Streamed(
+        "history", "--context", str(upstream_bundle), "--refs", "4d5b2c1",
+        "--no-frontend", "--artifacts", str(tmp_path / "art"),
+        env={"IMAGETEST_RUNS_DIR": str(runs)},
+    )  # fmt: skip
+    try:
+        run.wait_for(("-seed started", "-sync started"), 600)
+    except BaseException:
+        run.kill()
+        raise
     try:
         run.proc.send_signal(signal.SIGTERM)
         code = run.finish(180)
