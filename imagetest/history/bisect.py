@@ -31,7 +31,7 @@ from imagetest.history.grid import History, Job
 from imagetest.images import gitsource, upstream
 from imagetest.model.results import Status
 from imagetest.model.runstate import new_run_id
-from imagetest.scenarios.model import load_all
+from imagetest.model.scenario import load_all
 
 log = get_logger("bisect")
 SKIP = 125

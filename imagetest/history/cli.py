@@ -15,8 +15,8 @@ from imagetest.history import report as historyreport
 from imagetest.history.grid import History, Job, RefRow, expand_refs, proven
 from imagetest.images import gitsource, upstream
 from imagetest.model.runstate import new_run_id
+from imagetest.model.scenario import load_all
 from imagetest.run.matrix import Runner, images_argv, prepare_images
-from imagetest.scenarios.model import load_all
 
 log = get_logger("history")
 DEFAULT_SCENARIO = "plain-test-image"

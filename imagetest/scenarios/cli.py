@@ -9,8 +9,8 @@ from typing import Any
 from imagetest.core.config import Config, parse_count, task_options
 from imagetest.core.errors import HarnessError, OptionError
 from imagetest.model.runstate import new_run_id
+from imagetest.model.scenario import load_all
 from imagetest.run import stepsummary
-from imagetest.scenarios.model import load_all
 from imagetest.scenarios.report import render
 from imagetest.scenarios.runner import run_all
 from imagetest.scenarios.upgrade import needs_context

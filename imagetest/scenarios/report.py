@@ -11,7 +11,7 @@ from typing import Any
 from imagetest.core.config import Config
 from imagetest.core.errors import EXIT_INTERRUPTED, EXIT_OK
 from imagetest.model.results import Problem, ScenarioResult, Status, Verdict
-from imagetest.scenarios.model import Scenario
+from imagetest.model.scenario import Scenario
 
 # outcome of one scenario on one image
 PASSED, FAILED = Status.PASSED, Status.FAILED

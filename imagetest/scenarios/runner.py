@@ -25,8 +25,8 @@ from imagetest.model.results import (
     read_json,
     write_json,
 )
+from imagetest.model.scenario import Scenario
 from imagetest.run.matrix import Runner, images_argv, prepare_images
-from imagetest.scenarios.model import Scenario
 from imagetest.scenarios.report import summarize
 from imagetest.scenarios.worker import CLAIMS_DIR, list_claims, run_worker
 

@@ -12,12 +12,12 @@ from imagetest.core.errors import CountMismatch, HarnessError
 from imagetest.core.log import get_logger
 from imagetest.engine import dockerutil
 from imagetest.model.results import Problem
+from imagetest.model.scenario import LIFECYCLE, Scenario, Step
 from imagetest.run import pipeline
 from imagetest.run.pipeline import RunContext, Stage
 from imagetest.scenarios.aapctl import AapControl
 from imagetest.scenarios.checks import Checker, snapshot
 from imagetest.scenarios.lifecycle import lifecycle_step
-from imagetest.scenarios.model import LIFECYCLE, Scenario, Step
 from imagetest.scenarios.upgrade import migrations_check, upgrade_step
 from imagetest.stages import seed, stack, sync, wait
 

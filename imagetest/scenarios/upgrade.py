@@ -16,8 +16,8 @@ from imagetest.core.log import get_logger
 from imagetest.engine import dockerutil
 from imagetest.images import imageselect, registry
 from imagetest.model.runstate import RunState, write_private
+from imagetest.model.scenario import Scenario
 from imagetest.run.pipeline import RunContext, Stage
-from imagetest.scenarios.model import Scenario
 from imagetest.stages import bringup, stack
 
 log = get_logger("upgrade")

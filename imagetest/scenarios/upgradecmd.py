@@ -17,7 +17,7 @@ from imagetest.engine import dockerutil
 from imagetest.images import gitsource, imageselect, registry, upstream
 from imagetest.model.results import OK_STATUSES, SUMMARY_NAME, write_json
 from imagetest.model.runstate import new_run_id
-from imagetest.scenarios.model import load_all
+from imagetest.model.scenario import load_all
 from imagetest.scenarios.report import render
 from imagetest.scenarios.runner import run_all
 from imagetest.scenarios.upgrade import build_ref

@@ -27,10 +27,10 @@ from imagetest.model.results import (
     write_json,
 )
 from imagetest.model.runstate import Runs, new_run_id
+from imagetest.model.scenario import Scenario
 from imagetest.run import pipeline
 from imagetest.run.pipeline import RunContext, Stage
 from imagetest.scenarios import reset, upgrade
-from imagetest.scenarios.model import Scenario
 from imagetest.scenarios.report import judge, junit, profile_name
 from imagetest.scenarios.steps import Progress, stages
 from imagetest.stages import stack

@@ -10,7 +10,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from imagetest.scenarios.model import load_all
+from imagetest.model.scenario import load_all
 from tests.faults.support import runs_started_under
 from tests.scenarios.support import (
     BugGroup,

@@ -14,7 +14,7 @@ import docker
 import pytest
 
 from imagetest.core.errors import EXIT_INTERRUPTED
-from imagetest.scenarios.model import load_all
+from imagetest.model.scenario import load_all
 from tests.faults.support import Streamed, runs_started_under
 
 pytestmark = [

@@ -14,8 +14,8 @@ from imagetest.core.constants import PROFILES_DIR
 from imagetest.core.errors import EXIT_MISMATCH, EXIT_STAGE, HarnessError, OptionError
 from imagetest.model.profile import load_profile
 from imagetest.model.results import Problem
+from imagetest.model.scenario import load_all, load_scenario
 from imagetest.run.stepsummary import render_scenarios as markdown
-from imagetest.scenarios.model import load_all, load_scenario
 from imagetest.scenarios.report import FAILED, FIXED, KNOWN, PASSED, judge
 from imagetest.scenarios.worker import file_claims
 
