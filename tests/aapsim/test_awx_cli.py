@@ -25,6 +25,9 @@ from aapsim_support import PASSWORD, VERSIONS
 AWX = Path(sys.executable).with_name("awx")
 SAMPLES = "https://github.com/ansible/ansible-tower-samples"
 TIMEOUT = 60
+# awxkit polls a job every --interval seconds (default 5, its minimum 2.5)
+POLL = ("--interval", "2.5")
+WAIT = ("--wait", *POLL)
 
 
 @dataclass
@@ -144,7 +147,7 @@ def test_the_awx_cli_works_as_on_aap(live_server, version: str) -> None:
     assert cli("groups", "modify", "cli-group", "--description", "d")["description"] == "d"
     assert cli("groups", "list", "--inventory", str(inventory["id"]))["count"] == 1
     project = cli("projects", "create", "--name", "cli-project", "--organization", org,
-                  "--scm_type", "git", "--scm_url", SAMPLES, "--wait")  # fmt: skip
+                  "--scm_type", "git", "--scm_url", SAMPLES, *WAIT)  # fmt: skip
     assert cli("projects", "get", "cli-project")["status"] == "successful"
     cli("projects", "modify", "cli-project", "--description", "d")
     template = cli("job_templates", "create", "--name", "cli-jt", "--project", "cli-project",
@@ -152,9 +155,9 @@ def test_the_awx_cli_works_as_on_aap(live_server, version: str) -> None:
     assert template["project"] == project["id"]
     assert cli("job_templates", "modify", "cli-jt", "--verbosity", "1")["verbosity"] == 1
 
-    job = cli("job_templates", "launch", "cli-jt", "--wait")
+    job = cli("job_templates", "launch", "cli-jt", *WAIT)
     assert job["type"] == "job" and job["status"] == "successful", job
-    streamed = cli.text("job_templates", "launch", "cli-jt", "--monitor")
+    streamed = cli.text("job_templates", "launch", "cli-jt", "--monitor", *POLL)
     assert "Hello World!" in streamed and "PLAY RECAP" in streamed
     stdout = cli.text("jobs", "stdout", str(job["id"]))
     assert "ok: [cli-host]" in stdout and "cli-host" in stdout.split("PLAY RECAP")[1]
