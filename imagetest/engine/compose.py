@@ -14,6 +14,7 @@ from imagetest.core.constants import REPO_ROOT
 from imagetest.core.errors import HarnessError
 from imagetest.core.log import get_logger
 from imagetest.core.proc import child_env, run_bounded
+from imagetest.engine import podman
 
 COMPOSE_DIR = REPO_ROOT / "compose"
 BASE_FILE = COMPOSE_DIR / "compose.yml"
@@ -113,6 +114,9 @@ def explain_failure(command: str, output: str) -> str:
     last = lines[-1] if lines else "no output"
     service = SERVICE_IN_NAME.search(last)
     hint = f"; see containers/{service.group(1)}.log in the artifacts" if service else ""
+    engine = podman.explain(output)
+    if engine:
+        return f"docker compose {command}: {engine} ({last})"
     for needle, meaning in KNOWN_FAILURES:
         if needle.lower() in output.lower():
             return f"docker compose {command}: {meaning} ({last}){hint}"

@@ -16,6 +16,7 @@ from imagetest.core.bounded import Bound
 from imagetest.core.constants import CLONE_LABEL, OWNER_LABEL, RUN_LABEL
 from imagetest.core.errors import HarnessError
 from imagetest.core.log import get_logger
+from imagetest.engine import podman
 
 log = get_logger("docker")
 
@@ -33,6 +34,7 @@ def client() -> docker.DockerClient:
             f"no Docker engine answers at {where}: start Docker, or point DOCKER_HOST at a "
             "running engine (`docker info` shows which)"
         ) from None
+    podman.drive_health_checks(c)  # Podman without systemd never runs them itself
     return c
 
 

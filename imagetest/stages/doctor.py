@@ -13,7 +13,8 @@ from pathlib import Path
 
 from imagetest.core.constants import REPO_ROOT
 from imagetest.core.errors import HarnessError
-from imagetest.engine import compose, dockerutil
+from imagetest.engine import compose, dockerutil, podman
+from imagetest.images.imagespec import load_image_list
 from imagetest.stages.stack import START_INTERVAL_API
 
 MIN_FREE_GB = 3.0
@@ -64,7 +65,24 @@ def check_engine() -> str:
         if dockerutil.version_at_least(api, START_INTERVAL_API)
         else ("1 s health interval (engine < 25)")
     )
-    return f"Docker Engine {info.get('Version')} (API {api}; {note})"
+    if podman.is_podman(c):
+        note += "; health checks run by the harness"
+    return f"{podman.engine_name(c)} {info.get('Version')} (API {api}; {note})"
+
+
+def check_podman() -> str:
+    """On Podman: container names resolve, and a container starts as the stack's do (with
+    the base image, once there is one)."""
+    c = dockerutil.client()
+    if not podman.is_podman(c):
+        return "not Podman: nothing to check"
+    found = [podman.check_dns(c)]
+    base = load_image_list()["base"].tag
+    if not dockerutil.image_exists(c, base):
+        found.append("container start not probed (no image yet: run invoke images)")
+    else:
+        found.append(podman.check_runs(c, base))
+    return "; ".join(found)
 
 
 def check_compose() -> str:
@@ -82,6 +100,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("python", check_python),
     ("engine", check_engine),
     ("compose", check_compose),
+    ("podman", check_podman),
     ("disk", check_disk),
     ("tools", check_host_tools),
 )

@@ -17,7 +17,7 @@ from imagetest.core.config import Config
 from imagetest.core.constants import CLONE_LABEL, OWNER_LABEL, RUN_LABEL
 from imagetest.core.errors import HarnessError
 from imagetest.core.log import get_logger
-from imagetest.engine import dockerutil
+from imagetest.engine import dockerutil, podman
 from imagetest.engine.compose import AWX_FILE, BASE_FILE, ENGINE25_FILE, Compose
 from imagetest.images.imageselect import ResolvedImages
 from imagetest.model.profile import Profile
@@ -272,6 +272,8 @@ def up(
         runs.hold_kept_lock("up" if not config.keep else "test-image --keep")
         replace_kept(runs)
     reap(client, runs)
+    if podman.is_podman(client):
+        podman.check_dns(client)  # else web waits for db until the bring-up times out
     state = new_state(config, images, run_id)
     state.owner = owner.KEPT if make_current else owner.token()
     if dockerutil.version_at_least(dockerutil.api_version(client), START_INTERVAL_API):

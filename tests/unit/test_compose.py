@@ -42,3 +42,15 @@ def test_missing_compose_v2_is_one_line(tmp_path, monkeypatch) -> None:
             compose.compose_version()
     finally:
         compose.compose_version.cache_clear()
+
+
+def test_podman_refusals_name_their_fix() -> None:
+    rlimit = (
+        "Error response from daemon: runc: runc create failed: unable to start container "
+        "process: error during container init: error setting rlimits for ready process: "
+        "error setting rlimit type 7: operation not permitted: OCI permission denied"
+    )
+    message = explain_failure("up", rlimit)
+    assert "default_ulimits" in message and "scripts/setup.sh --podman" in message
+    init = "Error: container-init binary not found on the host: stat /usr/libexec/podman/catatonit"
+    assert "apt-get install catatonit" in explain_failure("up", init)

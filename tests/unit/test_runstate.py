@@ -59,6 +59,7 @@ def no_engine(monkeypatch: pytest.MonkeyPatch) -> FakeCompose:
     monkeypatch.setattr(stack.dockerutil, "sweep", lambda _client, _run: nothing)
     monkeypatch.setattr(stack.dockerutil, "leftovers", lambda _client, _run: nothing)
     monkeypatch.setattr(stack, "compose_for", lambda _state: compose)
+    monkeypatch.setattr(stack.podman, "is_podman", lambda _client: False)
     return compose
 
 
