@@ -110,9 +110,10 @@ class HealthDriver(threading.Thread):
     each in a thread of its own (a check may take seconds: the stack's wait HEALTH_SETTLE
     after a pass), one at a time per container."""
 
-    def __init__(self, client: docker.DockerClient) -> None:
+    def __init__(self, client: docker.DockerClient, label: str = RUN_LABEL) -> None:
         super().__init__(name="podman-health", daemon=True)
         self.client = client
+        self.label = label
         self.interval: dict[str, float] = {}
         self.due: dict[str, float] = {}
         self.running: dict[str, threading.Thread] = {}
@@ -126,7 +127,7 @@ class HealthDriver(threading.Thread):
             time.sleep(TICK)
 
     def tick(self, now: float) -> None:
-        running = self.client.api.containers(filters={"label": RUN_LABEL, "status": "running"})
+        running = self.client.api.containers(filters={"label": self.label, "status": "running"})
         ids = {str(c["Id"]) for c in running}
         for gone in set(self.interval) - ids:
             self.interval.pop(gone, None)

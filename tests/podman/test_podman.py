@@ -19,7 +19,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from imagetest.core.constants import REPO_ROOT, RUN_LABEL
+from imagetest.core.constants import REPO_ROOT
 from imagetest.engine import podman
 from imagetest.engine.dockerutil import leftovers
 from imagetest.images.imagespec import load_image_list
@@ -29,9 +29,7 @@ PODMAN_HOST = os.environ.get("IMAGETEST_PODMAN_HOST") or "unix:///run/podman/pod
 # what `invoke test-image` runs on the reference image, and the base its probe starts
 STACK_IMAGES = ("base", "postgres", "redis", "python", "aapsim", "dashboard")
 NOTHING = {"containers": [], "networks": [], "volumes": []}
-# One worker: a harness run on Podman drives every labelled container's checks, the probe
-# container's too, which the first test needs left alone.
-pytestmark = pytest.mark.xdist_group("podman")
+pytestmark = pytest.mark.xdist_group("podman")  # one worker: one Podman stack at a time
 
 
 @pytest.fixture(scope="module")
@@ -74,15 +72,20 @@ def podman_stack_images(
     copy_images(docker_client, podman_client)
 
 
+# A label of this test's own: a harness run on Podman elsewhere drives only its own label's
+# containers, so none but this test's driver may run this container's checks.
+PROBE_LABEL = f"io.imagetest.test.health-{os.getpid()}"
+
+
 @pytest.fixture
 def health_container(podman_client: docker.DockerClient) -> Iterator[str]:
-    """A running container with a health check, labelled as the harness labels its own."""
+    """A running container with a health check, under this test's label."""
     image = load_image_list()["base"].tag
     container = podman_client.containers.run(
         image,
         ["sleep", "60"],
         detach=True,
-        labels={RUN_LABEL: f"health-{os.getpid()}"},
+        labels={PROBE_LABEL: "1"},
         healthcheck={"test": ["CMD", "true"], "interval": 1_000_000_000, "retries": 3},
     )
     try:
@@ -102,7 +105,7 @@ def test_the_harness_runs_the_health_checks_podman_does_not(
 ) -> None:
     time.sleep(2.5)
     assert health_of(podman_client, health_container) == "starting"  # Podman alone: never
-    driver = podman.HealthDriver(podman_client)
+    driver = podman.HealthDriver(podman_client, label=PROBE_LABEL)
     driver.tick(time.monotonic())
     driver.wait(10)
     assert health_of(podman_client, health_container) == "healthy"
