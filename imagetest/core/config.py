@@ -30,8 +30,10 @@ from imagetest.core.constants import (
     AAP_KINDS,
     AAP_VERSIONS,
     AWX_AAP_VERSION,
+    PLATFORMS,
     REPO_ROOT,
     expected_path,
+    host_platform,
     profile_path,
 )
 from imagetest.core.errors import OptionError
@@ -46,6 +48,8 @@ ENV_ALIASES: dict[str, tuple[str, ...]] = {
 DEFAULT, FLAG, FILE = "default", "flag", "invoke.yaml"  # sources (env: "env NAME")
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+# How much longer a stage may take on an emulated platform (measured: docs/platforms.md).
+EMULATION_SLOWDOWN = 4.0
 MAX_SECONDS = 86400.0  # a day: any longer wait is a typo, and sleep() overflows on huge values
 
 
@@ -192,6 +196,13 @@ class Config:
     )
     upgrade_to: str | None = option(
         None, "the image a scenario's `upgrade` step switches to (invoke upgrade sets it)"
+    )
+    platform: str | None = option(
+        None,
+        "linux/amd64 or linux/arm64: build and run every image for it (default: this "
+        "host's; another runs under qemu emulation, its stage timeouts x"
+        f"{EMULATION_SLOWDOWN:g} unless --timeout is given)",
+        f"doctor images build up {RUN_TASKS}",
     )
     offline: bool = option(
         False,
@@ -469,12 +480,24 @@ def resolve_config(
             values[name] = _converter(f)(raw, _parse_label(name, source))
     if values.get("aap") == AAP_AWX and "aap_version" not in values:
         values["aap_version"] = AWX_AAP_VERSION  # what AWX stands in for
+    if emulated(values.get("platform")) and "timeout" not in values:
+        values["timeout"] = known["timeout"].default * EMULATION_SLOWDOWN
     config = Config(**values, sources=sources)
     validate_config(config)
     return config
 
 
+def emulated(platform: str | None) -> bool:
+    """A platform other than the host's (the engine runs it under qemu)."""
+    return bool(platform) and platform != host_platform()
+
+
 def validate_config(config: Config) -> None:
+    if config.platform is not None and config.platform not in PLATFORMS:
+        raise OptionError(
+            f"{option_label('platform', config.source('platform'))} {config.platform!r} is "
+            f"not a platform the images are made for; use one of {', '.join(PLATFORMS)}"
+        )
     if config.aap_version not in AAP_VERSIONS:
         raise OptionError(
             f"unknown AAP version {config.aap_version!r}; use one of {', '.join(AAP_VERSIONS)}"

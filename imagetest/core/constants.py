@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -18,6 +19,24 @@ AAP_EMULATOR = "aapsim"
 AAP_AWX = "awx"
 AAP_KINDS = (AAP_EMULATOR, AAP_AWX)
 AWX_AAP_VERSION = "2.4"
+# What images may be built and run for (--platform; default: this host's, by `uname -m`):
+# name -> (uname -m inside it, Debian's architecture, the arch in wheel platform tags).
+# Another than the host's runs under emulation (qemu-user-static and binfmt_misc: `invoke
+# doctor --platform P` says what is missing); its images get tags of their own ("-arm64").
+PLATFORMS: dict[str, tuple[str, str, str]] = {
+    "linux/amd64": ("x86_64", "amd64", "x86_64"),
+    "linux/arm64": ("aarch64", "arm64", "aarch64"),
+}
+
+
+def host_platform() -> str:
+    machine = platform.machine()
+    for name, (uname, _, _) in PLATFORMS.items():
+        if uname == machine:
+            return name
+    return f"linux/{machine}"
+
+
 # Every container, network and volume of a run carries it; its compose project is PREFIX+id.
 RUN_LABEL = "io.imagetest.run"
 # ... and the id of the clone (runs directory) that started it, and its owner process.

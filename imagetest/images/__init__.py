@@ -65,7 +65,7 @@ def ensure_images(
     config = config or Config()
     stage = ImageStage(
         _client(client),
-        image_list or load_image_list(),
+        image_list or load_image_list(platform=config.platform),
         offline=offline or config.offline,
         config=config,
         pull_timeout=pull_timeout,

@@ -26,6 +26,7 @@ from imagetest.core.errors import HarnessError
 from imagetest.core.proc import child_env
 from imagetest.core.streams import StreamTimeout, bounded
 from imagetest.images import registry
+from imagetest.images.archive import load_rootfs
 from imagetest.images.imagespec import LABEL_INPUTS, LABEL_NAME, ImageSpec
 
 STAGE = "images"
@@ -91,6 +92,7 @@ def build_docker_image(
             pull=False,
             nocache=no_cache,
             decode=True,
+            platform=spec.platform.name if spec.platform else None,
         )
         for chunk in stream:
             if "stream" in chunk:
@@ -201,6 +203,8 @@ def build_rootfs_image(
             f"image {spec.name}: debootstrap needs root; run the images stage as root once"
         )
     env = child_env({"DEBIAN_SUITE": spec.suite or "bookworm"})
+    if spec.platform:
+        env["DEBIAN_ARCH"] = spec.platform.debian_arch
     with tempfile.TemporaryDirectory(prefix="imagetest-base-") as tmp:
         tarball = Path(tmp) / "rootfs.tar"
         cmd = ["bash", str(script), str(tarball), str(cache)]
@@ -217,7 +221,12 @@ def build_rootfs_image(
         try:
             # The tag goes inside `repo` (the API allows it): Podman 4.3 ignores `tag`.
             repo_tag = "{}:{}".format(*registry.split_ref(spec.tag))
-            client.api.import_image(src=str(tarball), repository=repo_tag, changes=changes)
+            if spec.platform is None:
+                client.api.import_image(src=str(tarball), repository=repo_tag, changes=changes)
+            else:  # import would record this host's architecture
+                labels = {LABEL_INPUTS: inputs, LABEL_NAME: spec.name}
+                env = {"PATH": BASE_PATH, "LANG": "C.UTF-8"}
+                load_rootfs(client, tarball, repo_tag, spec.platform.arch, env, labels)
         except docker.errors.APIError as exc:
             raise ImageBuildError(
                 f"image {spec.name}: docker import failed: {_one_line(str(exc))}"

@@ -59,7 +59,22 @@ def resolve_images(config: Config, client: docker.DockerClient) -> ResolvedImage
         )
     under_test = registry.ensure_image(client, ref, log=log.info, config=config)
     env["DASHBOARD_IMAGE"] = ref
+    if config.platform:
+        check_architecture(client, ref, config.platform)
+        env["DOCKER_DEFAULT_PLATFORM"] = config.platform  # Compose creates for it
     return ResolvedImages(env=env, image=ref, image_id=under_test.id, digest=under_test.digest)
+
+
+def check_architecture(client: docker.DockerClient, ref: str, platform: str) -> None:
+    """The image under test is built for --platform (an amd64 image under an arm64 flag
+    would run natively and prove nothing about arm64)."""
+    found = str(client.images.get(ref).attrs.get("Architecture") or "?")
+    wanted = platform.rsplit("/", 1)[-1]
+    if found != wanted:
+        raise HarnessError(
+            f"image {ref} is built for {found}, not {wanted} (--platform {platform}): build "
+            f"it for the platform (invoke build ... --platform {platform}) or drop --platform"
+        )
 
 
 def reference_image(config: Config, client: docker.DockerClient) -> str:

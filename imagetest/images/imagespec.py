@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 from docker.utils.build import exclude_paths
 
-from imagetest.core.constants import REPO_ROOT
+from imagetest.core.constants import PLATFORMS, REPO_ROOT, host_platform
 from imagetest.core.errors import HarnessError
 
 SPEC_FILE = Path(__file__).with_name("images.yaml")
@@ -47,6 +49,21 @@ class WheelPlatform:
 
 
 @dataclass(frozen=True)
+class Platform:
+    """A platform images are built and run for (core.constants.PLATFORMS)."""
+
+    name: str  # linux/arm64: what --platform, the engine and Compose call it
+    machine: str  # uname -m inside it
+    debian_arch: str
+    wheel_arch: str
+    foreign: bool = False  # not the host's: runs under emulation
+
+    @property
+    def arch(self) -> str:
+        return self.name.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
 class ImageSpec:
     """One image of the stack as images.yaml describes it."""
 
@@ -68,6 +85,8 @@ class ImageSpec:
     suite: str | None = None
     # `build --context DIR --dockerfile FILE`: a Dockerfile that may sit outside the context
     custom_dockerfile: Path | None = None
+    # set for a platform other than the host's (builds and imports for it)
+    platform: Platform | None = None
 
     @property
     def dockerfile(self) -> Path:
@@ -75,7 +94,11 @@ class ImageSpec:
 
     @property
     def wheel_dir(self) -> Path:
-        return self.context / WHEEL_DIR
+        """.wheels, or .wheels-<arch> for a foreign platform (both kept side by side; the
+        Dockerfile copies the one its WHEELS build arg names)."""
+        if self.platform is None:
+            return self.context / WHEEL_DIR
+        return self.context / f"{WHEEL_DIR}-{self.platform.arch}"
 
     @property
     def requirements_file(self) -> Path | None:
@@ -94,6 +117,7 @@ class ImageSpec:
 class ImageList:
     images: dict[str, ImageSpec]
     wheel_platform: WheelPlatform
+    platform: Platform | None = None
 
     def __getitem__(self, name: str) -> ImageSpec:
         try:
@@ -133,12 +157,36 @@ class ImageList:
         return out
 
 
-def load_image_list(path: Path = SPEC_FILE, root: Path = REPO_ROOT) -> ImageList:
-    """Read images.yaml; contexts are resolved against the repository root."""
+def choose_platform(name: str | None) -> Platform:
+    """--platform's entry (core.constants.PLATFORMS), or the host's."""
+    name = name or host_platform()
+    try:
+        machine, debian_arch, wheel_arch = PLATFORMS[name]
+    except KeyError:
+        known = ", ".join(PLATFORMS)
+        raise HarnessError(f"unknown platform {name!r}; known: {known}") from None
+    return Platform(name, machine, debian_arch, wheel_arch, foreign=name != host_platform())
+
+
+def for_platform(spec: ImageSpec, platform: Platform) -> ImageSpec:
+    """The spec as built for a foreign platform: its own tag, never a registry stand-in."""
+    if not platform.foreign:
+        return spec
+    return dataclasses.replace(
+        spec, tag=f"{spec.tag}-{platform.arch}", registry=None, platform=platform
+    )
+
+
+def load_image_list(
+    path: Path = SPEC_FILE, root: Path = REPO_ROOT, platform: str | None = None
+) -> ImageList:
+    """Read images.yaml for a platform (default: the host's); contexts are resolved against
+    the repository root."""
     try:
         raw = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as exc:
         raise HarnessError(f"cannot read image list {path}: {exc}") from exc
+    target = choose_platform(platform)
     images: dict[str, ImageSpec] = {}
     for name, entry in (raw.get("images") or {}).items():
         images[name] = ImageSpec(
@@ -156,14 +204,21 @@ def load_image_list(path: Path = SPEC_FILE, root: Path = REPO_ROOT) -> ImageList
             env=entry.get("env"),
             suite=entry.get("suite"),
         )
-    wp = raw["wheel_platform"]
-    platform = WheelPlatform(
+    images = {name: for_platform(spec, target) for name, spec in images.items()}
+    return ImageList(
+        images=images,
+        wheel_platform=wheel_platform(raw["wheel_platform"], target),
+        platform=target,
+    )
+
+
+def wheel_platform(wp: dict[str, Any], target: Platform) -> WheelPlatform:
+    return WheelPlatform(
         python_version=str(wp["python_version"]),
         implementation=wp["implementation"],
         abi=wp["abi"],
-        platforms=tuple(wp["platforms"]),
+        platforms=tuple(p.format(arch=target.wheel_arch) for p in wp["platforms"]),
     )
-    return ImageList(images=images, wheel_platform=platform)
 
 
 def context_files(context: Path) -> list[str]:
@@ -182,7 +237,8 @@ def context_files(context: Path) -> list[str]:
         ]
     files = []
     for rel in exclude_paths(str(context), patterns):
-        if rel.split("/")[0] in (WHEEL_DIR, SDIST_DIR) or _derived(rel):
+        top = rel.split("/")[0]
+        if top in (WHEEL_DIR, SDIST_DIR) or top.startswith(WHEEL_DIR + "-") or _derived(rel):
             continue
         if (context / rel).is_file():
             files.append(rel)

@@ -204,7 +204,10 @@ class ImageStage:
         return ImageResult(spec.name, spec.tag, "built", detail=why)
 
     def _build_args(self, spec: ImageSpec) -> dict[str, str]:
-        return {arg: self.results[image].tag for arg, image in spec.build_args.items()}
+        args = {arg: self.results[image].tag for arg, image in spec.build_args.items()}
+        if spec.platform is not None and spec.requirements_file is not None:
+            args["WHEELS"] = spec.wheel_dir.name
+        return args
 
     def _fetch_packages(self, spec: ImageSpec) -> None:
         """The wheels and sdists a build copies in. Only a build needs them: the hashed
@@ -227,6 +230,8 @@ class ImageStage:
             extra[f"arg:{arg}"] = f"{tag}@{parent.id if parent else 'missing'}"
         if spec.requirements_file is not None:
             extra["wheel_platform"] = " ".join(self.images.wheel_platform.pip_args())
+        if spec.platform is not None:  # the host's own keeps the hash it always had
+            extra["platform"] = spec.platform.name
         if spec.sources:
             sources.ensure_sources(spec.sources, spec.context, self.config)
         return hash_inputs(spec.context, extra)

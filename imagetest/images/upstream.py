@@ -32,7 +32,13 @@ from imagetest.core.constants import REPO_ROOT
 from imagetest.core.errors import HarnessError
 from imagetest.core.proc import child_env
 from imagetest.images import gitsource, registry, wheelpool
-from imagetest.images.imagespec import LABEL_INPUTS, ImageSpec, WheelPlatform, hash_inputs
+from imagetest.images.imagespec import (
+    LABEL_INPUTS,
+    ImageSpec,
+    WheelPlatform,
+    choose_platform,
+    hash_inputs,
+)
 from imagetest.images.reffacts import RefFacts, read_facts
 from imagetest.images.wheelhouse import locked
 
@@ -65,9 +71,12 @@ class Recipe:
     frontend: dict[str, Any]
 
 
-def load_recipe(path: Path = RECIPE_FILE) -> Recipe:
+def load_recipe(path: Path = RECIPE_FILE, platform: str | None = None) -> Recipe:
+    """The recipe for a platform (default: the host's): its wheel tags name x86_64, which
+    another platform's architecture replaces."""
     raw = yaml.safe_load(path.read_text())
     wp = raw["wheel_platform"]
+    arch = choose_platform(platform).wheel_arch
     return Recipe(
         base=raw["base"],
         checkout_files=tuple(raw["checkout_files"]),
@@ -79,7 +88,7 @@ def load_recipe(path: Path = RECIPE_FILE) -> Recipe:
             python_version=str(wp["python_version"]),
             implementation=wp["implementation"],
             abi=wp["abi"],
-            platforms=tuple(wp["platforms"]),
+            platforms=tuple(re.sub(r"x86_64$", arch, p) for p in wp["platforms"]),
         ),
         frontend=dict(raw["frontend"]),
     )
@@ -348,12 +357,13 @@ def build_public_base(
     out: Printer = print,
 ) -> str:
     """Build (or find current) the public-base image of `checkout` (at `ref`); returns the tag."""
-    recipe = load_recipe()
+    recipe = load_recipe(platform=config.platform)
+    target = choose_platform(config.platform)
     source = gitsource.checkout_ref(checkout, ref, CACHE_DIR) if ref else None
     if source is not None:
         out(f"[upstream] {ref} is {source.commit[:12]} ({source.date[:10]}) {source.subject}")
         checkout, tag = source.path, tag or ref_tag(source)
-    tag = tag or DEFAULT_TAG
+    tag = tag or (f"{DEFAULT_TAG}-{target.arch}" if target.foreign else DEFAULT_TAG)
     checkout = checkout.resolve()
     check_checkout(checkout, recipe)
     base = images.ensure_images([recipe.base], config=config, client=client, out=out)
@@ -388,7 +398,9 @@ def build_public_base(
     if current is not None and current.labels.get(LABEL_INPUTS) == inputs:
         out(f"[upstream] {tag}: inputs unchanged, nothing to build")
         return tag
-    spec = ImageSpec(name="upstream", tag=tag, context=context)
+    spec = ImageSpec(
+        name="upstream", tag=tag, context=context, platform=target if target.foreign else None
+    )
     out(f"[upstream] building {tag} from {source.commit if source else checkout}")
     labels = {LABEL_REF_KEY: ref_key} if ref_key else {}
     images.build_docker_image(client, spec, inputs, args, out, no_cache=no_cache, labels=labels)

@@ -11,10 +11,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from imagetest.core.config import Config
 from imagetest.core.constants import REPO_ROOT
 from imagetest.core.errors import HarnessError
 from imagetest.engine import compose, dockerutil, podman
-from imagetest.images.imagespec import load_image_list
+from imagetest.images.imagespec import choose_platform, load_image_list
 from imagetest.stages.stack import START_INTERVAL_API
 
 MIN_FREE_GB = 3.0
@@ -106,9 +107,54 @@ CHECKS: tuple[tuple[str, Check], ...] = (
 )
 
 
-def run_checks(out: Callable[[str], None] = print) -> bool:
+BINFMT = Path("/proc/sys/fs/binfmt_misc")
+
+
+def binfmt_fix(machine: str) -> str:
+    return (
+        "apt-get install qemu-user-static binfmt-support; mount -t binfmt_misc binfmt_misc "
+        f"{BINFMT}; update-binfmts --enable qemu-{machine}"
+    )
+
+
+def check_platform(name: str | None, binfmt: Path = BINFMT) -> str:
+    """A foreign --platform needs the kernel to hand its binaries to qemu, with the
+    interpreter opened up front (flag F) so it works inside containers."""
+    platform = choose_platform(name)
+    if not platform.foreign:
+        return f"{platform.name} (this host's)"
+    handler = binfmt / f"qemu-{platform.machine}"
+    if not (binfmt / "status").exists():
+        raise HarnessError(
+            f"{platform.name} runs under emulation, and binfmt_misc is not mounted: "
+            + binfmt_fix(platform.machine)
+        )
+    if not handler.is_file():
+        raise HarnessError(
+            f"{platform.name} runs under emulation, and binfmt_misc has no qemu-"
+            f"{platform.machine} handler: {binfmt_fix(platform.machine)}"
+        )
+    text = handler.read_text()
+    flags = next(
+        (ln.split(":", 1)[1].strip() for ln in text.splitlines() if ln.startswith("flags:")), ""
+    )
+    if not text.startswith("enabled"):
+        raise HarnessError(
+            f"the qemu-{platform.machine} handler is disabled: update-binfmts --enable "
+            f"qemu-{platform.machine}"
+        )
+    if "F" not in flags:
+        raise HarnessError(
+            f"the qemu-{platform.machine} handler lacks the fix-binary flag (F), so containers "
+            "cannot find qemu: install Debian's qemu-user-static (it registers with F)"
+        )
+    return f"{platform.name} under emulation (qemu-{platform.machine}, flags {flags})"
+
+
+def run_checks(config: Config | None = None, out: Callable[[str], None] = print) -> bool:
     ok = True
-    for name, check in CHECKS:
+    platform = config.platform if config else None
+    for name, check in (*CHECKS, ("platform", lambda: check_platform(platform))):
         try:
             out(f"ok    {name:<8} {check()}")
         except HarnessError as exc:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from imagetest.core.constants import REPO_ROOT
+from imagetest.core.constants import PLATFORMS, REPO_ROOT, host_platform
+from imagetest.core.errors import HarnessError
 from imagetest.stages import doctor
 
 SETUP = REPO_ROOT / "scripts" / "setup.sh"
@@ -37,8 +39,8 @@ def test_doctor_fails_naming_the_missing_tools_and_the_fix(
     monkeypatch.setattr(doctor, "HOST_TOOLS_FILE", tools_file(tmp_path))
     monkeypatch.setattr(doctor, "CHECKS", (("tools", doctor.check_host_tools),))
     lines: list[str] = []
-    assert doctor.run_checks(lines.append) is False
-    (line,) = lines
+    assert doctor.run_checks(out=lines.append) is False
+    (line,) = [ln for ln in lines if ln.startswith("FAIL")]
     assert line.startswith("FAIL  tools")
     assert "imagetest-no-such-tool, /nonexistent/keyring.gpg" in line
     assert "apt-get install pkg-a pkg-b" in line
@@ -60,3 +62,37 @@ def test_ci_runs_doctor_before_the_tests() -> None:
         if line.startswith("run_step ")
     ]
     assert steps.index("doctor") < steps.index("pytest")
+
+
+def binfmt_dir(tmp_path: Path, handler: str | None) -> Path:
+    """A binfmt_misc folder as the kernel shows it (status, and one handler's file)."""
+    (tmp_path / "status").write_text("enabled\n")
+    if handler is not None:
+        (tmp_path / f"qemu-{MACHINE}").write_text(handler)
+    return tmp_path
+
+
+# the other platform than this host's, and its uname -m
+FOREIGN = next(name for name in PLATFORMS if name != host_platform())
+MACHINE = PLATFORMS[FOREIGN][0]
+
+
+@pytest.mark.parametrize(
+    ("handler", "words"),
+    [
+        (None, f"no qemu-{MACHINE} handler: apt-get install qemu-user-static"),
+        ("disabled\ninterpreter /x\nflags: PF\n", f"update-binfmts --enable qemu-{MACHINE}"),
+        ("enabled\ninterpreter /x\nflags: P\n", "lacks the fix-binary flag (F)"),
+    ],
+)
+def test_a_foreign_platform_without_emulation_names_the_fix(
+    tmp_path: Path, handler: str | None, words: str
+) -> None:
+    with pytest.raises(HarnessError, match=re.escape(words)):
+        doctor.check_platform(FOREIGN, binfmt_dir(tmp_path, handler))
+
+
+def test_a_foreign_platform_with_qemu_registered_passes(tmp_path: Path) -> None:
+    found = doctor.check_platform(FOREIGN, binfmt_dir(tmp_path, "enabled\nflags: PF\n"))
+    assert found == f"{FOREIGN} under emulation (qemu-{MACHINE}, flags PF)"
+    assert doctor.check_platform(None) == f"{host_platform()} (this host's)"

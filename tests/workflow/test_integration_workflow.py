@@ -119,9 +119,14 @@ def test_integration_job_calls_this_repositorys_action(workflow: dict[str, Any])
         "profile": "${{ inputs.profile }}",
         "aap-version": "${{ inputs.aap_version }}",
         "scenarios": "${{ inputs.scenarios }}",
+        "artifact-name": "imagetest-aap-${{ inputs.aap_version }}-${{ matrix.runner }}",
         "registry-username": "${{ secrets.REGISTRY_USERNAME }}",
         "registry-password": "${{ secrets.REGISTRY_PASSWORD }}",
     }
+    # x86_64 and, when asked, GitHub's arm64 runner (native arm64: the default platform)
+    runners = integration["strategy"]["matrix"]["runner"]
+    assert "ubuntu-24.04-arm" in runners and "ubuntu-24.04" in runners
+    assert integration["runs-on"] == "${{ matrix.runner }}"
     # The action's files come from this checkout: it must come first.
     steps = integration_steps(workflow)
     assert steps[0]["uses"].startswith("actions/checkout@")
