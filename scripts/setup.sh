@@ -56,6 +56,16 @@ as_root() {
     fi
 }
 
+# apt_install WHAT PACKAGE...: update the lists (a fresh machine's may predate the current
+# versions), then install; without apt-get, die naming what is missing.
+apt_install() {
+    local what=$1
+    shift
+    command -v apt-get >/dev/null || die "no $what and no apt-get; install $* first"
+    as_root apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+}
+
 find_python() {
     local candidate
     for candidate in "${PYTHON:-}" python3.13 python3.12 python3.11 python3; do
@@ -126,10 +136,8 @@ setup_docker_cli() {
         step_done "already present"
         return
     fi
-    command -v apt-get >/dev/null || die "no docker CLI and no apt-get; install the docker client first"
-    as_root apt-get update -q
     # Debian ships the client with the engine (docker.io); the engine is not started here
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker.io
+    apt_install "the docker CLI" docker.io
     step_done "installed"
 }
 
@@ -215,10 +223,7 @@ setup_shellcheck() {
         step_done "already present ($(shellcheck --version | sed -n 's/^version: //p'))"
         return
     fi
-    command -v apt-get >/dev/null || die "no shellcheck and no apt-get; install shellcheck (.ci/run's lint step needs it)"
-    # A fresh machine's package lists may predate shellcheck's current version: update first.
-    as_root apt-get update -q
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q shellcheck
+    apt_install "shellcheck (.ci/run's lint step needs it)" shellcheck
     step_done "installed $(shellcheck --version | sed -n 's/^version: //p')"
 }
 
@@ -255,11 +260,7 @@ setup_podman() {
     command -v podman >/dev/null || missing+=(podman)
     [[ -e /usr/libexec/podman/catatonit ]] || command -v catatonit >/dev/null || missing+=(catatonit)
     [[ -e /usr/lib/cni/dnsname ]] || missing+=(golang-github-containernetworking-plugin-dnsname)
-    if ((${#missing[@]})); then
-        command -v apt-get >/dev/null || die "Podman needs ${missing[*]} and there is no apt-get; install them first"
-        as_root apt-get update -q
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-    fi
+    ((${#missing[@]} == 0)) || apt_install "Podman's ${missing[*]}" "${missing[@]}"
     if DOCKER_HOST=unix://$socket docker version >/dev/null 2>&1; then
         step_done "answers at unix://$socket${missing:+ (installed ${missing[*]})}"
         return

@@ -111,18 +111,23 @@ def test_the_harness_runs_the_health_checks_podman_does_not(
     assert health_of(podman_client, health_container) == "healthy"
 
 
-@pytest.mark.docker
-@pytest.mark.usefixtures("podman_stack_images")
-def test_doctor_on_podman_checks_names_and_a_container_start() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "invoke", "doctor"],
+def on_podman(*args: str) -> subprocess.CompletedProcess[str]:
+    """An invoke task as a user runs it, with DOCKER_HOST at Podman's socket."""
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", *args],
         cwd=REPO_ROOT,
         env={**os.environ, "DOCKER_HOST": PODMAN_HOST},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
         check=False,
     )
+
+
+@pytest.mark.docker
+@pytest.mark.usefixtures("podman_stack_images")
+def test_doctor_on_podman_checks_names_and_a_container_start() -> None:
+    done = on_podman("doctor")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ok    engine   Podman 4." in done.stdout
     assert "networks resolve service names; containers start (init" in done.stdout
@@ -134,15 +139,7 @@ def test_doctor_on_podman_checks_names_and_a_container_start() -> None:
 def test_test_image_passes_on_podman(podman_client: docker.DockerClient, tmp_path: Path) -> None:
     """The whole pipeline on Podman: exact counts, every stage, nothing left."""
     artifacts = tmp_path / "artifacts"
-    done = subprocess.run(
-        [sys.executable, "-m", "invoke", "test-image", "--artifacts", str(artifacts)],
-        cwd=REPO_ROOT,
-        env={**os.environ, "DOCKER_HOST": PODMAN_HOST},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    done = on_podman("test-image", "--artifacts", str(artifacts))
     assert done.returncode == 0, done.stderr[-3000:]
     assert "[PHASE] validate passed" in done.stderr
     run_id = json.loads((artifacts / "summary.json").read_text())["run_id"]
