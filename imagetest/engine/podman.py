@@ -43,6 +43,11 @@ KNOWN_FAILURES: tuple[tuple[str, str], ...] = (
         f"(or run {SETUP})",
     ),
     (
+        "slirp4netns failed",
+        "rootless Podman's slirp4netns cannot set up the network (often: no access to "
+        "/dev/net/tun): give the user /dev/net/tun, or use Podman as root",
+    ),
+    (
         "error setting rlimit",
         "Podman asks for open-file/process limits above this host's hard limits: cap them "
         "with default_ulimits in the service's containers.conf (as "

@@ -54,3 +54,5 @@ def test_podman_refusals_name_their_fix() -> None:
     assert "default_ulimits" in message and "scripts/setup.sh --podman" in message
     init = "Error: container-init binary not found on the host: stat /usr/libexec/podman/catatonit"
     assert "apt-get install catatonit" in explain_failure("up", init)
+    rootless = 'Error: /usr/bin/slirp4netns failed: "open(\\"/dev/net/tun\\"): Permission denied'
+    assert "give the user /dev/net/tun" in explain_failure("up", rootless)
