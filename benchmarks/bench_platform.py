@@ -34,8 +34,18 @@ STACK = ("postgres", "redis", "aapsim", "dashboard")
 
 
 def invoke(*args: str) -> subprocess.CompletedProcess[str]:
+    """An invoke task; on Ctrl-C it got the same signal: wait while it tears its stack down
+    (subprocess.run would kill it first, and leave the stack to the next run's reaping)."""
     argv = [sys.executable, "-m", "invoke", *args]
-    return subprocess.run(argv, cwd=REPO, capture_output=True, text=True, check=False)
+    with subprocess.Popen(
+        argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        try:
+            out, err = proc.communicate()
+        except KeyboardInterrupt:
+            proc.wait()
+            raise
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
 
 
 def architectures(client: docker.DockerClient, tags: list[str]) -> dict[str, str]:
