@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import edit
@@ -427,16 +427,23 @@ def hosts(ctx: Ctx, id: str | None = None) -> Reply:
     return ok(list_objects(ctx.query, rows, F.HOST, ctx.r.host, R.HOST))
 
 
-def create_host(ctx: Ctx, inventory_id: int | None) -> Host:
-    """A host from the body; `inventory_id` when the list is nested under one (its body's
-    inventory is then ignored, as AWX injects the parent's)."""
-    s = ctx.state
-    nested = ("inventory",) if inventory_id is not None else ()
-    body, v = ctx.read(R.HOST, skip=nested)
+def read_inventory_member(
+    ctx: Ctx, resource: R.Resource, inventory_id: int | None, members: Iterable[Any]
+) -> dict[str, Any]:
+    """A host's or group's body; `inventory_id` when the list is nested under one (its body's
+    inventory is then ignored, as AWX injects the parent's). Names are unique per inventory."""
+    body, v = ctx.read(resource, skip=("inventory",) if inventory_id is not None else ())
     body.check()
     v["inventory"] = inventory_id if inventory_id is not None else v["inventory"]
-    if any(h.name == v["name"] and h.inventory == v["inventory"] for h in s.hosts.values()):
-        raise duplicate("Host", "Inventory")
+    if any(m.name == v["name"] and m.inventory == v["inventory"] for m in members):
+        raise duplicate(resource.model, "Inventory")
+    return v
+
+
+def create_host(ctx: Ctx, inventory_id: int | None) -> Host:
+    """A host from the body (see read_inventory_member)."""
+    s = ctx.state
+    v = read_inventory_member(ctx, R.HOST, inventory_id, s.hosts.values())
     host = Host(id=s.next_id("host"), created=ctx.now, created_by=ctx.user_id, **v)
     s.hosts[host.id] = host
     return host

@@ -11,7 +11,7 @@ from typing import TypeVar
 from . import fields as F
 from . import resources as R
 from .context import Ctx, Reply, created, no_content, ok
-from .controller import create_host, write_detail
+from .controller import create_host, read_inventory_member, write_detail
 from .errors import ApiError, get_or_404, not_found
 from .listing import list_objects
 from .models import Group, Host
@@ -26,11 +26,7 @@ def groups(ctx: Ctx, id: str | None = None) -> Reply:
     s = ctx.state
     inventory_id = get_or_404(s.inventories, id).id if id is not None else None
     if ctx.method == "POST":
-        body, v = ctx.read(R.GROUP, skip=("inventory",) if inventory_id is not None else ())
-        body.check()
-        v["inventory"] = inventory_id if inventory_id is not None else v["inventory"]
-        if any(g.name == v["name"] and g.inventory == v["inventory"] for g in s.groups.values()):
-            raise duplicate("Group", "Inventory")
+        v = read_inventory_member(ctx, R.GROUP, inventory_id, s.groups.values())
         group = Group(id=s.next_id("group"), created=ctx.now, created_by=ctx.user_id, **v)
         s.groups[group.id] = group
         return created(_detail(ctx, group))
