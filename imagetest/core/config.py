@@ -33,7 +33,7 @@ from imagetest.core.constants import (
     PLATFORMS,
     REPO_ROOT,
     expected_path,
-    host_platform,
+    foreign_platform,
     profile_path,
 )
 from imagetest.core.errors import OptionError
@@ -480,16 +480,11 @@ def resolve_config(
             values[name] = _converter(f)(raw, _parse_label(name, source))
     if values.get("aap") == AAP_AWX and "aap_version" not in values:
         values["aap_version"] = AWX_AAP_VERSION  # what AWX stands in for
-    if emulated(values.get("platform")) and "timeout" not in values:
+    if foreign_platform(values.get("platform")) and "timeout" not in values:
         values["timeout"] = known["timeout"].default * EMULATION_SLOWDOWN
     config = Config(**values, sources=sources)
     validate_config(config)
     return config
-
-
-def emulated(platform: str | None) -> bool:
-    """A platform other than the host's (the engine runs it under qemu)."""
-    return bool(platform) and platform != host_platform()
 
 
 def validate_config(config: Config) -> None:

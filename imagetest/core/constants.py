@@ -37,6 +37,11 @@ def host_platform() -> str:
     return f"linux/{machine}"
 
 
+def foreign_platform(name: str | None) -> bool:
+    """A platform other than the host's (its binaries run under emulation)."""
+    return bool(name) and name != host_platform()
+
+
 # Every container, network and volume of a run carries it; its compose project is PREFIX+id.
 RUN_LABEL = "io.imagetest.run"
 # ... and the id of the clone (runs directory) that started it, and its owner process.

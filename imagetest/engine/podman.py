@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -56,7 +57,9 @@ KNOWN_FAILURES: tuple[tuple[str, str], ...] = (
 )
 
 
+@functools.cache
 def is_podman(client: docker.DockerClient) -> bool:
+    """Asked once per client: the engine behind it does not change."""
     components = client.version().get("Components") or []
     return any("podman" in str(c.get("Name", "")).lower() for c in components)
 

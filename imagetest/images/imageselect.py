@@ -13,7 +13,7 @@ from imagetest.core.errors import HarnessError, OptionError
 from imagetest.core.log import get_logger
 from imagetest.engine import dockerutil
 from imagetest.images import registry, upstream
-from imagetest.images.imagespec import ImageSpec, hash_inputs
+from imagetest.images.imagespec import ImageSpec, choose_platform, hash_inputs
 
 log = get_logger("images")
 DASHBOARD = "dashboard"
@@ -69,7 +69,7 @@ def check_architecture(client: docker.DockerClient, ref: str, platform: str) -> 
     """The image under test is built for --platform (an amd64 image under an arm64 flag
     would run natively and prove nothing about arm64)."""
     found = str(client.images.get(ref).attrs.get("Architecture") or "?")
-    wanted = platform.rsplit("/", 1)[-1]
+    wanted = choose_platform(platform).arch
     if found != wanted:
         raise HarnessError(
             f"image {ref} is built for {found}, not {wanted} (--platform {platform}): build "

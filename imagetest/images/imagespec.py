@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from docker.utils.build import exclude_paths
 
-from imagetest.core.constants import PLATFORMS, REPO_ROOT, host_platform
+from imagetest.core.constants import PLATFORMS, REPO_ROOT, foreign_platform, host_platform
 from imagetest.core.errors import HarnessError
 
 SPEC_FILE = Path(__file__).with_name("images.yaml")
@@ -165,7 +165,7 @@ def choose_platform(name: str | None) -> Platform:
     except KeyError:
         known = ", ".join(PLATFORMS)
         raise HarnessError(f"unknown platform {name!r}; known: {known}") from None
-    return Platform(name, machine, debian_arch, wheel_arch, foreign=name != host_platform())
+    return Platform(name, machine, debian_arch, wheel_arch, foreign=foreign_platform(name))
 
 
 def for_platform(spec: ImageSpec, platform: Platform) -> ImageSpec:
