@@ -166,11 +166,24 @@ SUITE_WORKERS = 3
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> None:
-    if not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput"):
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        # A worker parses the command line again, which never named --dist: without this
+        # it would not mark its tests with their xdist_group, and a group's tests would be
+        # spread over the workers (each setting up the module's stack again).
+        config.option.loadgroup = bool(workerinput.get("imagetest_loadgroup"))
         return
     if config.getoption("numprocesses", None) is None:
         config.option.numprocesses = SUITE_WORKERS
         config.option.dist = "loadgroup"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """In the controller, for each worker it starts: whether the run schedules by group."""
+    node.workerinput["imagetest_loadgroup"] = node.config.getvalue("dist") == "loadgroup"
 
 
 def tier_of(keywords: Any) -> int:

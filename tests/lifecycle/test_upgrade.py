@@ -25,7 +25,9 @@ NEXT = f"localhost/imagetest/dashboard:upgrade-test-{os.getpid()}"  # one per te
 def two_builds(docker_client: docker.DockerClient, stack_images: dict[str, str]) -> Iterator[str]:
     """The reference image as A; B a build on top of it (another image id, same code)."""
     a = stack_images["dashboard"]
-    dockerfile = f"FROM {a}\nLABEL io.imagetest.test=upgrade-b\n".encode()
+    # a label of this worker's own: two workers' identical builds would share one image,
+    # and one's teardown would delete it under the other's build
+    dockerfile = f"FROM {a}\nLABEL io.imagetest.test={NEXT}\n".encode()
     docker_client.images.build(fileobj=io.BytesIO(dockerfile), tag=NEXT, rm=True)
     yield a
     with contextlib.suppress(docker.errors.ImageNotFound):
@@ -58,8 +60,11 @@ def test_upgrade_between_two_builds_keeps_every_row(two_builds: str, tmp_path: P
         (["--chain", "main"], "--chain needs two refs or more"),
     ],
 )
-def test_upgrade_bad_input_is_one_line(two_builds: str, args: list[str], cause: str) -> None:
-    result = invoke("upgrade", *[a.format(a=two_builds) for a in args], timeout=120)
+def test_upgrade_bad_input_is_one_line(
+    stack_images: dict[str, str], args: list[str], cause: str
+) -> None:
+    image = stack_images["dashboard"]
+    result = invoke("upgrade", *[a.format(a=image) for a in args], timeout=120)
     assert result.returncode == EXIT_STAGE, result.stderr[-2000:]
     message = error_line(result)
     assert cause in message and message.count("\n") <= 1, message
