@@ -81,12 +81,28 @@ def cluster_entry(
     }
 
 
+def container_ids(container: Container, attempts: int = 3) -> tuple[int, int]:
+    """The uid and gid commands run as in the container. Asked again when the answer is not
+    two numbers (an exec refused under load): a guess of root would leave the private file
+    unreadable to the dashboard's user."""
+    answer = ""
+    for _ in range(attempts):
+        code, answer = dockerutil.exec_run(
+            container, ["sh", "-c", "id -u; id -g"], bound=Bound(QUICK_EXEC_SECONDS)
+        )
+        ids = answer.split()
+        if code == 0 and len(ids) == 2 and all(x.isdigit() for x in ids):
+            return int(ids[0]), int(ids[1])
+    where = container.labels.get("com.docker.compose.service") or container.name
+    raise HarnessError(
+        f"could not read the user of the {where} container (`id -u; id -g` answered "
+        f"{answer.strip()[:200]!r}): see that container's log"
+    )
+
+
 def copy_into(container: Container, text: str, path: str) -> None:
     """Put a private file into the container, owned by the container's user."""
-    _code, ids = dockerutil.exec_run(
-        container, ["sh", "-c", "id -u; id -g"], bound=Bound(QUICK_EXEC_SECONDS)
-    )
-    uid, gid = (int(x) if x.strip().isdigit() else 0 for x in ([*ids.split(), "0", "0"])[:2])
+    uid, gid = container_ids(container)
     data = text.encode()
     target = PurePosixPath(path)
     buffer = io.BytesIO()

@@ -11,7 +11,6 @@ from .errors import ApiError
 from .listing import Query
 from .models import User
 from .render import Renderer
-from .resources import CREDENTIAL_KINDS
 from .schema import Resource, read_body
 from .state import State
 from .validate import Body
@@ -56,8 +55,6 @@ class Ctx:
         return body, read_body(body, resource, self.table, gateway, current, skip)
 
     def table(self, name: str) -> Mapping[int, Any]:
-        if name == "credential_types":
-            return CREDENTIAL_KINDS
         table: Mapping[int, Any] = getattr(self.state, name)
         return table
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from . import resources as R
 from .auth import decode_basic
 from .faults import FaultError, Faults
 from .models import JobTemplate, Organization
@@ -314,7 +315,7 @@ def recreate_template(state: State, old: JobTemplate) -> JobTemplate:
         playbook=old.playbook,
         created=now,
         modified=now,
-        role_base=state.new_roles(3),
+        role_base=state.roles_for(R.JOB_TEMPLATE),
         execution_environment=old.execution_environment,
         credential_ids=list(old.credential_ids),
         label_ids=list(old.label_ids),
@@ -335,7 +336,7 @@ def recreate_org(state: State, old: Organization) -> Organization:
         created=now,
         modified=now,
         ansible_id=state.new_ansible_id(),
-        role_base=state.new_roles(13),
+        role_base=state.roles_for(R.ORGANIZATION),
     )
     del state.orgs[old.id]
     state.orgs[new.id] = new

@@ -12,7 +12,6 @@ from .context import Ctx, Reply, created, ok
 from .errors import ApiError, get_or_404, not_found
 from .listing import list_objects
 from .models import (
-    Credential,
     ExecutionEnvironment,
     Host,
     Inventory,
@@ -23,10 +22,7 @@ from .models import (
     UnifiedJob,
     User,
 )
-from .render.access import TEAM_ROLES
-from .resources import CREDENTIAL_KINDS
 from .schema import Resource
-from .state import ORG_ROLES
 from .validate import duplicate
 
 LOCAL_RESOURCE = (
@@ -218,7 +214,7 @@ def create_org(ctx: Ctx, resource: Resource = R.ORGANIZATION) -> Organization:
         created=ctx.now,
         modified=ctx.now,
         ansible_id=s.new_ansible_id(),
-        role_base=s.new_roles(ORG_ROLES),
+        role_base=s.roles_for(R.ORGANIZATION),
         max_hosts=v.get("max_hosts", 0),
         default_environment=v.get("default_environment"),
     )
@@ -260,7 +256,7 @@ def create_team(ctx: Ctx) -> Team:
         description=v["description"],
         organization=v["organization"],
         created=ctx.now,
-        role_base=s.new_roles(TEAM_ROLES),
+        role_base=s.roles_for(R.TEAM),
         created_by=ctx.user_id,
     )
     s.teams[team.id] = team
@@ -300,7 +296,10 @@ def create_label(ctx: Ctx) -> Label:
 
 
 def label_detail(ctx: Ctx, id: str) -> Reply:
-    return ok(ctx.r.label(get_or_404(ctx.state.labels, id)))
+    label: Label = get_or_404(ctx.state.labels, id)
+    others = [lb for lb in ctx.state.labels.values() if lb.id != label.id]
+    done = write_detail(ctx, label, R.LABEL, _unique(others, IN_ORG, duplicate("Label")))
+    return done or ok(ctx.r.label(label))
 
 
 # -- projects -----------------------------------------------------------------------------
@@ -329,7 +328,7 @@ def create_project(ctx: Ctx) -> Project:
     project = Project(
         id=s.next_id("ujt"),
         created=ctx.now,
-        role_base=s.new_roles(4),
+        role_base=s.roles_for(R.PROJECT),
         created_by=ctx.user_id,
         **v,
     )
@@ -401,7 +400,13 @@ def inventories(ctx: Ctx) -> Reply:
             for i in s.inventories.values()
         ):
             raise duplicate("Inventory")
-        inv = Inventory(id=s.next_id("inventory"), created=ctx.now, created_by=ctx.user_id, **v)
+        inv = Inventory(
+            id=s.next_id("inventory"),
+            created=ctx.now,
+            created_by=ctx.user_id,
+            role_base=s.roles_for(R.INVENTORY),
+            **v,
+        )
         s.inventories[inv.id] = inv
         return created(ctx.r.inventory(inv))
     return ok(
@@ -463,38 +468,6 @@ def host_detail(ctx: Ctx, id: str) -> Reply:
 
 
 # -- credentials, execution environments, instance groups --------------------------------
-
-
-def credentials(ctx: Ctx) -> Reply:
-    s = ctx.state
-    if ctx.method == "POST":
-        body, v = ctx.read(R.CREDENTIAL)
-        body.check()
-        if any(
-            c.name == v["name"]
-            and c.organization == v["organization"]
-            and c.credential_type == v["credential_type"]
-            for c in s.credentials.values()
-        ):
-            raise duplicate("Credential")
-        cred = Credential(
-            id=s.next_id("credential"),
-            kind=CREDENTIAL_KINDS[v["credential_type"]],
-            created=ctx.now,
-            created_by=ctx.user_id,
-            **v,
-        )
-        s.credentials[cred.id] = cred
-        return created(ctx.r.credential(cred))
-    return ok(
-        list_objects(
-            ctx.query, list(s.credentials.values()), F.CREDENTIAL, ctx.r.credential, R.CREDENTIAL
-        )
-    )
-
-
-def credential_detail(ctx: Ctx, id: str) -> Reply:
-    return ok(ctx.r.credential(get_or_404(ctx.state.credentials, id)))
 
 
 def execution_environments(ctx: Ctx) -> Reply:

@@ -3,9 +3,9 @@
 An update checks the body against the same field specs as a create; PATCH takes the fields
 it does not send from the object. A delete follows AWX's models' on_delete rules for what
 referred to the object (awx/main/models: a template's inventory and project SET_NULL, an
-inventory's hosts and groups CASCADE, an organization's teams and labels CASCADE, its
-inventories and projects SET_NULL); an inventory is deleted in the background in AWX, so it
-answers 202.
+inventory's hosts and groups CASCADE, a template's schedules CASCADE, an organization's
+teams, labels and credentials CASCADE, its inventories and projects SET_NULL); an inventory
+is deleted in the background in AWX, so it answers 202.
 """
 
 from __future__ import annotations
@@ -13,8 +13,20 @@ from __future__ import annotations
 from typing import Any
 
 from .context import Ctx, Reply, no_content
+from .credtypes import CredentialType
 from .errors import ApiError
-from .models import Group, Host, Inventory, JobTemplate, Organization, Project, Team, User
+from .models import (
+    Credential,
+    Group,
+    Host,
+    Inventory,
+    JobTemplate,
+    Organization,
+    Project,
+    Schedule,
+    Team,
+    User,
+)
 from .schema import Resource
 from .state import State
 
@@ -72,6 +84,7 @@ def delete(ctx: Ctx, obj: Any) -> Reply:
         del s.groups[obj.id]
     elif kind is JobTemplate:
         del s.job_templates[obj.id]
+        _delete_schedules(s, obj.id)
     elif kind is Project:
         _delete_project(s, obj)
     elif kind is Team:
@@ -81,6 +94,12 @@ def delete(ctx: Ctx, obj: Any) -> Reply:
         s.sessions = {key: uid for key, uid in s.sessions.items() if uid != obj.id}
     elif kind is Organization:
         _delete_org(s, obj)
+    elif kind is Credential:
+        _delete_credential(s, obj)
+    elif kind is CredentialType:
+        del s.credential_types[obj.id]
+    elif kind is Schedule:
+        del s.schedules[obj.id]
     else:  # a route offers DELETE only for the kinds above
         raise TypeError(f"no delete for {kind.__name__}")
     return no_content()
@@ -102,9 +121,25 @@ def _delete_project(s: State, project: Project) -> None:
         if item.project == project.id and getattr(item, "kind", "job") == "job":
             item.project = None
     del s.projects[project.id]
+    _delete_schedules(s, project.id)
+
+
+def _delete_schedules(s: State, template_id: int) -> None:
+    """A template's schedules go with it (AWX: CASCADE)."""
+    for ident in [i for i, x in s.schedules.items() if x.unified_job_template == template_id]:
+        del s.schedules[ident]
+
+
+def _delete_credential(s: State, cred: Credential) -> None:
+    del s.credentials[cred.id]
+    for jt in s.job_templates.values():
+        if cred.id in jt.credential_ids:
+            jt.credential_ids.remove(cred.id)
 
 
 def _delete_org(s: State, org: Organization) -> None:
+    for cred in [c for c in s.credentials.values() if c.organization == org.id]:
+        _delete_credential(s, cred)
     for table in (s.teams, s.labels):
         for ident in [i for i, item in table.items() if item.organization == org.id]:
             del table[ident]

@@ -13,6 +13,7 @@ from operator import attrgetter
 
 from . import models as M
 from . import resources as R
+from .credtypes import CredentialType
 from .filters import PASSWORD_FIELDS, PREVENT_SEARCH, Field, Fields
 from .schema import Resource
 
@@ -78,7 +79,13 @@ PROJECT = complete(with_desc(common()), R.PROJECT, M.Project)
 INVENTORY = complete(with_desc(common()), R.INVENTORY, M.Inventory)
 HOST = complete(with_desc(common()), R.HOST, M.Host)
 GROUP = complete(with_desc({**common(), "inventory": fk("inventory")}), R.GROUP, M.Group)
+SCHEDULE = complete(
+    {**with_desc(common()), "unified_job_template": fk("unified_job_template")},
+    R.SCHEDULE,
+    M.Schedule,
+)
 CREDENTIAL = complete(with_desc(common()), R.CREDENTIAL, M.Credential)
+CREDENTIAL_TYPE = complete(with_desc(common()), R.CREDENTIAL_TYPE, CredentialType)
 EE = complete(with_desc(common()), R.EXECUTION_ENVIRONMENT, M.ExecutionEnvironment)
 INSTANCE_GROUP = complete(common(), R.INSTANCE_GROUP, M.InstanceGroup)
 WORKFLOW_JOB_TEMPLATE = with_desc({**common(), "organization": fk("organization")})
@@ -101,6 +108,14 @@ TOKEN = complete(
     M.Token,
 )
 GATEWAY_ORG = dict(ORG)
+# AWX's Role model: what it is and whose (content_type and object_id); name and description
+# are computed there, so not filters.
+ROLE = {
+    "id": Field("int", lambda r: r.id),
+    "role_field": Field("str", lambda r: r.field),
+    "object_id": Field("int", lambda r: r.obj.id),
+    "content_type__model": Field("str", lambda r: r.owner.resource.model.lower()),
+}
 
 
 def unified_job(now: datetime, resource: Resource = R.JOB) -> Fields:
@@ -158,6 +173,7 @@ BY_RESOURCE: dict[int, Fields] = {
     id(R.ORGANIZATION): ORG,
     id(R.GATEWAY_ORGANIZATION): GATEWAY_ORG,
     id(R.LABEL): LABEL,
+    id(R.ROLE): ROLE,
     id(R.TEAM): TEAM,
     id(R.PROJECT): PROJECT,
     id(R.PROJECT_UPDATE): unified_job(EPOCH, R.PROJECT_UPDATE),
@@ -165,6 +181,8 @@ BY_RESOURCE: dict[int, Fields] = {
     id(R.HOST): HOST,
     id(R.GROUP): GROUP,
     id(R.CREDENTIAL): CREDENTIAL,
+    id(R.SCHEDULE): SCHEDULE,
+    id(R.CREDENTIAL_TYPE): CREDENTIAL_TYPE,
     id(R.EXECUTION_ENVIRONMENT): EE,
     id(R.INSTANCE_GROUP): INSTANCE_GROUP,
     id(R.JOB_TEMPLATE): JOB_TEMPLATE,

@@ -16,7 +16,6 @@ from .launch import PROMPTS
 from .listing import jobs_fast_path, list_objects
 from .models import JobTemplate, UnifiedJob
 from .schema import Resource
-from .state import JT_ROLES
 from .validate import duplicate
 
 MAX_LABELS = 100
@@ -90,7 +89,7 @@ def save_job_template(ctx: Ctx, jt: JobTemplate | None, partial: bool = False) -
             playbook=v["playbook"],
             created=ctx.now,
             modified=ctx.now,
-            role_base=s.new_roles(JT_ROLES),
+            role_base=s.roles_for(R.JOB_TEMPLATE),
             created_by=ctx.user_id,
         )
         s.job_templates[jt.id] = jt

@@ -154,6 +154,7 @@ class Inventory:
     description: str
     organization: int | None
     created: datetime
+    role_base: int
     kind: str = ""
     variables: str = ""
     created_by: int = 1
@@ -197,6 +198,7 @@ class Credential:
     kind: str
     inputs: dict[str, object]
     created: datetime
+    role_base: int
     managed: bool = False
     created_by: int = 1
 
@@ -304,3 +306,31 @@ class Token:
     created: datetime
     expires: datetime
     last_used: datetime | None = None
+
+
+@dataclass(slots=True)
+class Schedule:
+    """When to launch a template (schedules.py); its launch settings override the template's."""
+
+    id: int
+    name: str
+    description: str
+    unified_job_template: int
+    rrule: str
+    created: datetime
+    modified: datetime
+    enabled: bool = True
+    extra_data: Any = field(default_factory=dict)
+    inventory: int | None = None
+    scm_branch: str | None = None
+    job_type: str | None = None
+    job_tags: str | None = None
+    skip_tags: str | None = None
+    limit: str | None = None
+    diff_mode: bool | None = None
+    verbosity: int | None = None
+    execution_environment: int | None = None
+    forks: int | None = None
+    job_slice_count: int | None = None
+    timeout: int | None = None
+    created_by: int = 1

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from .schema import Resource, Spec
 
-# Credential types the emulator knows (pk -> kind), like a fresh AAP's managed ones.
-CREDENTIAL_KINDS = {1: "ssh", 2: "scm", 18: "galaxy_api_token"}
-
 # Read-only key lists, in the order the renderer writes them (`name:type`).
 BASE = "id:integer type:choice url:string related:object summary_fields:object"
 STAMPS = "created:datetime modified:datetime"
@@ -121,6 +118,14 @@ TEAM = Resource(
     related_search_fields=("organization__search", "created_by__search", "modified_by__search"),
     object_roles=("admin_role", "member_role", "read_role"),
     gateway_managed=True,
+)
+
+ROLE = Resource(
+    type="role",
+    model="Role",
+    verbose="role",
+    read_only=f"{BASE} name:string description:string",
+    search_fields=("role_field", "content_type__model"),
 )
 
 LABEL = Resource(
@@ -255,6 +260,40 @@ GROUP = Resource(
     read_only=f"{BASE} {STAMPS} name:string description:string inventory:id variables:string",
     search_fields=("name", "description"),
     related_search_fields=("inventory__search", "created_by__search", "modified_by__search"),
+)
+
+CREDENTIAL_KINDS = (
+    ("ssh", "Machine"),
+    ("vault", "Vault"),
+    ("net", "Network"),
+    ("scm", "Source Control"),
+    ("cloud", "Cloud"),
+    ("registry", "Container Registry"),
+    ("token", "Personal Access Token"),
+    ("insights", "Insights"),
+    ("external", "External"),
+    ("kubernetes", "Kubernetes"),
+    ("galaxy", "Galaxy/Automation Hub"),
+    ("cryptography", "Cryptography"),
+)
+
+CREDENTIAL_TYPE = Resource(
+    type="credential_type",
+    model="CredentialType",
+    verbose="credential type",
+    writable=(
+        name(),
+        DESCRIPTION,
+        Spec("kind", "choice", required=True, choices=CREDENTIAL_KINDS),
+        Spec("inputs", "json", default={}),
+        Spec("injectors", "json", default={}),
+    ),
+    read_only=(
+        f"{BASE} {STAMPS} name:string description:string kind:choice namespace:string "
+        "managed:boolean inputs:json injectors:json"
+    ),
+    search_fields=("name", "description"),
+    related_search_fields=("created_by__search", "modified_by__search"),
 )
 
 CREDENTIAL = Resource(
@@ -587,4 +626,42 @@ GATEWAY_ORGANIZATION = Resource(
         "name:string description:string managed:boolean"
     ),
     search_fields=("name", "description"),
+)
+
+# A schedule's launch-time settings (AWX's LaunchConfigurationBase): unset is null, and the
+# template's own value is used.
+SCHEDULE = Resource(
+    type="schedule",
+    model="Schedule",
+    verbose="schedule",
+    writable=(
+        Spec("rrule", "string", required=True, blank=False, max_length=255),
+        name(),
+        DESCRIPTION,
+        Spec("extra_data", "json", default={}),
+        Spec("inventory", "id", nullable=True, table="inventories", default=None),
+        Spec("scm_branch", "string", nullable=True, max_length=1024, default=None),
+        Spec("job_type", "choice", nullable=True, choices=JOB_TYPES, default=None),
+        Spec("job_tags", "string", nullable=True, default=None),
+        Spec("skip_tags", "string", nullable=True, default=None),
+        Spec("limit", "string", nullable=True, default=None),
+        Spec("diff_mode", "boolean", nullable=True, default=None),
+        Spec("verbosity", "integer", nullable=True, min_value=0, default=None),
+        Spec("execution_environment", "id", nullable=True, table="ees", default=None),
+        Spec("forks", "integer", nullable=True, min_value=0, default=None),
+        Spec("job_slice_count", "integer", nullable=True, min_value=0, default=None),
+        Spec("timeout", "integer", nullable=True, default=None),
+        Spec("unified_job_template", "id", required=True, table="unified_job_templates"),
+        Spec("enabled", "boolean", default=True),
+    ),
+    read_only=(
+        f"{BASE} {STAMPS} rrule:string name:string description:string extra_data:json "
+        "inventory:id scm_branch:string job_type:choice job_tags:string skip_tags:string "
+        "limit:string diff_mode:boolean verbosity:integer execution_environment:id "
+        "forks:integer job_slice_count:integer timeout:integer unified_job_template:id "
+        "enabled:boolean dtstart:datetime dtend:datetime next_run:datetime timezone:string "
+        "until:string"
+    ),
+    search_fields=("name", "description"),
+    related_search_fields=("unified_job_template__search", "created_by__search"),
 )

@@ -7,12 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import controller as c
+from . import credentials as cr
 from . import gateway as g
+from . import grants as gt
 from . import groups as gr
 from . import jobs as j
 from . import oauth as o
 from . import resources as R
 from . import roots
+from . import schedules as sc
 from .context import Ctx, Reply
 from .metadata import View
 from .schema import Resource
@@ -70,8 +73,21 @@ def controller_routes(gateway: bool) -> list[Route]:
         _r("organizations/{id}/", det(R.ORGANIZATION), **_rud(c.organization_detail)),
         _r("teams/", lst(R.TEAM), **_gp(c.teams)),
         _r("teams/{id}/", det(R.TEAM), **_rud(c.team_detail)),
+        _r("users/{id}/roles/", View(R.ROLE, "attach", "User Roles List"), **_gp(gt.user_roles)),
+        _r("teams/{id}/roles/", View(R.ROLE, "attach", "Team Roles List"), **_gp(gt.team_roles)),
+        _r("roles/", lst(R.ROLE), get=gt.roles),
+        _r("roles/{id}/", det(R.ROLE), get=gt.role_detail),
+        _r("roles/{id}/users/", View(R.USER, "attach", "Role Users List"), **_gp(gt.role_users)),
+        _r("roles/{id}/teams/", View(R.TEAM, "attach", "Role Teams List"), **_gp(gt.role_teams)),
         _r("labels/", lst(R.LABEL), **_gp(c.labels)),
-        _r("labels/{id}/", det(R.LABEL), get=c.label_detail),
+        # AWX's LabelDetail is RetrieveUpdateAPIView: a label goes when nothing uses it
+        _r(
+            "labels/{id}/",
+            det(R.LABEL),
+            get=c.label_detail,
+            put=c.label_detail,
+            patch=c.label_detail,
+        ),
         _r("projects/", lst(R.PROJECT), **_gp(c.projects)),
         _r("projects/{id}/", det(R.PROJECT), **_rud(c.project_detail)),
         _r(
@@ -122,8 +138,19 @@ def controller_routes(gateway: bool) -> list[Route]:
             **_gp(gr.host_groups),
         ),
         _r("hosts/{id}/", det(R.HOST), **_rud(c.host_detail)),
-        _r("credentials/", lst(R.CREDENTIAL), **_gp(c.credentials)),
-        _r("credentials/{id}/", det(R.CREDENTIAL), get=c.credential_detail),
+        _r("credentials/", lst(R.CREDENTIAL), **_gp(cr.credentials)),
+        _r("credentials/{id}/", det(R.CREDENTIAL), **_rud(cr.credential_detail)),
+        _r("credential_types/", lst(R.CREDENTIAL_TYPE), **_gp(cr.credential_types)),
+        _r(
+            "credential_types/{id}/",
+            det(R.CREDENTIAL_TYPE),
+            **_rud(cr.credential_type_detail),
+        ),
+        _r(
+            "credential_types/{id}/credentials/",
+            lst(R.CREDENTIAL, "Credential Type Credentials List"),
+            **_gp(cr.credentials),
+        ),
         _r(
             "execution_environments/",
             lst(R.EXECUTION_ENVIRONMENT),
@@ -152,6 +179,18 @@ def controller_routes(gateway: bool) -> list[Route]:
             View(R.JOB_TEMPLATE, "launch", "Job Template Launch"),
             **_gp(j.job_template_launch),
         ),
+        _r(
+            "job_templates/{id}/schedules/",
+            lst(R.SCHEDULE, "Job Template Schedules List"),
+            **_gp(sc.template_schedules),
+        ),
+        _r(
+            "projects/{id}/schedules/",
+            lst(R.SCHEDULE, "Project Schedules List"),
+            **_gp(sc.project_schedules),
+        ),
+        _r("schedules/", lst(R.SCHEDULE), **_gp(sc.schedules)),
+        _r("schedules/{id}/", det(R.SCHEDULE), **_rud(sc.schedule_detail)),
         _r(
             "job_templates/{id}/jobs/",
             lst(R.JOB, "Job Template Jobs List"),

@@ -17,6 +17,8 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from . import resources as R
+from .credtypes import CredentialType, managed_types
 from .models import (
     Application,
     Credential,
@@ -30,6 +32,7 @@ from .models import (
     Label,
     Organization,
     Project,
+    Schedule,
     Team,
     Token,
     UnifiedJob,
@@ -51,8 +54,6 @@ DEFAULT_EE = {
     "2.5": ("Default execution environment", "ansible-automation-platform-25/ee-supported-rhel8"),
     "2.6": ("Default execution environment", "ansible-automation-platform-26/ee-supported-rhel9"),
 }
-ORG_ROLES = 13
-JT_ROLES = 3
 SYSTEM_JOB_TEMPLATES = 5  # unified job template ids 1-5
 
 
@@ -69,6 +70,7 @@ class State:
         self.inventories: dict[int, Inventory] = {}
         self.hosts: dict[int, Host] = {}
         self.credentials: dict[int, Credential] = {}
+        self.credential_types: dict[int, CredentialType] = {}
         self.ees: dict[int, ExecutionEnvironment] = {}
         self.instance_groups: dict[int, InstanceGroup] = {}
         self.job_templates: dict[int, JobTemplate] = {}
@@ -77,11 +79,15 @@ class State:
         self.summaries_by_job: dict[int, list[HostSummary]] = {}
         self.events_by_job: dict[int, list[Any]] = {}  # events.py, made when first asked
         self.groups: dict[int, Group] = {}
+        self.schedules: dict[int, Schedule] = {}
         self.applications: dict[int, Application] = {}
         self.tokens: dict[int, Token] = {}
         self.token_index: dict[str, Token] = {}
         self.refresh_index: dict[str, Token] = {}
         self.sessions: dict[str, int] = {}  # 2.4 session login: cookie value -> user id
+        # Roles granted (roles.py): role id -> the users, and the teams, that hold it
+        self.role_users: dict[int, set[int]] = {}
+        self.role_teams: dict[int, set[int]] = {}
         # Indexes that keep the job list fast at 100k jobs.
         self.job_ids: list[int] = []  # jobs (not project updates), ascending id
         self.finished_index: list[tuple[datetime, int]] = []  # completed jobs by (finished, id)
@@ -108,6 +114,18 @@ class State:
         base = self._seq.get("role", 1)
         self._seq["role"] = base + count
         return base
+
+    @property
+    def unified_job_templates(self) -> dict[int, Project | JobTemplate]:
+        """Projects and job templates: one id sequence, as AWX's UnifiedJobTemplate."""
+        return {**self.projects, **self.job_templates}
+
+    def managed_type(self, namespace: str) -> CredentialType:
+        return next(t for t in self.credential_types.values() if t.namespace == namespace)
+
+    def roles_for(self, resource: R.Resource) -> int:
+        """The first of a new object's roles, one per `object_roles` entry (roles.py)."""
+        return self.new_roles(len(resource.object_roles))
 
     def unit_id(self) -> str:
         letters = string.ascii_letters
@@ -139,7 +157,7 @@ class State:
             created=t,
             modified=t,
             ansible_id=str(uuid.UUID(int=self._rand.getrandbits(128), version=4)),
-            role_base=self.new_roles(ORG_ROLES),
+            role_base=self.roles_for(R.ORGANIZATION),
         )
         self.set_next("org", 2)
         self.instance_groups[1] = InstanceGroup(id=1, name="default", created=t)
@@ -162,6 +180,9 @@ class State:
             created=t,
         )
         self.set_next("ee", 3)
+        self.credential_types = managed_types(t)
+        self.set_next("credential_type", max(self.credential_types) + 1)
+        galaxy = self.managed_type("galaxy_api_token")
         self.credentials[1] = Credential(
             id=1,
             name="Demo Credential",
@@ -171,21 +192,28 @@ class State:
             kind="ssh",
             inputs={"username": "admin"},
             created=t,
+            role_base=self.roles_for(R.CREDENTIAL),
         )
         self.credentials[2] = Credential(
             id=2,
             name="Ansible Galaxy",
             description="",
             organization=None,
-            credential_type=18,
+            credential_type=galaxy.id,
             kind="galaxy_api_token",
             inputs={"url": "https://galaxy.ansible.com/"},
             created=t,
+            role_base=self.roles_for(R.CREDENTIAL),
             managed=True,
         )
         self.set_next("credential", 3)
         self.inventories[1] = Inventory(
-            id=1, name="Demo Inventory", description="", organization=1, created=t
+            id=1,
+            name="Demo Inventory",
+            description="",
+            organization=1,
+            created=t,
+            role_base=self.roles_for(R.INVENTORY),
         )
         self.set_next("inventory", 2)
         self.hosts[1] = Host(
@@ -204,7 +232,7 @@ class State:
             description="",
             organization=1,
             created=t,
-            role_base=self.new_roles(4),
+            role_base=self.roles_for(R.PROJECT),
             scm_url="https://github.com/ansible/ansible-tower-samples",
             playbooks=list(DEMO_PLAYBOOKS),
             scm_revision=SCM_REVISION,
@@ -221,7 +249,7 @@ class State:
             playbook="hello_world.yml",
             created=t,
             modified=t,
-            role_base=self.new_roles(JT_ROLES),
+            role_base=self.roles_for(R.JOB_TEMPLATE),
             credential_ids=[1],
             opa_query_path=None,
         )

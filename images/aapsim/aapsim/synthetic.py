@@ -9,8 +9,9 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+from . import resources as R
 from .models import Host, HostSummary, Inventory, JobTemplate, Label, User
-from .state import JT_ROLES, SCM_REVISION, State
+from .state import SCM_REVISION, State
 
 TEMPLATES = 5
 LABELS = 4
@@ -46,6 +47,7 @@ def preload(state: State, count: int) -> None:
         description="",
         organization=1,
         created=t0,
+        role_base=state.roles_for(R.INVENTORY),
     )
     state.inventories[inv.id] = inv
     hosts = []
@@ -71,7 +73,7 @@ def preload(state: State, count: int) -> None:
             playbook="hello_world.yml",
             created=t0,
             modified=t0,
-            role_base=state.new_roles(JT_ROLES),
+            role_base=state.roles_for(R.JOB_TEMPLATE),
             execution_environment=2,
             label_ids=labels[: n % (LABELS + 1)],
         )

@@ -9,21 +9,14 @@ from ..models import (
     Team,
     User,
 )
+from ..roles import Role
+from ..roles import summary as role_summary
 from ..timeutil import fmt
 from .base import (
     ENCRYPTED,
     ORG_RELATED,
-    ORG_ROLE_NAMES,
     RendererBase,
 )
-
-# A team's object roles: key, name, description (AWX's Team model)
-TEAM_ROLE_TEXTS = (
-    ("admin_role", "Admin", "Can manage all aspects of the team"),
-    ("member_role", "Member", "User is a member of the team"),
-    ("read_role", "Read", "May view settings for the team"),
-)
-TEAM_ROLES = len(TEAM_ROLE_TEXTS)
 
 
 class AccessRenderer(RendererBase):
@@ -128,10 +121,7 @@ class AccessRenderer(RendererBase):
         out["summary_fields"] = {
             "organization": self._org_ref(t.organization),
             **self._author_refs(t.created_by),
-            "object_roles": {
-                key: {"description": text, "name": name, "id": t.role_base + i}
-                for i, (key, name, text) in enumerate(TEAM_ROLE_TEXTS)
-            },
+            "object_roles": role_summary("team", t),
             "user_capabilities": {"edit": True, "delete": True},
         }
         out.update(
@@ -159,13 +149,7 @@ class AccessRenderer(RendererBase):
                 "resource_type": "shared.organization",
             }
         summary.update(self._author_refs(o.created_by))
-        roles = {}
-        for offset, (key, name, desc, user_only) in enumerate(ORG_ROLE_NAMES):
-            role: dict[str, Any] = {"description": desc, "name": name, "id": o.role_base + offset}
-            if user_only:
-                role["user_only"] = True
-            roles[key] = role
-        summary["object_roles"] = roles
+        summary["object_roles"] = role_summary("organization", o)
         summary["user_capabilities"] = {"edit": True, "delete": True}
         summary["related_field_counts"] = {
             "inventories": sum(1 for i in s.inventories.values() if i.organization == o.id),
@@ -221,4 +205,27 @@ class AccessRenderer(RendererBase):
                 "managed": False,
             }
         )
+        return out
+
+    # -- roles ---------------------------------------------------------------------------
+
+    def role(self, role: Role, unattach: bool = False) -> dict[str, Any]:
+        """AWX's RoleSerializer: what the role is on which object; `unattach` in a user's or
+        team's role list (RoleSerializerWithParentAccess)."""
+        out = self._base("role", "roles", role.id)
+        out["related"] = {
+            **self._links("roles", role.id, ("users", "teams")),
+            role.kind: f"{self.p}{role.owner.path}/{role.obj.id}/",
+        }
+        summary: dict[str, Any] = {
+            "resource_name": role.obj.name,
+            "resource_type": role.kind,
+            "resource_type_display_name": role.owner.resource.verbose.title(),
+            "resource_id": role.obj.id,
+        }
+        if unattach:
+            summary["user_capabilities"] = {"unattach": True}
+        out["summary_fields"] = summary
+        out["name"] = role.name
+        out["description"] = role.description
         return out

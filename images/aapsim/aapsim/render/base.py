@@ -15,56 +15,6 @@ from ..models import (
 from ..state import State
 
 ENCRYPTED = "$encrypted$"
-ORG_ROLE_NAMES = [
-    ("admin_role", "Admin", "Can manage all aspects of the organization", True),
-    ("execute_role", "Execute", "May run any executable resources in the organization", False),
-    ("project_admin_role", "Project Admin", "Can manage all projects of the organization", False),
-    (
-        "inventory_admin_role",
-        "Inventory Admin",
-        "Can manage all inventories of the organization",
-        False,
-    ),
-    (
-        "credential_admin_role",
-        "Credential Admin",
-        "Can manage all credentials of the organization",
-        False,
-    ),
-    (
-        "workflow_admin_role",
-        "Workflow Admin",
-        "Can manage all workflows of the organization",
-        False,
-    ),
-    (
-        "notification_admin_role",
-        "Notification Admin",
-        "Can manage all notifications of the organization",
-        False,
-    ),
-    (
-        "job_template_admin_role",
-        "Job Template Admin",
-        "Can manage all job templates of the organization",
-        False,
-    ),
-    (
-        "execution_environment_admin_role",
-        "Execution Environment Admin",
-        "Can manage all execution environments of the organization",
-        False,
-    ),
-    ("auditor_role", "Auditor", "Can view all aspects of the organization", False),
-    ("member_role", "Member", "User is a member of the organization", True),
-    ("read_role", "Read", "May view settings for the organization", False),
-    ("approval_role", "Approve", "Can approve or deny a workflow approval node", False),
-]
-JT_ROLE_NAMES = [
-    ("admin_role", "Admin", "Can manage all aspects of the job template"),
-    ("execute_role", "Execute", "May run the job template"),
-    ("read_role", "Read", "May view settings for the job template"),
-]
 ORG_RELATED = [
     "execution_environments",
     "projects",
@@ -268,19 +218,6 @@ class RendererBase:
         if project.preset_status:
             return project.preset_status
         return "ok" if project.scm_type == "" else "never updated"
-
-
-SECRET_INPUTS = {
-    "password",
-    "ssh_key_data",
-    "ssh_key_unlock",
-    "become_password",
-    "token",
-    "secret",
-    "vault_password",
-    "authorize_password",
-    "client_secret",
-}
 
 
 def _slug(name: str) -> str:

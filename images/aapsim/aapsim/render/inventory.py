@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..credtypes import CredentialType
 from ..models import (
     Credential,
     ExecutionEnvironment,
@@ -13,10 +14,10 @@ from ..models import (
     Inventory,
     Label,
 )
+from ..roles import summary as role_summary
 from ..timeutil import fmt
 from .base import (
     ENCRYPTED,
-    SECRET_INPUTS,
     RendererBase,
 )
 
@@ -75,6 +76,7 @@ class InventoryRenderer(RendererBase):
         out["summary_fields"] = {
             "organization": self._org_ref(inv.organization),
             **self._author_refs(inv.created_by),
+            "object_roles": role_summary("inventory", inv),
             "user_capabilities": {"edit": True, "delete": True, "copy": True, "adhoc": True},
             "labels": {"count": 0, "results": []},
         }
@@ -253,13 +255,19 @@ class InventoryRenderer(RendererBase):
             ),
         )
         out["related"]["credential_type"] = f"{self.p}credential_types/{c.credential_type}/"
+        ctype = self.s.credential_types[c.credential_type]
         summary: dict[str, Any] = {
-            "credential_type": {"id": c.credential_type, "name": c.kind, "description": ""},
+            "credential_type": {
+                "id": ctype.id,
+                "name": ctype.name,
+                "description": ctype.description,
+            },
+            "object_roles": role_summary("credential", c),
             "user_capabilities": {"edit": True, "delete": True, "copy": True, "use": True},
         }
         self._put_summary(summary, "organization", self._org_ref(c.organization))
         out["summary_fields"] = summary
-        inputs = {k: (ENCRYPTED if k in SECRET_INPUTS else v) for k, v in c.inputs.items()}
+        inputs = {k: (ENCRYPTED if k in ctype.secrets else v) for k, v in c.inputs.items()}
         out.update(
             {
                 "created": fmt(c.created),
@@ -271,8 +279,32 @@ class InventoryRenderer(RendererBase):
                 "managed": c.managed,
                 "inputs": inputs,
                 "kind": c.kind,
-                "cloud": False,
-                "kubernetes": False,
+                "cloud": ctype.kind == "cloud",
+                "kubernetes": ctype.kind == "kubernetes",
+            }
+        )
+        return out
+
+    def credential_type(self, t: CredentialType) -> dict[str, Any]:
+        out = self._base("credential_type", "credential_types", t.id)
+        out["related"] = self._links("credential_types", t.id, ("credentials", "activity_stream"))
+        summary: dict[str, Any] = {}
+        if t.created_by is not None:
+            out["related"].update(self._author_links(t.created_by))
+            summary.update(self._author_refs(t.created_by))
+        summary["user_capabilities"] = {"edit": not t.managed, "delete": not t.managed}
+        out["summary_fields"] = summary
+        out.update(
+            {
+                "created": fmt(t.created),
+                "modified": fmt(t.created),
+                "name": t.name,
+                "description": t.description,
+                "kind": t.kind,
+                "namespace": t.namespace,
+                "managed": t.managed,
+                "inputs": t.inputs,
+                "injectors": t.injectors,
             }
         )
         return out

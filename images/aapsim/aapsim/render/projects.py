@@ -8,6 +8,7 @@ from ..models import (
     Project,
     UnifiedJob,
 )
+from ..roles import summary as role_summary
 from ..state import NODE
 from ..timeutil import fmt
 from .base import (
@@ -63,17 +64,7 @@ class ProjectsRenderer(RendererBase):
                 summary, last, last.status(self.now), fmt(last.finished_at(self.now))
             )
         summary.update(self._author_refs(pr.created_by))
-        summary["object_roles"] = {
-            key: {"description": f"{name} of the project", "name": name, "id": pr.role_base + i}
-            for i, (key, name) in enumerate(
-                [
-                    ("admin_role", "Admin"),
-                    ("use_role", "Use"),
-                    ("update_role", "Update"),
-                    ("read_role", "Read"),
-                ]
-            )
-        }
+        summary["object_roles"] = role_summary("project", pr)
         summary["user_capabilities"] = {
             "edit": True,
             "delete": True,

@@ -6,11 +6,13 @@ from typing import Any
 
 from ..models import (
     JobTemplate,
+    Schedule,
 )
 from ..resources import TEMPLATE_PROMPTS
+from ..roles import summary as role_summary
+from ..rrules import computed
 from ..timeutil import fmt
 from .base import (
-    JT_ROLE_NAMES,
     RendererBase,
 )
 
@@ -75,10 +77,7 @@ class TemplatesRenderer(RendererBase):
         if last is not None:
             self._put_last_job(summary, last, last.final_status, fmt(last.finished))
         summary.update(self._author_refs(jt.created_by))
-        summary["object_roles"] = {
-            key: {"description": desc, "name": name, "id": jt.role_base + i}
-            for i, (key, name, desc) in enumerate(JT_ROLE_NAMES)
-        }
+        summary["object_roles"] = role_summary("job_template", jt)
         summary["user_capabilities"] = {
             "edit": True,
             "delete": True,
@@ -152,4 +151,73 @@ class TemplatesRenderer(RendererBase):
         )
         if self.gateway:
             out["opa_query_path"] = jt.opa_query_path
+        return out
+
+    def schedule(self, x: Schedule) -> dict[str, Any]:
+        """AWX's ScheduleSerializer: the rrule's computed times, the template's inventory
+        and project where the schedule sets none of its own."""
+        template = self.s.job_templates.get(x.unified_job_template)
+        project = self.s.projects.get(x.unified_job_template)
+        inventory = x.inventory if x.inventory is not None else getattr(template, "inventory", None)
+        out = self._base("schedule", "schedules", x.id)
+        related = {
+            **self._author_links(x.created_by),
+            **self._links("schedules", x.id, ("labels", "credentials", "instance_groups")),
+            "unified_jobs": f"{self.p}schedules/{x.id}/jobs/",
+        }
+        if x.execution_environment is not None:
+            related["execution_environment"] = (
+                f"{self.p}execution_environments/{x.execution_environment}/"
+            )
+        if template is not None:
+            related["unified_job_template"] = f"{self.p}job_templates/{template.id}/"
+            related["project"] = f"{self.p}projects/{template.project}/"
+        elif project is not None:
+            related["unified_job_template"] = f"{self.p}projects/{project.id}/"
+        if inventory is not None:
+            related["inventory"] = f"{self.p}inventories/{inventory}/"
+        out["related"] = related
+        owner = template or project
+        summary: dict[str, Any] = {}
+        if owner is not None:
+            summary["unified_job_template"] = {
+                "id": owner.id,
+                "name": owner.name,
+                "description": owner.description,
+                "unified_job_type": "job" if template is not None else "project_update",
+            }
+        summary.update(self._author_refs(x.created_by))
+        summary["user_capabilities"] = {"edit": True, "delete": True}
+        self._put_summary(summary, "inventory", self._inventory_ref(inventory))
+        out["summary_fields"] = summary
+        times = computed(x, self.now)
+        out.update(
+            {
+                "created": fmt(x.created),
+                "modified": fmt(x.modified),
+                "rrule": x.rrule,
+                "name": x.name,
+                "description": x.description,
+                "extra_data": x.extra_data,
+                "inventory": x.inventory,
+                "scm_branch": x.scm_branch,
+                "job_type": x.job_type,
+                "job_tags": x.job_tags,
+                "skip_tags": x.skip_tags,
+                "limit": x.limit,
+                "diff_mode": x.diff_mode,
+                "verbosity": x.verbosity,
+                "execution_environment": x.execution_environment,
+                "forks": x.forks,
+                "job_slice_count": x.job_slice_count,
+                "timeout": x.timeout,
+                "unified_job_template": x.unified_job_template,
+                "enabled": x.enabled,
+                "dtstart": fmt(times["dtstart"]),
+                "dtend": fmt(times["dtend"]),
+                "next_run": fmt(times["next_run"]),
+                "timezone": times["timezone"],
+                "until": times["until"],
+            }
+        )
         return out
