@@ -3,9 +3,9 @@
 `awx` is awxkit 24.6.1 from PyPI (pinned in pyproject). On 2.4 it gets the password and
 logs in with a session (/api/login/); on 2.5/2.6 it gets a token made at the gateway and
 the controller's base path, as AAP's docs tell its users. Every command must exit 0 with
-AWX's shape; on 2.5/2.6 the gateway's objects (organizations, teams, users) are refused as
-AAP refuses them. Host summaries, which the CLI has no command for, are read through
-awxkit's own API client.
+AWX's shape; on 2.5/2.6 the gateway's objects (organizations, teams, users) and who
+belongs to them are refused as AAP refuses them. Host summaries and a user's roles, which
+the CLI has no command for, are read through awxkit's API client and over HTTP.
 """
 
 from __future__ import annotations
@@ -129,6 +129,59 @@ def access_objects(cli: Cli, version: str) -> str:
     return "Default"
 
 
+def held_roles(cli: Cli, user_id: int) -> list[tuple[str, str]]:
+    """The user's roles (the CLI has no command that lists them), read as the CLI logs in."""
+    given = dict(arg.removeprefix("--conf.").split("=", 1) for arg in cli.auth)
+    base = cli.env.get("AWXKIT_API_BASE_PATH", "/api/")
+    if "token" in given:
+        kwargs: dict[str, Any] = {"headers": {"Authorization": f"Bearer {given['token']}"}}
+    else:
+        kwargs = {"auth": (given["username"], given["password"])}
+    answer = httpx.get(f"{cli.url}{base}v2/users/{user_id}/roles/", **kwargs)
+    assert answer.status_code == 200, answer.text
+    return [(r["summary_fields"]["resource_name"], r["name"]) for r in answer.json()["results"]]
+
+
+def grants_and_schedules(cli: Cli, version: str, org: str) -> None:
+    """Roles granted and revoked (awxkit reads every kind's object_roles from OPTIONS, then
+    posts to the user's or team's roles/), credentials of a managed type, a schedule and a
+    label of the template. On 2.5/2.6 the gateway owns who belongs to an organization."""
+    user = "cli-user" if version == "2.4" else "admin"
+    user_id = cli("users", "get", user)["id"]
+    cli("users", "grant", "--job_template", "cli-jt", "--role", "execute", user)
+    assert ("cli-jt", "Execute") in held_roles(cli, user_id)
+    cli("users", "revoke", "--job_template", "cli-jt", "--role", "execute", user)
+    assert ("cli-jt", "Execute") not in held_roles(cli, user_id)
+    if version == "2.4":
+        cli("users", "grant", "--organization", org, "--role", "member", user)
+        cli("teams", "grant", "--job_template", "cli-jt", "--role", "read", "cli-team")
+        assert "Organization participation role" in cli.refused(
+            "teams", "grant", "--organization", org, "--role", "member", "cli-team"
+        )
+    else:
+        assert "Direct shared resource management disabled" in cli.refused(
+            "users", "grant", "--organization", org, "--role", "member", user
+        )
+    machine = cli("credential_types", "list", "--name", "Machine")["results"][0]
+    assert (machine["kind"], machine["managed"]) == ("ssh", True)
+    inputs = '{"username": "u", "password": "s3"}'
+    cred = cli("credentials", "create", "--name", "cli-cred", "--organization", org,
+               "--credential_type", "Machine", "--inputs", inputs)  # fmt: skip
+    assert cred["inputs"] == {"username": "u", "password": "$encrypted$"}
+    assert cli("credentials", "modify", "cli-cred", "--description", "d")["description"] == "d"
+    rrule = "DTSTART;TZID=Europe/Paris:20250101T020000 RRULE:FREQ=DAILY;INTERVAL=1"
+    template = cli("job_templates", "get", "cli-jt")["id"]
+    made = cli("schedules", "create", "--name", "cli-nightly", "--rrule", rrule,
+               "--unified_job_template", str(template))  # fmt: skip
+    assert made["timezone"] == "Europe/Paris" and made["next_run"] > made["dtstart"]
+    assert cli("schedules", "modify", "cli-nightly", "--enabled", "false")["next_run"] is None
+    label = cli("labels", "create", "--name", "cli-label", "--organization", org)
+    assert cli("labels", "modify", str(label["id"]), "--name", "cli-label2")["name"] == "cli-label2"
+    cli("schedules", "delete", "cli-nightly")
+    cli("credentials", "delete", "cli-cred")
+    assert cli("schedules", "list", "--name", "cli-nightly")["count"] == 0
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 def test_the_awx_cli_works_as_on_aap(live_server, version: str) -> None:
     server = live_server(version, job_seconds=0.2)
@@ -154,6 +207,7 @@ def test_the_awx_cli_works_as_on_aap(live_server, version: str) -> None:
                    "--inventory", "cli-inv", "--playbook", "hello_world.yml")  # fmt: skip
     assert template["project"] == project["id"]
     assert cli("job_templates", "modify", "cli-jt", "--verbosity", "1")["verbosity"] == 1
+    grants_and_schedules(cli, version, org)
 
     job = cli("job_templates", "launch", "cli-jt", *WAIT)
     assert job["type"] == "job" and job["status"] == "successful", job
