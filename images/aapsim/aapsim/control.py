@@ -111,7 +111,9 @@ class ControlPlane:
     def create_jobs(self, body: Any, _parts: list[str]) -> tuple[int, Any]:
         """Finished jobs written straight into the state (no launch): {"template": id,
         "count": n, "status": failed, "started": null, "launched_by": null, "hosts": [...],
-        "host_suffix": "job", "labels": [...]}."""
+        "host_suffix": "job", "labels": [...], "slices": k}. With slices, each of the n is a
+        sliced run as AAP records one: a workflow job and k jobs (launch_type workflow,
+        job_slice_number 1..k), each on every k-th of the hosts."""
         s = self.state
         jt = self._template(_get(body, "template", None))
         count = _int(body, "count", 1, 1, 10_000)
@@ -137,6 +139,7 @@ class ControlPlane:
             label_ids = tuple(labels)
         else:
             raise ControlError(400, "labels must be a list of label ids")
+        slices = _int(body, "slices", 1, 1, 100)
         now = s.now()
         ids = []
         for i in range(count):
@@ -164,6 +167,9 @@ class ControlPlane:
                 final_status=status,
                 work_unit_id=s.unit_id(),
             )
+            if slices > 1:
+                ids += [j.id for j in s.add_finished_slices(job, slices)]
+                continue
             s.add_finished_job(job)
             if no_start:
                 job.started = finished  # the clock needs a start; the render hides it

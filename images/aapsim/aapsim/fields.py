@@ -137,6 +137,13 @@ def unified_job(now: datetime, resource: Resource = R.JOB) -> Fields:
     }
     if resource is R.JOB:
         out["job_template"] = Field("int", lambda j: j.template_id, related=True)
+        out["job_slice_number"] = Field("int", lambda j: j.slice_number)
+        out["job_slice_count"] = Field("int", lambda j: j.slice_count)
+    elif resource is R.WORKFLOW_JOB:
+        out["is_sliced_job"] = Field("bool", lambda j: j.is_sliced_job)
+        out["job_template"] = Field(
+            "int", lambda j: j.template_id if j.is_sliced_job else None, related=True
+        )
     else:
         out["project"] = Field("int", lambda j: j.template_id, related=True)
     return complete(out, resource, M.UnifiedJob)
@@ -188,6 +195,7 @@ BY_RESOURCE: dict[int, Fields] = {
     id(R.JOB_TEMPLATE): JOB_TEMPLATE,
     id(R.WORKFLOW_JOB_TEMPLATE): WORKFLOW_JOB_TEMPLATE,
     id(R.JOB): unified_job(EPOCH),
+    id(R.WORKFLOW_JOB): unified_job(EPOCH, R.WORKFLOW_JOB),
     id(R.HOST_SUMMARY): HOST_SUMMARY,
     id(R.JOB_EVENT): JOB_EVENT,
     id(R.PROJECT_UPDATE_EVENT): JOB_EVENT,

@@ -187,6 +187,13 @@ def job_template_launch(ctx: Ctx, id: str) -> Reply:
     project = s.projects.get(jt.project)
     if project is None or jt.playbook not in project.playbooks:
         raise ApiError(400, {"playbook": ["Playbook not found for project."]})
+    hosts = len(s.inventory_host_ids(jt.inventory))
+    slices = min(int(jt.options.get("job_slice_count", 1) or 1), hosts)
+    if slices > 1:  # AWX launches a workflow job of the slices instead
+        workflow = s.launch_sliced(jt, slices, ctx.user_id, ctx.now)
+        body = ctx.r.workflow_job(workflow)
+        reply = {"job": workflow.id, "ignored_fields": {}, **body}
+        return Reply(201, reply, {"Location": body["url"]})
     job = s.launch(jt, ctx.user_id, ctx.now)
     body = ctx.r.job(job, detail=True)
     accepted = {"extra_vars"} if jt.ask_variables_on_launch else set()
@@ -238,7 +245,12 @@ def _launch_info(ctx: Ctx, jt: JobTemplate) -> dict[str, Any]:
     ee = s.ees.get(jt.execution_environment) if jt.execution_environment else None
     defaults["execution_environment"] = {"id": ee.id, "name": ee.name} if ee else {}
     defaults.update(
-        {"forks": jt.forks, "job_slice_count": 1, "timeout": jt.timeout, "instance_groups": []}
+        {
+            "forks": jt.forks,
+            "job_slice_count": jt.options.get("job_slice_count", 1),
+            "timeout": jt.timeout,
+            "instance_groups": [],
+        }
     )
     out["defaults"] = defaults
     return out
@@ -268,6 +280,18 @@ def jobs(ctx: Ctx) -> Reply:
     if fast is not None:
         return ok(fast)
     return ok(list_objects(ctx.query, s.jobs(), F.unified_job(now), ctx.r.job, R.JOB))
+
+
+def workflow_jobs(ctx: Ctx) -> Reply:
+    """Workflow jobs: here, those of sliced templates' launches (and the control surface's)."""
+    s = ctx.state
+    rows = [j for j in s.unified_jobs.values() if j.kind == "workflow_job"]
+    fields = F.unified_job(ctx.now, R.WORKFLOW_JOB)
+    return ok(list_objects(ctx.query, rows, fields, ctx.r.workflow_job, R.WORKFLOW_JOB))
+
+
+def workflow_job_detail(ctx: Ctx, id: str) -> Reply:
+    return ok(ctx.r.workflow_job(unified_job_or_404(ctx, id, "workflow_job")))
 
 
 def _job(ctx: Ctx, id: str) -> UnifiedJob:

@@ -86,7 +86,7 @@ class UnifiedJob:
     """A project update or a job: both take ids from one sequence and run on the clock."""
 
     id: int
-    kind: str  # "job" or "project_update"
+    kind: str  # "job", "project_update" or "workflow_job"
     template_id: int
     name: str
     description: str
@@ -114,6 +114,12 @@ class UnifiedJob:
     forks: int = 0
     verbosity: int = 0
     timeout: int = 0
+    # A slice of a sliced job, or a node of a workflow: its workflow job, and which slice
+    slice_number: int = 0
+    slice_count: int = 1
+    workflow_job: int | None = None
+    is_sliced_job: bool = False  # a workflow job made by a sliced template's launch
+    child_ids: tuple[int, ...] = ()  # a workflow job's jobs
     done: bool = False  # set once the completion side effects ran
     # Set only through the control surface: states the public API cannot create.
     hide_started: bool = False  # AAP answered `started: null` for a finished job

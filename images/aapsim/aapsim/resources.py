@@ -476,6 +476,30 @@ JOB_TEMPLATE = Resource(
     polymorphic=True,
 )
 
+WORKFLOW_JOB = Resource(
+    type="workflow_job",
+    model="WorkflowJob",
+    verbose="workflow job",
+    read_only=(
+        f"{BASE} {STAMPS} name:string description:string unified_job_template:id "
+        "launch_type:choice status:choice failed:boolean started:datetime finished:datetime "
+        "canceled_on:datetime elapsed:float job_explanation:string launched_by:object "
+        "work_unit_id:string workflow_job_template:id extra_vars:json "
+        "allow_simultaneous:boolean job_template:id is_sliced_job:boolean inventory:id "
+        "limit:string scm_branch:string webhook_service:choice webhook_credential:id "
+        "webhook_guid:string skip_tags:string job_tags:string"
+    ),
+    search_fields=("name", "description"),
+    related_search_fields=(
+        "labels__search",
+        "created_by__search",
+        "modified_by__search",
+        "organization__search",
+        "inventory__search",
+    ),
+    polymorphic=True,
+)
+
 JOB = Resource(
     type="job",
     model="Job",

@@ -201,6 +201,8 @@ def controller_routes(gateway: bool) -> list[Route]:
             lst(R.WORKFLOW_JOB_TEMPLATE),
             get=c.workflow_job_templates,
         ),
+        _r("workflow_jobs/", lst(R.WORKFLOW_JOB), get=j.workflow_jobs),
+        _r("workflow_jobs/{id}/", det(R.WORKFLOW_JOB), get=j.workflow_job_detail),
         _r("jobs/", lst(R.JOB), get=j.jobs),
         _r("jobs/{id}/", det(R.JOB), get=j.job_detail),
         _r("jobs/{id}/labels/", lst(R.LABEL, "Job Label List"), get=j.job_labels),

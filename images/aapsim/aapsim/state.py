@@ -14,6 +14,7 @@ import secrets
 import string
 import threading
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -272,6 +273,13 @@ class State:
 
     def _complete(self, job: UnifiedJob) -> None:
         job.done = True
+        if job.kind == "workflow_job":
+            children = [self.unified_jobs[i] for i in job.child_ids]
+            if job.final_status != "canceled" and any(
+                c.final_status != "successful" for c in children
+            ):
+                job.final_status = "failed"  # AWX: a workflow fails when a node fails
+            return
         if job.kind == "project_update":
             project = self.projects.get(job.template_id)
             if project is not None:
@@ -351,8 +359,10 @@ class State:
         heapq.heappush(self._queue, (update.finished, update.id))
         return update
 
-    def launch(self, jt: JobTemplate, user_id: int, now: datetime) -> UnifiedJob:
-        busy = None if jt.allow_simultaneous else jt.busy_until
+    def launch(
+        self, jt: JobTemplate, user_id: int, now: datetime, simultaneous: bool = False
+    ) -> UnifiedJob:
+        busy = None if jt.allow_simultaneous or simultaneous else jt.busy_until
         started, finished = self._plan(now, busy)
         inventory = jt.inventory
         job = self.new_unified_job(
@@ -379,10 +389,41 @@ class State:
             verbosity=jt.verbosity,
             timeout=jt.timeout,
         )
-        jt.busy_until = max(jt.busy_until or finished, finished)
+        if not simultaneous:
+            jt.busy_until = max(jt.busy_until or finished, finished)
         self._add_job(job)
         heapq.heappush(self._queue, (job.finished, job.id))
         return job
+
+    def launch_sliced(
+        self, jt: JobTemplate, slices: int, user_id: int, now: datetime
+    ) -> UnifiedJob:
+        """AWX's launch of a template with job_slice_count > 1: a workflow job (is_sliced_job)
+        whose jobs run side by side, job i on every slices-th host from the i-th
+        (Inventory.get_sliced_hosts), launch_type workflow."""
+        hosts = sorted(self.inventory_host_ids(jt.inventory) if jt.inventory else [],
+                       key=lambda h: self.hosts[h].name)  # fmt: skip
+        started, _ = self._plan(now, None)
+        workflow = self.new_unified_job(
+            "workflow_job", jt, created=now, started=started, finished=started,
+            launched_by=user_id, inventory=jt.inventory, organization=jt.organization,
+            is_sliced_job=True, slice_count=slices, limit=jt.limit,
+            work_unit_id="",
+        )  # fmt: skip
+        self.unified_jobs[workflow.id] = workflow
+        children = []
+        for number in range(1, slices + 1):
+            job = self.launch(jt, user_id, started, simultaneous=True)
+            job.launch_type = "workflow"
+            job.workflow_job = workflow.id
+            job.slice_number, job.slice_count = number, slices
+            job.host_ids = tuple(hosts[number - 1 :: slices])
+            children.append(job)
+        workflow.child_ids = tuple(c.id for c in children)
+        # it ends after its last job (and completes after it, by the queue's order)
+        workflow.finished = max(c.finished for c in children) + timedelta(milliseconds=1)
+        heapq.heappush(self._queue, (workflow.finished, workflow.id))
+        return workflow
 
     def cancel(self, job: UnifiedJob, now: datetime) -> bool:
         """AWX's cancel of a pending or running job or update: it ends now, `canceled`, with
@@ -441,6 +482,23 @@ class State:
         """A job that is already over (control surface): stored and completed at once."""
         self._add_job(job)
         self._complete(job)
+
+    def add_finished_slices(self, job: UnifiedJob, slices: int) -> list[UnifiedJob]:
+        """`job` run as a sliced template runs it: its workflow job (taking `job`'s id) and
+        one finished copy per slice, each on every slices-th of its hosts."""
+        workflow = replace(job, kind="workflow_job", is_sliced_job=True, slice_count=slices,
+                           host_ids=(), label_ids=())  # fmt: skip
+        self.unified_jobs[workflow.id] = workflow
+        children = []
+        for number in range(1, slices + 1):
+            child = replace(job, id=self.next_id("unified_job"), launch_type="workflow",
+                            workflow_job=workflow.id, slice_number=number, slice_count=slices,
+                            host_ids=job.host_ids[number - 1 :: slices])  # fmt: skip
+            self.add_finished_job(child)
+            children.append(child)
+        workflow.child_ids = tuple(c.id for c in children)
+        self._complete(workflow)
+        return children
 
     def ensure_host(self, inventory_id: int, name: str) -> Host:
         for host in self.hosts.values():

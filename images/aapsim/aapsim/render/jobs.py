@@ -41,6 +41,90 @@ class JobsRenderer(RendererBase):
             "url": f"{self.p}users/{user.id}/",
         }
 
+    def _workflow_ref(self, workflow_id: int | None) -> dict[str, Any]:
+        """summary_fields.source_workflow_job: AWX's SUMMARIZABLE_FK_FIELDS['job'] of the
+        workflow job, its None values left out ({} once the workflow job is gone)."""
+        wf = self.s.unified_jobs.get(workflow_id) if workflow_id is not None else None
+        if wf is None:
+            return {}
+        status = wf.status(self.now)
+        ref = {
+            "id": wf.id,
+            "name": wf.name,
+            "description": wf.description,
+            "status": status,
+            "failed": status == "failed",
+            "elapsed": wf.elapsed(self.now),
+            "type": "workflow_job",
+            "canceled_on": fmt(wf.canceled_on),
+        }
+        return {k: v for k, v in ref.items() if v is not None}
+
+    def workflow_job(self, w: UnifiedJob) -> dict[str, Any]:
+        """AWX's WorkflowJobSerializer (a sliced template's launch, or a workflow's run)."""
+        now, p, wid = self.now, self.p, w.id
+        out: dict[str, Any] = self._base("workflow_job", "workflow_jobs", wid)
+        template = self._template_ref(w.template_id) if w.is_sliced_job else None
+        related: dict[str, Any] = {}
+        if w.launched_by is not None:
+            related["created_by"] = f"{p}users/{w.launched_by}/"
+            related["modified_by"] = f"{p}users/{w.launched_by}/"
+        if template:
+            related["unified_job_template"] = f"{p}job_templates/{template['id']}/"
+            related["job_template"] = f"{p}job_templates/{template['id']}/"
+        if w.inventory is not None:
+            related["inventory"] = f"{p}inventories/{w.inventory}/"
+        related.update(
+            self._links("workflow_jobs", wid, ("labels", "activity_stream", "relaunch", "cancel"))
+        )  # fmt: skip
+        out["related"] = related
+        summary: dict[str, Any] = {}
+        if w.organization is not None:
+            self._put_summary(summary, "organization", self._org_ref(w.organization))
+        self._put_summary(summary, "inventory", self._inventory_ref(w.inventory))
+        if template:
+            summary["job_template"] = template
+            summary["unified_job_template"] = {**template, "unified_job_type": "job"}
+        self._put_summary(summary, "created_by", self._user_ref(w.launched_by))
+        self._put_summary(summary, "modified_by", self._user_ref(w.launched_by))
+        summary["user_capabilities"] = {"delete": True, "start": True}
+        summary["labels"] = self._labels_ref(())
+        out["summary_fields"] = summary
+        status = w.status(now)
+        out.update(
+            {
+                "created": fmt(w.created),
+                "modified": fmt(w.modified_at(now)),
+                "name": w.name,
+                "description": w.description,
+                "unified_job_template": template["id"] if template else None,
+                "launch_type": w.launch_type,
+                "status": status,
+                "failed": status == "failed",
+                "started": fmt(w.started_at(now)),
+                "finished": fmt(w.finished_at(now)),
+                "canceled_on": fmt(w.canceled_on),
+                "elapsed": w.elapsed(now),
+                "job_explanation": "",
+                "launched_by": self._launched_by(w),
+                "work_unit_id": None,
+                "workflow_job_template": None,
+                "extra_vars": "{}",
+                "allow_simultaneous": False,
+                "job_template": template["id"] if template else None,
+                "is_sliced_job": w.is_sliced_job,
+                "inventory": w.inventory,
+                "limit": w.limit or None,
+                "scm_branch": None,
+                "webhook_service": "",
+                "webhook_credential": None,
+                "webhook_guid": "",
+                "skip_tags": None,
+                "job_tags": None,
+            }
+        )
+        return out
+
     def job(self, j: UnifiedJob, detail: bool = False) -> dict[str, Any]:
         now = self.now
         p = self.p
@@ -81,12 +165,16 @@ class JobsRenderer(RendererBase):
         )
         if template:
             related["job_template"] = f"{p}job_templates/{template_id}/"
+        if j.workflow_job is not None:
+            related["source_workflow_job"] = f"{p}workflow_jobs/{j.workflow_job}/"
         related["cancel"] = f"{p}jobs/{jid}/cancel/"
         related["relaunch"] = f"{p}jobs/{jid}/relaunch/"
         out["related"] = related
 
         summary: dict[str, Any] = {}
         self._put_job_refs(summary, j)
+        if j.launch_type == "workflow":
+            summary["source_workflow_job"] = self._workflow_ref(j.workflow_job)
         if template:
             summary["job_template"] = template
             summary["unified_job_template"] = {**template, "unified_job_type": "job"}
@@ -149,8 +237,8 @@ class JobsRenderer(RendererBase):
                 "scm_revision": j.scm_revision if started else "",
                 "instance_group": j.instance_group if started else None,
                 "diff_mode": False,
-                "job_slice_number": 0,
-                "job_slice_count": 1,
+                "job_slice_number": j.slice_number,
+                "job_slice_count": j.slice_count,
                 "webhook_service": "",
                 "webhook_credential": None,
                 "webhook_guid": "",
