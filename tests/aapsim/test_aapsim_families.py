@@ -44,12 +44,14 @@ def test_roles_granted_and_revoked_on_either_side(make_client, version: str) -> 
     assert client.post(f"{api}users/1/roles/", json={"id": execute}).status_code == 204
     users = client.get(f"{api}roles/{execute}/users/").json()["results"]
     assert [u["username"] for u in users] == ["admin"]
-    held = client.get(f"{api}users/1/roles/").json()["results"]
-    assert [r["id"] for r in held] == [execute]
-    assert held[0]["summary_fields"]["user_capabilities"] == {"unattach": True}
+    # admin also holds the Demo Credential's admin role: the install made it for admin
+    held = {r["id"]: r for r in client.get(f"{api}users/1/roles/").json()["results"]}
+    demo = object_roles(client, f"{api}credentials/1/")["admin_role"]
+    assert sorted(held) == sorted([demo, execute])
+    assert held[execute]["summary_fields"]["user_capabilities"] == {"unattach": True}
     gone = client.post(f"{api}roles/{execute}/users/", json={"id": 1, "disassociate": True})
     assert gone.status_code == 204
-    assert client.get(f"{api}users/1/roles/").json()["count"] == 0
+    assert [r["id"] for r in client.get(f"{api}users/1/roles/").json()["results"]] == [demo]
     missing = client.post(f"{api}users/1/roles/", json={})
     assert missing.json() == {"msg": "Role 'id' field is missing."}
     unknown = client.post(f"{api}users/1/roles/", json={"id": 99999})
@@ -101,12 +103,18 @@ def test_credential_types_and_the_inputs_they_allow(make_client, version: str) -
     galaxy = client.get(f"{api}credentials/2/").json()
     assert galaxy["credential_type"] == names["galaxy_api_token"][0]
     assert galaxy["summary_fields"]["credential_type"]["name"] == names["galaxy_api_token"][1]
+    ownerless = client.post(f"{api}credentials/", json={"name": "m", "credential_type": 1})
+    assert ownerless.json() == {"detail": ["Missing 'user', 'team', or 'organization'."]}
     made = client.post(f"{api}credentials/", json={
-        "name": "m", "credential_type": 1, "inputs": {"username": "u", "password": "pw"},
+        "name": "m", "user": 1, "credential_type": 1,
+        "inputs": {"username": "u", "password": "pw"},
     })  # fmt: skip
     assert made.status_code == 201 and made.json()["inputs"]["password"] == "$encrypted$"
+    owners = made.json()["summary_fields"]["owners"]
+    assert [(o["type"], o["name"]) for o in owners] == [("user", "admin")]
+    assert made.json()["related"]["named_url"].endswith("/credentials/m++Machine+ssh++/")
     bad = client.post(f"{api}credentials/", json={
-        "name": "m2", "credential_type": 1, "inputs": {"token": "x"},
+        "name": "m2", "credential_type": 1, "organization": 1, "inputs": {"token": "x"},
     })  # fmt: skip
     assert bad.json() == {
         "inputs": ["Additional properties are not allowed ('token' was unexpected)"]
@@ -120,7 +128,7 @@ def test_credential_types_and_the_inputs_they_allow(make_client, version: str) -
     assert custom.status_code == 201 and custom.json()["namespace"] is None
     ctype = custom.json()["id"]
     cred = client.post(f"{api}credential_types/{ctype}/credentials/", json={
-        "name": "k", "inputs": {"key": "s"},
+        "name": "k", "organization": 1, "inputs": {"key": "s"},
     }).json()  # fmt: skip
     assert cred["credential_type"] == ctype and cred["inputs"] == {"key": "$encrypted$"}
     in_use = client.delete(f"{api}credential_types/{ctype}/")

@@ -299,7 +299,7 @@ def label_detail(ctx: Ctx, id: str) -> Reply:
     label: Label = get_or_404(ctx.state.labels, id)
     others = [lb for lb in ctx.state.labels.values() if lb.id != label.id]
     done = write_detail(ctx, label, R.LABEL, _unique(others, IN_ORG, duplicate("Label")))
-    return done or ok(ctx.r.label(label))
+    return done or ok(ctx.r.detail(ctx.r.label(label), "labels", label.name, label.organization))
 
 
 # -- projects -----------------------------------------------------------------------------

@@ -30,6 +30,8 @@ def credentials(ctx: Ctx, id: str | None = None) -> Reply:
         body.check()
         if ctype is not None:
             v["credential_type"] = ctype.id
+        if v["organization"] is None and v["user"] is None and v["team"] is None:
+            raise ApiError(400, {"detail": ["Missing 'user', 'team', or 'organization'."]})
         _check_inputs(s.credential_types[v["credential_type"]], v["inputs"])
         if any(_same(c, v) for c in s.credentials.values()):
             raise duplicate("Credential")
@@ -42,7 +44,12 @@ def credentials(ctx: Ctx, id: str | None = None) -> Reply:
             **v,
         )
         s.credentials[cred.id] = cred
-        return created(ctx.r.credential(cred))
+        # AWX makes the given user or team an admin of it
+        if cred.user is not None:
+            s.role_users.setdefault(cred.role_base, set()).add(cred.user)
+        if cred.team is not None:
+            s.role_teams.setdefault(cred.role_base, set()).add(cred.team)
+        return created(_detail(ctx, cred))
     rows = [c for c in s.credentials.values() if ctype is None or c.credential_type == ctype.id]
     return ok(list_objects(ctx.query, rows, F.CREDENTIAL, ctx.r.credential, R.CREDENTIAL))
 
@@ -58,7 +65,17 @@ def credential_detail(ctx: Ctx, id: str) -> Reply:
 
     if ctx.method in ("PUT", "PATCH"):
         _keep_secrets(ctx, cred)
-    return write_detail(ctx, cred, R.CREDENTIAL, clash) or ok(ctx.r.credential(cred))
+    return write_detail(ctx, cred, R.CREDENTIAL, clash) or ok(_detail(ctx, cred))
+
+
+def _detail(ctx: Ctx, cred: Credential) -> dict[str, Any]:
+    """AWX's named URL of a credential: <name>++<type name>+<type kind>++<organization>."""
+    body = ctx.r.credential(cred)
+    ctype = ctx.state.credential_types[cred.credential_type]
+    org = ctx.state.orgs.get(cred.organization) if cred.organization is not None else None
+    named = f"{cred.name}++{ctype.name}+{ctype.kind}++{org.name if org else ''}"
+    body["related"] = {"named_url": f"{ctx.prefix}credentials/{named}/", **body["related"]}
+    return body
 
 
 def credential_types(ctx: Ctx) -> Reply:
@@ -76,7 +93,7 @@ def credential_types(ctx: Ctx) -> Reply:
             **v,
         )
         s.credential_types[ctype.id] = ctype
-        return created(ctx.r.credential_type(ctype))
+        return created(_type_detail(ctx, ctype))
     rows = list(s.credential_types.values())
     return ok(
         list_objects(ctx.query, rows, F.CREDENTIAL_TYPE, ctx.r.credential_type, R.CREDENTIAL_TYPE)
@@ -108,7 +125,14 @@ def credential_type_detail(ctx: Ctx, id: str) -> Reply:
         return None
 
     done = write_detail(ctx, ctype, R.CREDENTIAL_TYPE, clash)
-    return done or ok(ctx.r.credential_type(ctype))
+    return done or ok(_type_detail(ctx, ctype))
+
+
+def _type_detail(ctx: Ctx, ctype: CredentialType) -> dict[str, Any]:
+    """AWX's named URL of a credential type: <name>+<kind>."""
+    body = ctx.r.credential_type(ctype)
+    named = f"{ctx.prefix}credential_types/{ctype.name}+{ctype.kind}/"
+    return {**body, "related": {"named_url": named, **body["related"]}}
 
 
 def _same(cred: Credential, values: dict[str, Any]) -> bool:

@@ -1,7 +1,11 @@
-"""Credential types: AWX's managed ones (credential_types.json, read from AWX 24.6.1's
-ManagedCredentialType definitions in awx/main/models/credential/__init__.py, in their
-order, which gives their ids on a fresh install) and custom ones a user adds. A type says
-which inputs a credential of it takes and which of them are secret."""
+"""Credential types: AWX's managed ones and custom ones a user adds. A type says which
+inputs a credential of it takes and which of them are secret.
+
+credential_types.json holds the 30 managed types of AWX 24.6.1 with their ids on a fresh
+install (as the real controller numbers them, tests/awx): 1-21 from its
+ManagedCredentialType definitions (awx/main/models/credential/__init__.py), in that order,
+then 22-30 the credential lookup plugins', alphabetically by namespace. Per field only its
+id, label, type, secret flag and choices are kept."""
 
 from __future__ import annotations
 

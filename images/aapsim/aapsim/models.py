@@ -207,6 +207,8 @@ class Credential:
     role_base: int
     managed: bool = False
     created_by: int = 1
+    user: int | None = None  # the user it was made for (given its admin role)
+    team: int | None = None
 
 
 @dataclass(slots=True)

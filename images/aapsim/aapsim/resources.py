@@ -126,6 +126,13 @@ ROLE = Resource(
     verbose="role",
     read_only=f"{BASE} name:string description:string",
     search_fields=("role_field", "content_type__model"),
+    related_search_fields=(
+        "ancestors__search",
+        "descendents__search",
+        "children__search",
+        "content_type__search",
+        "parents__search",
+    ),
 )
 
 LABEL = Resource(
@@ -306,6 +313,9 @@ CREDENTIAL = Resource(
         org(required=False),
         Spec("credential_type", "id", required=True, table="credential_types"),
         Spec("inputs", "json", default={}, help_text="Enter inputs using either JSON or YAML."),
+        # who owns a credential made without an organization (CredentialSerializerCreate)
+        Spec("user", "id", nullable=True, table="users", write_only=True, default=None),
+        Spec("team", "id", nullable=True, table="teams", write_only=True, default=None),
     ),
     read_only=(
         f"{BASE} {STAMPS} name:string description:string organization:id "

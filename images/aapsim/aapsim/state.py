@@ -56,6 +56,7 @@ DEFAULT_EE = {
     "2.6": ("Default execution environment", "ansible-automation-platform-26/ee-supported-rhel9"),
 }
 SYSTEM_JOB_TEMPLATES = 5  # unified job template ids 1-5
+SYSTEM_SCHEDULES = 5
 
 
 class State:
@@ -184,6 +185,9 @@ class State:
         self.credential_types = managed_types(t)
         self.set_next("credential_type", max(self.credential_types) + 1)
         galaxy = self.managed_type("galaxy_api_token")
+        # Roles in the order AWX 24.6.1 creates the Demo objects' (tests/awx): the project's,
+        # the two credentials', the inventory's, then the template's.
+        project_roles = self.roles_for(R.PROJECT)
         self.credentials[1] = Credential(
             id=1,
             name="Demo Credential",
@@ -193,6 +197,7 @@ class State:
             kind="ssh",
             inputs={"username": "admin"},
             created=t,
+            user=1,
             role_base=self.roles_for(R.CREDENTIAL),
         )
         self.credentials[2] = Credential(
@@ -208,6 +213,7 @@ class State:
             managed=True,
         )
         self.set_next("credential", 3)
+        self.role_users[self.credentials[1].role_base] = {1}  # made for admin (owners)
         self.inventories[1] = Inventory(
             id=1,
             name="Demo Inventory",
@@ -227,13 +233,15 @@ class State:
         )
         self.set_next("host", 2)
         self.set_next("ujt", SYSTEM_JOB_TEMPLATES + 1)
+        # AWX's install schedules its system jobs: a user's first schedule is 6 (tests/awx)
+        self.set_next("schedule", SYSTEM_SCHEDULES + 1)
         demo_project = Project(
             id=self.next_id("ujt"),
             name="Demo Project",
             description="",
             organization=1,
             created=t,
-            role_base=self.roles_for(R.PROJECT),
+            role_base=project_roles,
             scm_url="https://github.com/ansible/ansible-tower-samples",
             playbooks=list(DEMO_PLAYBOOKS),
             scm_revision=SCM_REVISION,

@@ -254,7 +254,12 @@ class InventoryRenderer(RendererBase):
                 "input_sources",
             ),
         )
+        out["related"] = {**self._author_links(c.created_by), **out["related"]}
         out["related"]["credential_type"] = f"{self.p}credential_types/{c.credential_type}/"
+        if c.organization is not None:
+            out["related"]["organization"] = f"{self.p}organizations/{c.organization}/"
+        elif c.user is not None:
+            out["related"]["user"] = f"{self.p}users/{c.user}/"
         ctype = self.s.credential_types[c.credential_type]
         summary: dict[str, Any] = {
             "credential_type": {
@@ -262,8 +267,10 @@ class InventoryRenderer(RendererBase):
                 "name": ctype.name,
                 "description": ctype.description,
             },
+            **self._author_refs(c.created_by),
             "object_roles": role_summary("credential", c),
             "user_capabilities": {"edit": True, "delete": True, "copy": True, "use": True},
+            "owners": self._credential_owners(c),
         }
         self._put_summary(summary, "organization", self._org_ref(c.organization))
         out["summary_fields"] = summary
@@ -285,6 +292,25 @@ class InventoryRenderer(RendererBase):
         )
         return out
 
+    def _credential_owners(self, c: Credential) -> list[dict[str, Any]]:
+        """AWX's owners: the users and teams holding its admin role, and its organization."""
+        out = []
+        for uid in sorted(self.s.role_users.get(c.role_base, ())):
+            if (user := self.s.users.get(uid)) is not None:
+                full = f"{user.first_name} {user.last_name}"
+                out.append(self._owner("user", uid, user.username, full, "users"))
+        for tid in sorted(self.s.role_teams.get(c.role_base, ())):
+            if (team := self.s.teams.get(tid)) is not None:
+                out.append(self._owner("team", tid, team.name, team.description, "teams"))
+        if c.organization is not None and (org := self.s.orgs.get(c.organization)):
+            out.append(self._owner("organization", org.id, org.name, org.description,
+                                   "organizations"))  # fmt: skip
+        return out
+
+    def _owner(self, kind: str, ident: int, name: str, text: str, path: str) -> dict[str, Any]:
+        return {"id": ident, "type": kind, "name": name, "description": text,
+                "url": f"{self.p}{path}/{ident}/"}  # fmt: skip
+
     def credential_type(self, t: CredentialType) -> dict[str, Any]:
         out = self._base("credential_type", "credential_types", t.id)
         out["related"] = self._links("credential_types", t.id, ("credentials", "activity_stream"))
@@ -292,7 +318,8 @@ class InventoryRenderer(RendererBase):
         if t.created_by is not None:
             out["related"].update(self._author_links(t.created_by))
             summary.update(self._author_refs(t.created_by))
-        summary["user_capabilities"] = {"edit": not t.managed, "delete": not t.managed}
+        # a superuser's: AWX refuses the edit itself (CredentialTypeSerializer.validate)
+        summary["user_capabilities"] = {"edit": True, "delete": True}
         out["summary_fields"] = summary
         out.update(
             {
