@@ -90,8 +90,32 @@ def test_bearer_token_and_secrets_hidden(make_client, version: str) -> None:
     shown = client.get(f"{root}applications/{app['id']}/", headers=bearer).json()
     assert shown["client_secret"] == "$encrypted$"
     personal = client.post(f"{root}tokens/", headers=bearer, json={"description": "p"})
-    assert personal.status_code == 201 and personal.json()["refresh_token"] is None
+    if version == "2.4":  # the application token is a read token: AWX lets it only read
+        assert personal.status_code == 403
+    else:
+        assert personal.status_code == 201 and personal.json()["refresh_token"] is None
     assert client.get(f"{api}jobs/", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_read_token_writes_only_where_the_platform_checks_no_scope(
+    make_client, version: str
+) -> None:
+    """AWX (2.4) refuses every write to a token without the write scope; the 2.5/2.6
+    gateway does not check scopes (django-ansible-base 2024.7.1)."""
+    client = make_client(version)
+    made = client.post(f"{oauth_root(version)}tokens/", json={"scope": "read"})
+    assert made.status_code == 201, made.text
+    client.auth = None
+    bearer = {"Authorization": f"Bearer {made.json()['token']}"}
+    api = api_root(version)
+    assert client.get(f"{api}labels/", headers=bearer).status_code == 200
+    label = client.post(f"{api}labels/", headers=bearer, json={"name": "l", "organization": 1})
+    if version == "2.4":
+        assert label.status_code == 403
+        assert label.json() == {"detail": "You do not have permission to perform this action."}
+    else:
+        assert label.status_code == 201
 
 
 @pytest.mark.parametrize("version", VERSIONS)

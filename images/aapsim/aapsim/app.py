@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
 
 from . import session
-from .auth import authenticate, unauthorized
+from .auth import authenticate, check_scope, unauthorized
 from .context import Ctx, Reply
 from .control import ControlPlane, expire_tokens, is_control
 from .errors import ApiError
@@ -257,6 +257,7 @@ class Emulator:
                     user = session.session_user(self.state, headers, verb)
                 if user is None:
                     raise unauthorized()
+                check_scope(self.state, authorization, verb)
             elif (
                 authorization
                 and (family.name != "oauth" or rest == "")

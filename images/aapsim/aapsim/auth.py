@@ -62,3 +62,19 @@ def authenticate(state: State, header: str, now: datetime) -> User | None:
         token.last_used = now
         return state.users.get(token.user_id)
     return None
+
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+NO_PERMISSION = "You do not have permission to perform this action."
+
+
+def check_scope(state: State, header: str, method: str) -> None:
+    """AWX refuses anything but reading to a token without the write scope (APIView.
+    check_permissions). The 2.5/2.6 gateway does not check scopes (django-ansible-base
+    2024.7.1, oauth2_provider/authentication.py: "TODO: check oauth_scopes")."""
+    if state.settings.gateway or method in SAFE_METHODS:
+        return
+    scheme, _, value = header.partition(" ")
+    token = state.token_index.get(value.strip()) if scheme.lower() == "bearer" else None
+    if token is not None and "write" not in token.scope.split():
+        raise ApiError(403, {"detail": NO_PERMISSION})
