@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .auth import NO_PERMISSION
 from .context import Ctx, Reply, no_content
 from .credtypes import CredentialType
 from .errors import ApiError
@@ -90,6 +91,10 @@ def delete(ctx: Ctx, obj: Any) -> Reply:
     elif kind is Team:
         del s.teams[obj.id]
     elif kind is User:
+        # AWX's UserAccess.can_delete: not yourself, not the last superuser
+        superusers = [u for u in s.users.values() if u.is_superuser]
+        if obj is ctx.user or (obj.is_superuser and len(superusers) == 1):
+            raise ApiError(403, {"detail": NO_PERMISSION})
         del s.users[obj.id]
         s.sessions = {key: uid for key, uid in s.sessions.items() if uid != obj.id}
     elif kind is Organization:
