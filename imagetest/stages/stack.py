@@ -14,7 +14,7 @@ import yaml
 
 from imagetest.core import owner
 from imagetest.core.config import Config
-from imagetest.core.constants import CLONE_LABEL, OWNER_LABEL, RUN_LABEL
+from imagetest.core.constants import CLONE_LABEL, OWNER_LABEL, RUN_LABEL, foreign_platform
 from imagetest.core.errors import HarnessError
 from imagetest.core.log import get_logger
 from imagetest.engine import dockerutil, podman
@@ -39,6 +39,7 @@ EMULATOR_INTERNAL_URL = "http://aap:8080"
 START_INTERVAL_API = "1.44"  # Docker Engine 25: healthcheck.start_interval
 # Seconds a health check waits after a pass on engines before 25 (compose/compose.yml: settle).
 HEALTH_SETTLE_SECONDS = 3
+EMULATED_HEALTH_SETTLE_SECONDS = 30
 SETTLE_MARK = "/tmp/.imagetest-up"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 CONTAINER_HOST_ALIAS = "host.docker.internal"
@@ -165,6 +166,17 @@ def health_settle(state: RunState) -> int:
     return 0 if str(ENGINE25_FILE) in state.compose_files else HEALTH_SETTLE_SECONDS
 
 
+def health_timing(state: RunState, config: Config) -> dict[str, str]:
+    """The health checks' pace. Under emulation a check's Python start costs ~1 s of CPU
+    and more than the 5 s timeout once the stack is busy: measured with every service on
+    qemu, the checks alone kept the 2 cores busy and the task's timed out. There they run
+    every 5 s, may take 60 s, and settle for 30 s once passed."""
+    if not foreign_platform(config.platform):
+        return {"HEALTH_SETTLE": str(health_settle(state))}
+    return {"HEALTH_INTERVAL": "5s", "HEALTH_TIMEOUT": "60s",
+            "HEALTH_SETTLE": str(EMULATED_HEALTH_SETTLE_SECONDS)}  # fmt: skip
+
+
 def stack_labels(state: RunState) -> dict[str, str]:
     """compose/compose.yml's x-labels, for the services the override adds."""
     return {
@@ -247,7 +259,7 @@ def write_env_files(state: RunState, config: Config, profile: Profile, admin_pas
         "AAP_ADMIN_PASSWORD": admin_password,
         "DASHBOARD_ENV_FILE": str(dashboard_file),
         "WEB_CONTAINER_PORT": str(image.web_port),
-        "HEALTH_SETTLE": str(health_settle(state)),
+        **health_timing(state, config),
     }
     # JSON, passed as process environment: no dotenv quoting rules to get wrong
     write_private(state.env_file, json.dumps(project_env, indent=2))

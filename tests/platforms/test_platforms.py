@@ -15,11 +15,13 @@ import docker
 import pytest
 
 from imagetest.core.config import EMULATION_SLOWDOWN, resolve_config
-from imagetest.core.constants import PLATFORMS, host_platform
+from imagetest.core.constants import PLATFORMS, REPO_ROOT, host_platform
 from imagetest.core.errors import HarnessError, OptionError
 from imagetest.images.archive import load_rootfs
 from imagetest.images.imagespec import load_image_list
 from imagetest.images.upstream import load_recipe
+from imagetest.model.runstate import RunState, StackSpec
+from imagetest.stages.stack import health_timing
 
 FOREIGN = next(name for name in PLATFORMS if name != host_platform())
 ARCH = FOREIGN.rsplit("/", 1)[-1]
@@ -49,6 +51,20 @@ def test_emulation_scales_the_stage_timeout_unless_given() -> None:
     assert resolve_config({"platform": FOREIGN}).timeout == 300 * EMULATION_SLOWDOWN
     assert resolve_config({"platform": FOREIGN, "timeout": "90"}).timeout == 90
     assert resolve_config({"platform": host_platform()}).timeout == 300
+
+
+def test_emulation_paces_the_health_checks(tmp_path: Path) -> None:
+    """Under emulation a check's Python start outlasts the 5 s timeout and, each second,
+    keeps the cores busy: the checks are spaced out and given time; natively unchanged."""
+    state = RunState(run_id="r", project="p", ports={}, root=tmp_path,
+                     stack=StackSpec(aap_version="2.6", profile="reference"))  # fmt: skip
+    native = health_timing(state, resolve_config({"platform": host_platform()}))
+    assert native == {"HEALTH_SETTLE": "3"}
+    emulated = health_timing(state, resolve_config({"platform": FOREIGN}))
+    assert emulated == {"HEALTH_INTERVAL": "5s", "HEALTH_TIMEOUT": "60s", "HEALTH_SETTLE": "30"}
+    compose = (REPO_ROOT / "compose" / "compose.yml").read_text()
+    assert "interval: ${HEALTH_INTERVAL:-1s}" in compose
+    assert "timeout: ${HEALTH_TIMEOUT:-5s}" in compose
 
 
 def test_an_unknown_platform_is_refused_with_the_known_ones() -> None:
