@@ -45,6 +45,10 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 CONTAINER_HOST_ALIAS = "host.docker.internal"
 DB_INTERNAL = {"db_host": "db", "db_port": "5432", "redis_host": "redis", "redis_port": "6379"}
 FAST_SCHEDULE_SECONDS = 1  # the image's periodic tasks, unless --default-intervals
+# Under emulation a periodic task costs seconds of CPU: at 1 s the upstream dispatcher queued
+# ~500 of them in 9 minutes ("Queueing task ... due to lack of capacity") and the sync's parse
+# jobs waited behind them.
+EMULATED_SCHEDULE_SECONDS = 10
 
 
 def compose_for(state: RunState) -> Compose:
@@ -123,7 +127,11 @@ def image_values(state: RunState, config: Config) -> dict[str, str]:
         "auth_client_secret": secrets.token_urlsafe(16),
         "sync_since": config.since,
         "fast_schedule": str(not config.default_intervals),
-        "schedule_seconds": str(FAST_SCHEDULE_SECONDS),
+        "schedule_seconds": str(
+            EMULATED_SCHEDULE_SECONDS
+            if foreign_platform(config.platform)
+            else FAST_SCHEDULE_SECONDS
+        ),
     }
 
 

@@ -21,7 +21,7 @@ from imagetest.images.archive import load_rootfs
 from imagetest.images.imagespec import load_image_list
 from imagetest.images.upstream import load_recipe
 from imagetest.model.runstate import RunState, StackSpec
-from imagetest.stages.stack import health_timing
+from imagetest.stages.stack import health_timing, image_values
 
 FOREIGN = next(name for name in PLATFORMS if name != host_platform())
 ARCH = FOREIGN.rsplit("/", 1)[-1]
@@ -62,6 +62,11 @@ def test_emulation_paces_the_health_checks(tmp_path: Path) -> None:
     assert native == {"HEALTH_SETTLE": "3"}
     emulated = health_timing(state, resolve_config({"platform": FOREIGN}))
     assert emulated == {"HEALTH_INTERVAL": "5s", "HEALTH_TIMEOUT": "60s", "HEALTH_SETTLE": "30"}
+    # the image's periodic tasks: every second natively, every 10 s under emulation
+    state.db.update(user="u", password="p", name="n")
+    native_values = image_values(state, resolve_config({"platform": host_platform()}))
+    assert native_values["schedule_seconds"] == "1"
+    assert image_values(state, resolve_config({"platform": FOREIGN}))["schedule_seconds"] == "10"
     compose = (REPO_ROOT / "compose" / "compose.yml").read_text()
     assert "interval: ${HEALTH_INTERVAL:-1s}" in compose
     assert "timeout: ${HEALTH_TIMEOUT:-5s}" in compose
