@@ -53,7 +53,7 @@ def test_emulation_scales_the_stage_timeout_unless_given() -> None:
     assert resolve_config({"platform": host_platform()}).timeout == 300
 
 
-def test_emulation_paces_the_health_checks(tmp_path: Path) -> None:
+def test_emulation_paces_the_health_checks_and_the_periodic_tasks(tmp_path: Path) -> None:
     """Under emulation a check's Python start outlasts the 5 s timeout and, each second,
     keeps the cores busy: the checks are spaced out and given time; natively unchanged."""
     state = RunState(run_id="r", project="p", ports={}, root=tmp_path,
