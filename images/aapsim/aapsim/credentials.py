@@ -15,6 +15,7 @@ from .credtypes import CredentialType, input_errors
 from .errors import ApiError, get_or_404
 from .listing import list_objects
 from .models import Credential
+from .roles import role_id
 from .validate import duplicate
 
 NOT_MANAGED = "Modifications not allowed for managed credential types"
@@ -45,10 +46,11 @@ def credentials(ctx: Ctx, id: str | None = None) -> Reply:
         )
         s.credentials[cred.id] = cred
         # AWX makes the given user or team an admin of it
+        admin = role_id(R.CREDENTIAL, cred, "admin_role")
         if cred.user is not None:
-            s.role_users.setdefault(cred.role_base, set()).add(cred.user)
+            s.role_users.setdefault(admin, set()).add(cred.user)
         if cred.team is not None:
-            s.role_teams.setdefault(cred.role_base, set()).add(cred.team)
+            s.role_teams.setdefault(admin, set()).add(cred.team)
         return created(_detail(ctx, cred))
     rows = [c for c in s.credentials.values() if ctype is None or c.credential_type == ctype.id]
     return ok(list_objects(ctx.query, rows, F.CREDENTIAL, ctx.r.credential, R.CREDENTIAL))

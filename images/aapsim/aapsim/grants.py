@@ -17,7 +17,7 @@ from .context import Ctx, Reply, no_content, ok
 from .errors import ApiError, get_or_404, not_found
 from .listing import list_objects
 from .models import Team, User
-from .roles import Role, all_roles, find
+from .roles import Role, all_roles, find, role_id
 
 T = TypeVar("T")
 # AWX marks these views deprecated (in favour of the role_* assignment APIs) and says so.
@@ -123,22 +123,15 @@ def _grant_team(ctx: Ctx, role: Role, team: Team, detach: bool) -> Reply:
 
 
 def _is_member(ctx: Ctx, user: User, org_id: int) -> bool:
-    """In the organization's member role: directly, as its admin, or through a team."""
+    """In the organization's member role, directly or as its admin (a team cannot hold
+    either: _grant_team refuses it)."""
     s = ctx.state
     org = s.orgs.get(org_id)
     if org is None:
         return False
-    fields = R.ORGANIZATION.object_roles
-    member = org.role_base + fields.index("member_role")
-    admin = org.role_base + fields.index("admin_role")
-    if user.id in s.role_users.get(member, ()) or user.id in s.role_users.get(admin, ()):
-        return True
-    teams = s.role_teams.get(member, set()) | s.role_teams.get(admin, set())
-    team_fields = R.TEAM.object_roles
     return any(
-        user.id in s.role_users.get(s.teams[t].role_base + team_fields.index("member_role"), ())
-        for t in teams
-        if t in s.teams
+        user.id in s.role_users.get(role_id(R.ORGANIZATION, org, field), ())
+        for field in ("member_role", "admin_role")
     )
 
 

@@ -110,6 +110,11 @@ class Role:
         return self.kind in ("organization", "team") and self.field in PARTICIPATION
 
 
+def role_id(resource: Resource, obj: Any, field: str) -> int:
+    """The id of one of an object's roles (its place in the kind's object_roles)."""
+    return obj.role_base + resource.object_roles.index(field)
+
+
 def count(resource: Resource) -> int:
     return len(resource.object_roles)
 

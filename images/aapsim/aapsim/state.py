@@ -39,6 +39,7 @@ from .models import (
     UnifiedJob,
     User,
 )
+from .roles import role_id
 from .settings import Settings
 
 SCM_REVISION = "347e44fea036c94d5f60e544de006453ee5c71ad"
@@ -213,7 +214,8 @@ class State:
             managed=True,
         )
         self.set_next("credential", 3)
-        self.role_users[self.credentials[1].role_base] = {1}  # made for admin (owners)
+        # made for admin, who holds its admin role (its owner)
+        self.role_users[role_id(R.CREDENTIAL, self.credentials[1], "admin_role")] = {1}
         self.inventories[1] = Inventory(
             id=1,
             name="Demo Inventory",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import resources as R
 from ..credtypes import CredentialType
 from ..models import (
     Credential,
@@ -14,6 +15,7 @@ from ..models import (
     Inventory,
     Label,
 )
+from ..roles import role_id
 from ..roles import summary as role_summary
 from ..timeutil import fmt
 from .base import (
@@ -295,11 +297,12 @@ class InventoryRenderer(RendererBase):
     def _credential_owners(self, c: Credential) -> list[dict[str, Any]]:
         """AWX's owners: the users and teams holding its admin role, and its organization."""
         out = []
-        for uid in sorted(self.s.role_users.get(c.role_base, ())):
+        admin = role_id(R.CREDENTIAL, c, "admin_role")
+        for uid in sorted(self.s.role_users.get(admin, ())):
             if (user := self.s.users.get(uid)) is not None:
                 full = f"{user.first_name} {user.last_name}"
                 out.append(self._owner("user", uid, user.username, full, "users"))
-        for tid in sorted(self.s.role_teams.get(c.role_base, ())):
+        for tid in sorted(self.s.role_teams.get(admin, ())):
             if (team := self.s.teams.get(tid)) is not None:
                 out.append(self._owner("team", tid, team.name, team.description, "teams"))
         if c.organization is not None and (org := self.s.orgs.get(c.organization)):
