@@ -42,10 +42,14 @@ STEP_KINDS = {
     "restart": "mapping",
     "upgrade": "mapping",  # {} or {image: REF}: the dashboard replaced on the same database
     "migrations": "none",  # every migration of the image the stack runs is applied
+    # an entity's table locked against writes until a later kill/stop (with when:) froze
+    # its container, or a restart acted: the dashboard's parse jobs stay running till then
+    "hold": "scalar",
 }
 LIFECYCLE = ("stop", "kill", "start", "restart")
 LIFECYCLE_KEYS = ("service", "when", "within", "graceful", "grace", "during")
 LIFECYCLE_SERVICES = ("web", "task", "db", "redis", "aap")
+RELEASING = ("kill", "stop", "restart")  # the steps that end a hold (with when:)
 # conditions a lifecycle step waits for: parse jobs running, a sync running
 WHEN_KEYS = ("parse_running", "sync_running")
 AAP_ACTIONS = (
@@ -243,17 +247,31 @@ def load_scenario(path: Path) -> Scenario:
     if not isinstance(steps_raw, list) or not steps_raw:
         raise _bad(path, "steps", "must be a non-empty list")
     versions = [str(v) for v in data.get("aap_versions") or []]
+    steps = [_step(raw, i, path) for i, raw in enumerate(steps_raw)]
+    _holds_released(steps, path)
     return Scenario(
         name=name,
         guards=str(data.get("guards") or "").strip(),
         description=str(data.get("description") or "").strip(),
-        steps=[_step(raw, i, path) for i, raw in enumerate(steps_raw)],
+        steps=steps,
         path=path,
         aap_versions=versions,
         known_failures=_known_failures(data.get("known_failures"), path),
         fixed_in=_commit(data.get("fixed_in"), path),
         upgrade_from=_upgrade_from(data, path),
     )
+
+
+def _holds_released(steps: list[Step], path: Path) -> None:
+    """A hold is released by a later kill, stop or restart that waits for its condition."""
+    for index, step in enumerate(steps):
+        later = steps[index + 1 :]
+        if step.kind == "hold" and not any(
+            s.kind in RELEASING and s.arg.get("when") for s in later
+        ):
+            raise _bad(
+                path, f"step {index + 1}", "(hold) needs a later kill, stop or restart with when:"
+            )
 
 
 def _upgrade_from(data: dict[str, Any], path: Path) -> str:

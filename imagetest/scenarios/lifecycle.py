@@ -20,6 +20,7 @@ from imagetest.core.log import get_logger
 from imagetest.engine import dockerutil
 from imagetest.run import pipeline
 from imagetest.run.pipeline import RunContext, Stage
+from imagetest.scenarios.hold import Holds
 from imagetest.stages import wait
 
 log = get_logger("lifecycle")
@@ -30,7 +31,7 @@ POLL = 0.05  # a parse job may run for a few tenths of a second: look often
 RUNNING = "running"
 
 
-def lifecycle_step(kind: str, arg: dict[str, Any]) -> Stage:
+def lifecycle_step(kind: str, arg: dict[str, Any], locks: Holds) -> Stage:
     service = str(arg["service"])
     graceful = arg.get("graceful", True) is not False
     grace = float(arg.get("grace", DEFAULT_GRACE)) if graceful else 0.0
@@ -46,11 +47,16 @@ def lifecycle_step(kind: str, arg: dict[str, Any]) -> Stage:
             within = float(arg.get("within") or config.timeout)
             seen = wait_until(ctx, dict(arg["when"]), within, container if frozen else None)
             log.info("%s %s: condition %s held (%s)", kind, service, arg["when"], seen)
+        if frozen:
+            locks.release()  # the frozen work may go on once the container is signalled
         started = time.monotonic()
-        if arg.get("during") == "sync":
-            act_during_sync(ctx, service, lambda: act(kind, container, grace))
-        else:
-            act(kind, container, grace, frozen)
+        try:
+            if arg.get("during") == "sync":
+                act_during_sync(ctx, service, lambda: act(kind, container, grace))
+            else:
+                act(kind, container, grace, frozen)
+        finally:
+            locks.release()  # held through a restart: the work it holds dies with it (the db)
         ctx.watch = None  # the stack changed on purpose: later stages watch it as it is now
         if kind in ("start", "restart"):
             wait_serving(container, config.bring_up_timeout)

@@ -17,6 +17,7 @@ from imagetest.run import pipeline
 from imagetest.run.pipeline import RunContext, Stage
 from imagetest.scenarios.aapctl import AapControl
 from imagetest.scenarios.checks import Checker, snapshot
+from imagetest.scenarios.hold import Holds
 from imagetest.scenarios.lifecycle import lifecycle_step
 from imagetest.scenarios.upgrade import migrations_check, upgrade_step
 from imagetest.stages import seed, stack, sync, wait
@@ -47,6 +48,7 @@ class Progress:
     snapshots: dict[str, dict[str, set[int]]] = field(default_factory=dict)
     actions: list[dict[str, Any]] = field(default_factory=list)
     wait_outcome: str = ""  # passed / failed (for checks that depend on it)
+    holds: Holds = field(default_factory=Holds)  # tables locked by `hold` steps
 
 
 def control(ctx: RunContext) -> AapControl:
@@ -187,7 +189,9 @@ def stage_for(step: Step, label: str, progress: Progress) -> Stage:
     if step.kind == "snapshot":
         return snapshot_step(step.arg, progress)
     if step.kind in LIFECYCLE:
-        return lifecycle_step(step.kind, step.arg)
+        return lifecycle_step(step.kind, step.arg, progress.holds)
+    if step.kind == "hold":
+        return lambda ctx: progress.holds.take(ctx, str(step.arg))
     if step.kind == "upgrade":
         return upgrade_step(step.arg)
     if step.kind == "migrations":

@@ -118,7 +118,7 @@ def run_one(scenario: Scenario, config: Config, keeper: Keeper) -> ScenarioResul
         config,
         stages=stages(scenario, progress, keeper.stack_stage()),
         diagnostics=lambda ctx: pipeline.default_diagnostics(ctx, since=since),
-        teardown=keeper.teardown,
+        teardown=lambda ctx: _teardown(ctx, progress, keeper),
         run_id=keeper.run_id or new_run_id(),
     )
     profile = profile_name(config)
@@ -147,6 +147,11 @@ def run_one(scenario: Scenario, config: Config, keeper: Keeper) -> ScenarioResul
     print(pipeline.render(result))
     print(f"SCENARIO {scenario.name}: {status.upper()}")
     return done
+
+
+def _teardown(ctx: RunContext, progress: Progress, keeper: Keeper) -> None:
+    progress.holds.release()  # a held lock would block the next scenario's reset
+    keeper.teardown(ctx)
 
 
 def not_started(scenario: Scenario, root: Path, exc: HarnessError) -> ScenarioResult:

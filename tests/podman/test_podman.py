@@ -144,3 +144,31 @@ def test_test_image_passes_on_podman(podman_client: docker.DockerClient, tmp_pat
     assert "[PHASE] validate passed" in done.stderr
     run_id = json.loads((artifacts / "summary.json").read_text())["run_id"]
     assert leftovers(podman_client, run_id) == NOTHING
+
+
+# The scenarios that drive the engine hardest: a container frozen, signalled, stopped with a
+# grace period, killed and started again mid-parse, on one stack reset between them.
+ENGINE_SCENARIOS = ("task-killed-while-parsing", "task-stopped-while-parsing")
+
+
+@pytest.mark.docker
+@pytest.mark.stack(weight=45)
+@pytest.mark.usefixtures("podman_stack_images", "private_runs_dir")
+def test_lifecycle_scenarios_pass_on_podman(
+    podman_client: docker.DockerClient, tmp_path: Path
+) -> None:
+    artifacts = tmp_path / "set"
+    only = ",".join(ENGINE_SCENARIOS)
+    done = on_podman("scenarios", "--jobs", "1", "--only", only, "--artifacts", str(artifacts))
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    summary = json.loads((artifacts / "summary.json").read_text())
+    assert {s["scenario"]: s["status"] for s in summary["scenarios"]} == dict.fromkeys(
+        ENGINE_SCENARIOS, "passed"
+    )
+    # each kill or stop landed while parse jobs ran (the hold kept them running)
+    assert done.stdout.count("condition {'parse_running': 1} held") + done.stderr.count(
+        "condition {'parse_running': 1} held"
+    ) == len(ENGINE_SCENARIOS)
+    for result in artifacts.glob("*/**/scenario.json"):
+        run_id = json.loads(result.read_text())["run_id"]
+        assert leftovers(podman_client, run_id) == NOTHING

@@ -78,6 +78,11 @@ def test_only_unknown_name_is_one_line() -> None:
             "known_failures.upstream.problem must map some of check, entity",
         ),
         ({"name": "s", "steps": ["seed"], "upgrade_from": "abc1234"}, "needs an `upgrade` step"),
+        ({"name": "s", "steps": [{"hold": ["Job"]}]}, "(hold) needs a name"),
+        (
+            {"name": "s", "steps": [{"hold": "Job"}, "resync", {"kill": {"service": "task"}}]},
+            "step 1 (hold) needs a later kill, stop or restart with when:",
+        ),
         (
             {"name": "s", "steps": ["seed", {"upgrade": {}}], "upgrade_from": "--all"},
             "upgrade_from must be a commit, branch or tag",
