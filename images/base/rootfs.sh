@@ -30,6 +30,9 @@ security=${DEBIAN_SECURITY_MIRROR:-$(host_mirror "-security$")}
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/imagetest-rootfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
+# mktemp makes it 0700, and the tarball's "." carries that: Podman applies it to the image's
+# / (rootless, no one but root could then read /usr), where Docker keeps 0755.
+chmod 0755 "$root"
 
 args=(--variant=minbase --merged-usr)
 [[ -n "${DEBIAN_ARCH:-}" ]] && args+=(--arch="$DEBIAN_ARCH")
@@ -76,7 +79,7 @@ chmod 0755 "$root/usr/sbin/policy-rc.d"
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin \
     "$root"/var/cache/apt/archives/*.deb "$root"/var/log/*.log \
     "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* \
-    "$root"/tmp/* "$root"/dev/*
+    "$root"/tmp/* "${root:?}"/dev/*
 : >"$root/etc/machine-id"
 echo "imagetest" >"$root/etc/hostname"
 
