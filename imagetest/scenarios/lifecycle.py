@@ -41,20 +41,18 @@ def lifecycle_step(kind: str, arg: dict[str, Any], locks: Holds) -> Stage:
         container = dockerutil.service_container(dockerutil.client(), state.run_id, service)
         # A kill or stop lands while its condition holds: the container is frozen, the
         # condition read again, and signalled frozen (a parse job can end between a look and
-        # a signal).
-        frozen = bool(arg.get("when")) and kind in ("kill", "stop")
+        # a signal). A hold (hold.py) is released once the signal is sent.
+        landing = bool(arg.get("when")) and kind in ("kill", "stop")
         if arg.get("when"):
             within = float(arg.get("within") or config.timeout)
-            seen = wait_until(ctx, dict(arg["when"]), within, container if frozen else None)
+            seen = wait_until(ctx, dict(arg["when"]), within, container if landing else None)
             log.info("%s %s: condition %s held (%s)", kind, service, arg["when"], seen)
-        if frozen:
-            locks.release()  # the frozen work may go on once the container is signalled
         started = time.monotonic()
         try:
             if arg.get("during") == "sync":
                 act_during_sync(ctx, service, lambda: act(kind, container, grace))
             else:
-                act(kind, container, grace, frozen)
+                act(kind, container, grace, landing, locks.release)
         finally:
             locks.release()  # held through a restart: the work it holds dies with it (the db)
         ctx.watch = None  # the stack changed on purpose: later stages watch it as it is now
@@ -88,14 +86,25 @@ def act_during_sync(ctx: RunContext, service: str, action: Callable[[], None]) -
         raise errors[0]
 
 
-def act(kind: str, container: Container, grace: float, frozen: bool = False) -> None:
-    if kind == "stop":
-        if frozen:  # the stop signal is taken frozen: it reaches the worker before it runs on
-            container.kill(signal=container.attrs["Config"].get("StopSignal") or "SIGTERM")
-            thaw(container)
+def act(
+    kind: str,
+    container: Container,
+    grace: float,
+    landing: bool = False,
+    signalled: Callable[[], None] = lambda: None,
+) -> None:
+    """The action. ``landing``: the container may be frozen (wait_until) and the signal
+    goes first, then ``signalled`` (a hold's release), then the thaw."""
+    if kind == "stop" and landing:  # the stop signal is taken frozen, before the worker runs on
+        container.kill(signal=container.attrs["Config"].get("StopSignal") or "SIGTERM")
+        signalled()
+        thaw(container)
+        container.stop(timeout=int(grace))
+    elif kind == "stop":
         container.stop(timeout=int(grace))
     elif kind == "kill":
         container.kill()
+        signalled()
     elif kind == "start":
         container.start()
     elif grace:
@@ -157,8 +166,17 @@ def thaw(container: Container, within: float = 5.0) -> None:
 
 
 def still_holds(container: Container, read: Any, key: str, want: Any) -> bool:
-    """Pause the container and look again: True leaves it paused with the condition true."""
-    container.pause()
+    """Pause the container and look again: True leaves it paused with the condition true.
+    An engine that cannot pause (rootless Podman on cgroup v1) leaves it running: the
+    action then lands unfrozen, and only a hold step keeps the condition until it does."""
+    try:
+        container.pause()
+    except docker.errors.APIError as exc:
+        if not cannot_pause(exc):
+            raise
+        log.warning("the engine cannot pause containers (%s): the action lands unfrozen",
+                    exc.explanation)  # fmt: skip
+        return holds(key, want, read())
     try:
         held = holds(key, want, read())
     except BaseException:
@@ -167,6 +185,11 @@ def still_holds(container: Container, read: Any, key: str, want: Any) -> bool:
     if not held:
         thaw(container)
     return held
+
+
+def cannot_pause(exc: docker.errors.APIError) -> bool:
+    """Podman's refusal: "can not pause containers on rootless containers with cgroup V1"."""
+    return "can not pause" in str(exc.explanation or exc)
 
 
 def holds(key: str, want: Any, counts: Any) -> bool:
