@@ -193,7 +193,9 @@ missing_host_packages() {
         if [[ "$what" == /* ]]; then
             [[ -e "$what" ]] && continue
         else
+            # /usr/sbin is not on a user's PATH on Debian; debootstrap lives there
             command -v "$what" >/dev/null && continue
+            [[ -x "/usr/sbin/$what" || -x "/sbin/$what" ]] && continue
         fi
         echo "$package"
     done <scripts/host-tools.txt

@@ -194,13 +194,13 @@ def build_rootfs_image(
     script = spec.context / "rootfs.sh"
     if not script.is_file():
         raise ImageBuildError(f"image {spec.name}: {script} is missing")
+    if os.geteuid() != 0:  # first: a user's PATH lacks /usr/sbin, where debootstrap lives
+        raise ImageBuildError(
+            f"image {spec.name}: debootstrap needs root; run the images stage as root once"
+        )
     if shutil.which("debootstrap") is None:
         raise ImageBuildError(
             f"image {spec.name}: debootstrap is not installed; run apt-get install debootstrap"
-        )
-    if os.geteuid() != 0:
-        raise ImageBuildError(
-            f"image {spec.name}: debootstrap needs root; run the images stage as root once"
         )
     env = child_env({"DEBIAN_SUITE": spec.suite or "bookworm"})
     if spec.platform:

@@ -33,8 +33,14 @@ def host_tools(path: Path | None = None) -> list[tuple[str, str]]:
     return tools
 
 
+# A user's PATH on Debian lacks the sbin directories, where debootstrap lives.
+SBIN = ("/usr/sbin", "/sbin")
+
+
 def tool_present(what: str) -> bool:
-    return Path(what).exists() if what.startswith("/") else shutil.which(what) is not None
+    if what.startswith("/"):
+        return Path(what).exists()
+    return shutil.which(what) is not None or any(os.access(Path(d) / what, os.X_OK) for d in SBIN)
 
 
 def check_host_tools() -> str:
@@ -48,9 +54,16 @@ def check_host_tools() -> str:
             f"missing {names} (the images stage builds the base image with them); "
             f"run scripts/setup.sh or apt-get install {packages}"
         )
+    present = f"{len(tools)} tools present ({', '.join(Path(w).name for w, _ in tools)})"
     if os.geteuid() != 0:
-        raise HarnessError("debootstrap needs root: run the images stage as root once")
-    return f"{len(tools)} tools present ({', '.join(Path(w).name for w, _ in tools)})"
+        base = load_image_list()["base"].tag
+        if not dockerutil.client().images.list(name=base):
+            raise HarnessError(
+                f"the base image {base} is not in the engine's store and debootstrap needs "
+                "root: run `invoke images` as root once, with this DOCKER_HOST"
+            )
+        return f"{present}; not root: {base} is present (rebuilding it needs root)"
+    return present
 
 
 def check_python() -> str:
