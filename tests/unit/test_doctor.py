@@ -96,3 +96,16 @@ def test_a_foreign_platform_with_qemu_registered_passes(tmp_path: Path) -> None:
     found = doctor.check_platform(FOREIGN, binfmt_dir(tmp_path, "enabled\nflags: PF\n"))
     assert found == f"{FOREIGN} under emulation (qemu-{MACHINE}, flags PF)"
     assert doctor.check_platform(None) == f"{host_platform()} (this host's)"
+
+
+def test_a_tool_in_sbin_is_found_off_a_users_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Debian puts debootstrap in /usr/sbin, which a user's PATH lacks."""
+    tool = tmp_path / "imagetest-sbin-tool"
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(0o755)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setattr(doctor, "SBIN", (str(tmp_path),))
+    assert doctor.tool_present("imagetest-sbin-tool")
+    assert not doctor.tool_present("imagetest-no-such-tool")
