@@ -42,8 +42,8 @@ STEP_KINDS = {
     "restart": "mapping",
     "upgrade": "mapping",  # {} or {image: REF}: the dashboard replaced on the same database
     "migrations": "none",  # every migration of the image the stack runs is applied
-    # an entity's table locked against writes until a later kill/stop (with when:) froze
-    # its container, or a restart acted: the dashboard's parse jobs stay running till then
+    # an entity's table locked against writes until a later kill, stop or restart (with
+    # when:) lands: the dashboard's parse jobs stay running till then (imagetest/scenarios/hold.py)
     "hold": "scalar",
 }
 LIFECYCLE = ("stop", "kill", "start", "restart")

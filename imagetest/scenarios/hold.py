@@ -1,6 +1,7 @@
 """The ``hold`` step: the harness locks one entity's table against writes, as a slow database
 would, so the dashboard's work on it waits mid-way (its parse jobs stay running) until a
-later kill or stop has frozen the container; then the lock goes.
+later kill or stop has sent its signal (to the frozen container), or a restart has acted;
+then the lock goes.
 
 Why: the reference dashboard parses 100 jobs in one batch of ~0.05 s, so "while parse jobs
 run" could start and end between two looks at the SyncJobs (seen on Podman, 2 runs of 5).
@@ -50,7 +51,7 @@ class Holds:
             conn.close()
             raise
         self.open[entity] = conn
-        log.info("hold %s: writes to %s wait until a kill or stop freezes its container",
+        log.info("hold %s: writes to %s wait until a kill, stop or restart lands",
                  entity, table)  # fmt: skip
 
     def release(self) -> None:
